@@ -1,0 +1,106 @@
+# drugflow — build, test, bench, demo, install.
+#
+# Sources are found by wildcard, one library per directory, so adding a file
+# needs no edit here. Debian packages needed to build and test are listed once,
+# in DEB_PACKAGES; `make deps` installs whichever are missing (and nothing else).
+
+CC       ?= gcc
+PREFIX   ?= /usr/local
+BUILD    ?= build
+SAN      ?=
+PKGS     := libxml-2.0 xmlsec1-openssl libcurl libmicrohttpd sqlite3 yaml-0.1 openssl gnutls
+
+DEB_PACKAGES := build-essential pkg-config libcsv-dev libxml2-dev libxml2-utils \
+	libxmlsec1-dev xmlsec1 libssl-dev openssl libcurl4-openssl-dev curl \
+	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev sqlite3 libyaml-dev \
+	libcriterion-dev clang libclang-rt-14-dev valgrind gnuplot-nox procps
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -I. \
+	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -DXMLSEC_CRYPTO_OPENSSL
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread -lm
+ifneq ($(SAN),)
+CFLAGS   += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=$(SAN)
+endif
+
+LIBDIRS  := base mapping converter writer uploader
+LIB_SRC  := $(foreach d,$(LIBDIRS),$(wildcard $(d)/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_SRC  := $(wildcard cli/*.c)
+SIM_SRC  := $(wildcard simulator/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+LIBA     := $(BUILD)/libdrugflow.a
+
+BINS     := $(BUILD)/drugflow $(BUILD)/drugflow-sim $(BUILD)/gen $(BUILD)/csvparse
+.PHONY: all deps test test-unit test-e2e test-asan bench bench-quick demo install clean fuzz valgrind soak
+
+all: $(BINS)
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing missing Debian packages:$$missing"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBA): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/drugflow: $(CLI_SRC:%.c=$(BUILD)/%.o) $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/drugflow-sim: $(SIM_SRC:%.c=$(BUILD)/%.o) $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/gen: $(BUILD)/benchmarks/gen.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/csvparse: $(BUILD)/benchmarks/csvparse.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+
+# Tests: unit (Criterion), end-to-end (shell scripts driving the binaries), then
+# the same two again built with AddressSanitizer and UBSan in build-asan/.
+test: deps
+	$(MAKE) --no-print-directory test-unit test-e2e
+	$(MAKE) --no-print-directory test-asan
+
+test-unit: $(BUILD)/unit-tests $(BINS)
+	cd tests/unit && ../../$(BUILD)/unit-tests --jobs 2
+
+test-e2e: $(BINS)
+	BUILD=$(abspath $(BUILD)) tests/e2e/run-all.sh
+
+test-asan:
+	$(MAKE) --no-print-directory BUILD=build-asan SAN=address,undefined CFLAGS="-O1 -g" test-unit test-e2e
+
+bench: deps all
+	benchmarks/run.sh full
+
+bench-quick: deps all
+	benchmarks/run.sh quick
+
+demo: deps all
+	samples/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/drugflow $(DESTDIR)$(PREFIX)/share/doc/drugflow
+	install -m 755 $(BUILD)/drugflow $(BUILD)/drugflow-sim $(DESTDIR)$(PREFIX)/bin/
+	cp -R samples/profile samples/mappings samples/exports samples/catalogs samples/schema samples/pki $(DESTDIR)$(PREFIX)/share/drugflow/
+	install -m 644 README.md $(DESTDIR)$(PREFIX)/share/doc/drugflow/
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
