@@ -1,0 +1,34 @@
+/* base/atomic_file.h — output files that appear whole or not at all.
+ *
+ * A file is written under a temporary name in its final directory
+ * (".NAME.tmp-PID-N"), fsync'd, renamed over the final name, and the
+ * directory fsync'd, so that a crash never leaves a truncated file under a
+ * final name. Abort unlinks the temporary file. */
+#ifndef DF_BASE_ATOMIC_FILE_H
+#define DF_BASE_ATOMIC_FILE_H
+
+#include <stdio.h>
+#include "base/error.h"
+
+typedef struct df_atomic_file {
+    char final_path[4096];
+    char tmp_path[4096];
+    int fd;
+} df_atomic_file;
+
+/* Creates the temporary file; af->fd is open for writing. */
+int df_atomic_open(df_atomic_file *af, const char *final_path, df_error *err);
+/* Writes all of buf, retrying short writes; names the file on failure. */
+int df_atomic_write(df_atomic_file *af, const void *buf, size_t len, df_error *err);
+/* fsync, close, rename, fsync directory. On failure the temp file is removed. */
+int df_atomic_commit(df_atomic_file *af, df_error *err);
+/* Closes and unlinks the temporary file; safe to call twice. */
+void df_atomic_abort(df_atomic_file *af);
+
+/* Writes a whole file atomically in one call. */
+int df_atomic_write_file(const char *path, const void *buf, size_t len, df_error *err);
+
+/* Writes all of buf to fd, retrying short writes and EINTR. 0 or -1 (errno). */
+int df_write_all(int fd, const void *buf, size_t len);
+
+#endif
