@@ -16,7 +16,7 @@ DEB_PACKAGES := build-essential pkg-config libcsv-dev libxml2-dev libxml2-utils 
 	libcriterion-dev clang libclang-rt-14-dev valgrind gnuplot-nox procps
 
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -I. \
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -pthread -I. \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -DXMLSEC_CRYPTO_OPENSSL
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread -lm
 ifneq ($(SAN),)

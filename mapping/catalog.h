@@ -1,0 +1,53 @@
+/* mapping/catalog.h — the enterprise's catalogs as hash sets of keys.
+ *
+ * A catalog (commodities, partners; INTERFACE.md §3) is matched character
+ * for character on its key: (DrugCode, PackSpec) or Name. Only keys are
+ * kept: a 100,000-entry catalog costs a few MiB. Catalogs load from the
+ * portal's CSV exports here, from the workspace journal (uploader) or the
+ * simulator's store through df_catalog_add. */
+#ifndef DF_MAPPING_CATALOG_H
+#define DF_MAPPING_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "base/error.h"
+#include "mapping/profile.h"
+
+typedef struct df_catalog {
+    const df_catalog_def *def;
+    int loaded;          /* 0: no catalog given, checks against it are skipped */
+    size_t count;        /* keys held */
+    size_t cap;          /* slots, power of two */
+    uint64_t *hashes;    /* 0 = empty slot */
+    uint32_t *offsets;   /* into arena: uint32 length, then bytes */
+    char *arena;
+    size_t arena_len, arena_cap;
+} df_catalog;
+
+typedef struct df_catalog_set {
+    int n;
+    df_catalog cat[DF_MAX_CATALOGS];
+} df_catalog_set;
+
+/* One empty, unloaded catalog per catalog of the profile. */
+void df_catalog_set_init(df_catalog_set *s, const df_profile *p);
+void df_catalog_set_free(df_catalog_set *s);
+
+/* Adds a key given as its parts (def->nkey of them). Marks it loaded. */
+int df_catalog_add(df_catalog *c, const char *const *parts, const size_t *lens, df_error *err);
+/* Removes a key if present (catalog change logs carry DELETE). */
+void df_catalog_remove(df_catalog *c, const char *const *parts, const size_t *lens);
+int df_catalog_contains(const df_catalog *c, const char *const *parts, const size_t *lens);
+
+/* Loads a portal CSV export: UTF-8 (BOM allowed), header with the column
+ * names of the catalog's definition (others ignored, order free). */
+int df_catalog_load_csv(df_catalog *c, const char *path, df_error *err);
+
+/* The key of parts joined with U+001F, as used in the hash: for callers
+ * that count keys (unmatched summaries). Returns the length written. */
+size_t df_catalog_join_key(const df_catalog_def *def, const char *const *parts,
+                           const size_t *lens, char *buf, size_t n);
+
+uint64_t df_hash_bytes(const void *p, size_t n);
+
+#endif

@@ -1,0 +1,233 @@
+/* mapping/rules.c — the §4 record rules; see rules.h. */
+#include "mapping/rules.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const reason_codes[DF_R_COUNT] = {
+    "E_NEGATIVE_QTY", "E_PARTNER_UNMATCHED", "E_COMMODITY_UNMATCHED", "E_REQUIRED",
+    "E_FORMAT",       "E_TOO_LONG",          "E_ENCODING",            "E_COLUMNS",
+};
+
+const char *df_reason_code(df_reason r)
+{
+    return (unsigned)r < DF_R_COUNT ? reason_codes[r] : NULL;
+}
+
+int df_reason_from_code(const char *code)
+{
+    for (int i = 0; i < DF_R_COUNT; i++)
+        if (!strcmp(reason_codes[i], code))
+            return i;
+    return -1;
+}
+
+void df_check_add(df_check_result *r, df_reason reason, int field, const char *fmt, ...)
+{
+    r->reasons |= 1u << reason;
+    if (r->nviolations >= DF_MAX_VIOLATIONS)
+        return;
+    df_violation *v = &r->v[r->nviolations++];
+    v->reason = reason;
+    v->field = field;
+    v->detail[0] = 0;
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(v->detail, sizeof v->detail, fmt, ap);
+        va_end(ap);
+    }
+}
+
+/* Valid UTF-8 (shortest form, no surrogates) holding no control character
+ * other than tab, LF and CR, and no U+FFFE/U+FFFF: text XML 1.0 can carry. */
+int df_valid_utf8_text(const char *str, size_t len, size_t *chars)
+{
+    const unsigned char *s = (const unsigned char *)str, *e = s + len;
+    size_t n = 0;
+    while (s < e) {
+        unsigned c = *s;
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+                return 0;
+            s++;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            if (e - s < 2 || (s[1] & 0xC0) != 0x80)
+                return 0;
+            if (c == 0xC2 && s[1] < 0xA0) /* C1 controls U+0080–U+009F */
+                return 0;
+            s += 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            if (e - s < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+                return 0;
+            if (c == 0xE0 && s[1] < 0xA0)
+                return 0; /* overlong */
+            if (c == 0xED && s[1] >= 0xA0)
+                return 0; /* surrogates */
+            if (c == 0xEF && s[1] == 0xBF && (s[2] == 0xBE || s[2] == 0xBF))
+                return 0; /* U+FFFE, U+FFFF */
+            s += 3;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            if (e - s < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+                return 0;
+            if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))
+                return 0;
+            s += 4;
+        } else {
+            return 0;
+        }
+        n++;
+    }
+    if (chars)
+        *chars = n;
+    return 1;
+}
+
+static int digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+int df_valid_date(const char *s, size_t len)
+{
+    if (len != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4) || !digits(s + 5, 2) || !digits(s + 8, 2))
+        return 0;
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int m = (s[5] - '0') * 10 + (s[6] - '0');
+    int d = (s[8] - '0') * 10 + (s[9] - '0');
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1900 || m < 1 || m > 12 || d < 1)
+        return 0;
+    int maxd = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+    return d <= maxd;
+}
+
+int df_valid_decimal(const char *s, size_t len, int *negative)
+{
+    size_t i = 0;
+    int neg = 0, nonzero = 0;
+    if (i < len && s[i] == '-') {
+        neg = 1;
+        i++;
+    }
+    size_t start = i;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        nonzero |= s[i++] != '0';
+    if (i == start)
+        return 0;
+    if (i < len && s[i] == '.') {
+        size_t f = ++i;
+        while (i < len && s[i] >= '0' && s[i] <= '9')
+            nonzero |= s[i++] != '0';
+        if (i == f)
+            return 0;
+    }
+    if (i != len)
+        return 0;
+    if (negative)
+        *negative = neg && nonzero; /* "-0.00" is zero, not below it */
+    return 1;
+}
+
+int df_valid_code(const char *s, size_t len, int n)
+{
+    return (int)len == n && digits(s, len);
+}
+
+/* A value quoted for a message: at most 40 bytes, cut on a UTF-8 boundary. */
+static int quoted_len(const char *s, size_t len)
+{
+    size_t n = len > 40 ? 40 : len;
+    while (n > 0 && n < len && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return (int)n;
+}
+
+void df_rules_check(const df_profile *p, const df_doctype *dt, const df_catalog_set *cats,
+                    const char *const *vals, const size_t *lens, df_check_result *out)
+{
+    for (int i = 0; i < dt->nfields; i++) {
+        const df_field_def *f = dt->fields[i];
+        const char *v = vals[i];
+        size_t l = lens[i];
+        if (l == 0) {
+            if (f->required)
+                df_check_add(out, DF_R_REQUIRED, i, "is required but empty");
+            continue;
+        }
+        int neg = 0;
+        size_t chars = 0;
+        switch (f->type) {
+        case DF_FT_TEXT:
+            if (!df_valid_utf8_text(v, l, &chars))
+                df_check_add(out, DF_R_ENCODING, i, "holds a control character or invalid UTF-8");
+            else if (f->max_length && chars > (size_t)f->max_length)
+                df_check_add(out, DF_R_TOO_LONG, i, "is %zu characters, at most %d allowed", chars,
+                             f->max_length);
+            break;
+        case DF_FT_CODE:
+            if (!df_valid_code(v, l, f->length))
+                df_check_add(out, DF_R_FORMAT, i, "'%.*s' is not %d digits", quoted_len(v, l), v, f->length);
+            break;
+        case DF_FT_DATE:
+            if (!df_valid_date(v, l))
+                df_check_add(out, DF_R_FORMAT, i, "'%.*s' is not a date YYYY-MM-DD", quoted_len(v, l), v);
+            break;
+        case DF_FT_DECIMAL:
+            if (!df_valid_decimal(v, l, &neg))
+                df_check_add(out, DF_R_FORMAT, i, "'%.*s' is not a plain decimal number", quoted_len(v, l), v);
+            else if (neg && f->nonnegative)
+                df_check_add(out, DF_R_NEGATIVE_QTY, i, "%.*s is below zero", quoted_len(v, l), v);
+            break;
+        }
+    }
+    if (!cats)
+        return;
+    for (int c = 0; c < p->ncatalogs && c < cats->n; c++) {
+        const df_catalog *cat = &cats->cat[c];
+        if (!cat->loaded || !dt->catalog_applies[c])
+            continue;
+        const char *parts[DF_MAX_KEY];
+        size_t plens[DF_MAX_KEY];
+        int empty = 0;
+        for (int k = 0; k < cat->def->nkey; k++) {
+            int fi = dt->catalog_fields[c][k];
+            parts[k] = vals[fi];
+            plens[k] = lens[fi];
+            empty |= lens[fi] == 0;
+        }
+        if (empty) /* already E_REQUIRED */
+            continue;
+        if (!df_catalog_contains(cat, parts, plens)) {
+            int fi = dt->catalog_fields[c][0];
+            if (cat->def->nkey == 1)
+                df_check_add(out, (df_reason)cat->def->reason, fi, "'%.*s' is not in the %s catalog",
+                             quoted_len(parts[0], plens[0]), parts[0], cat->def->name);
+            else
+                df_check_add(out, (df_reason)cat->def->reason, fi, "('%.*s', '%.*s') is not in the %s catalog",
+                             quoted_len(parts[0], plens[0]), parts[0], quoted_len(parts[1], plens[1]),
+                             parts[1], cat->def->name);
+        }
+    }
+}
+
+void df_check_message(const df_check_result *r, const df_doctype *dt, char *buf, size_t n)
+{
+    size_t o = 0;
+    buf[0] = 0;
+    for (int i = 0; i < r->nviolations && o + 1 < n; i++) {
+        const df_violation *v = &r->v[i];
+        const char *fname = v->field >= 0 && dt && v->field < dt->nfields ? dt->fields[v->field]->name : NULL;
+        int w = snprintf(buf + o, n - o, "%s%s%s%s", i ? "; " : "", fname ? fname : "", fname ? " " : "",
+                         v->detail[0] ? v->detail : df_reason_code(v->reason));
+        if (w < 0)
+            break;
+        o += (size_t)w;
+    }
+    if (o >= n)
+        buf[n - 1] = 0;
+}

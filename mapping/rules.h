@@ -1,0 +1,65 @@
+/* mapping/rules.h — the record rules of INTERFACE.md §4, shared by the
+ * converter (before sending) and drugflow-sim (after receiving).
+ *
+ * A record is a document type's field values, UTF-8, in profile order. The
+ * check adds to a df_check_result every reason that applies, with the field
+ * it concerns, so that a row is rejected once with all of its reasons. */
+#ifndef DF_MAPPING_RULES_H
+#define DF_MAPPING_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "mapping/catalog.h"
+#include "mapping/profile.h"
+
+typedef enum {
+    DF_R_NEGATIVE_QTY,
+    DF_R_PARTNER_UNMATCHED,
+    DF_R_COMMODITY_UNMATCHED,
+    DF_R_REQUIRED,
+    DF_R_FORMAT,
+    DF_R_TOO_LONG,
+    DF_R_ENCODING,
+    DF_R_COLUMNS,
+    DF_R_COUNT
+} df_reason;
+
+#define DF_MAX_VIOLATIONS 16
+
+typedef struct df_violation {
+    df_reason reason;
+    int field;          /* index in the document type, or -1 for the row */
+    char detail[160];   /* short, already escaped for nothing: plain UTF-8 */
+} df_violation;
+
+typedef struct df_check_result {
+    uint32_t reasons;   /* bit (1u << df_reason) per reason present */
+    int nviolations;    /* recorded, at most DF_MAX_VIOLATIONS */
+    df_violation v[DF_MAX_VIOLATIONS];
+} df_check_result;
+
+/* "E_NEGATIVE_QTY" etc.; NULL for an out-of-range value. */
+const char *df_reason_code(df_reason r);
+/* The reason for a code string, or -1. */
+int df_reason_from_code(const char *code);
+
+static inline void df_check_reset(df_check_result *r) { r->reasons = 0; r->nviolations = 0; }
+/* Records a violation (detail printf-style; may be NULL). */
+void df_check_add(df_check_result *r, df_reason reason, int field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Checks one record. vals[i]/lens[i] is field i of dt. cats may be NULL or
+ * hold unloaded catalogs: their checks are then skipped. */
+void df_rules_check(const df_profile *p, const df_doctype *dt, const df_catalog_set *cats,
+                    const char *const *vals, const size_t *lens, df_check_result *out);
+
+/* The value checks, exposed for the transforms and tests. */
+int df_valid_utf8_text(const char *s, size_t len, size_t *chars);   /* 1 if valid, no controls */
+int df_valid_date(const char *s, size_t len);                        /* YYYY-MM-DD, real day */
+int df_valid_decimal(const char *s, size_t len, int *negative);      /* -?d+(.d+)? */
+int df_valid_code(const char *s, size_t len, int digits);
+
+/* One line naming every violation: "Quantity: -3 is below zero; ...". */
+void df_check_message(const df_check_result *r, const df_doctype *dt, char *buf, size_t n);
+
+#endif
