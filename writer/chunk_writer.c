@@ -1,0 +1,343 @@
+/* writer/chunk_writer.c — data files in canonical form, digested as written;
+ * see chunk_writer.h for why the bytes are exactly C14N. */
+#include "writer/chunk_writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OUT_BUF_SIZE (1 << 20)
+static const char XML_DECL[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+
+int df_buf_append(df_buf *b, const void *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t ncap = b->cap ? b->cap * 2 : 4096;
+        while (ncap < b->len + n + 1)
+            ncap *= 2;
+        char *nd = realloc(b->data, ncap);
+        if (!nd)
+            return -1;
+        b->data = nd;
+        b->cap = ncap;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = 0;
+    return 0;
+}
+
+void df_buf_free(df_buf *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+size_t df_c14n_escape_text(const char *s, size_t len, char *out, size_t cap)
+{
+    size_t o = 0;
+    const char *p = s, *e = s + len;
+    while (p < e) {
+        /* Copy the run of bytes that need no escaping in one go. */
+        const char *q = p;
+        while (q < e && *q != '&' && *q != '<' && *q != '>' && *q != '\r')
+            q++;
+        size_t run = (size_t)(q - p);
+        if (o + run > cap)
+            return (size_t)-1;
+        memcpy(out + o, p, run);
+        o += run;
+        if (q == e)
+            break;
+        const char *rep;
+        size_t rl;
+        switch (*q) {
+        case '&': rep = "&amp;"; rl = 5; break;
+        case '<': rep = "&lt;"; rl = 4; break;
+        case '>': rep = "&gt;"; rl = 4; break;
+        default: rep = "&#xD;"; rl = 5; break;
+        }
+        if (o + rl > cap)
+            return (size_t)-1;
+        memcpy(out + o, rep, rl);
+        o += rl;
+        p = q + 1;
+    }
+    return o;
+}
+
+size_t df_render_record(const df_profile *p, const df_doctype *dt, const char *const *vals,
+                        const size_t *lens, char *buf, size_t cap)
+{
+    size_t o = 0, rl = strlen(p->record);
+#define PUT(s, n)                                                                                  \
+    do {                                                                                           \
+        if (o + (n) > cap)                                                                         \
+            return 0;                                                                              \
+        memcpy(buf + o, (s), (n));                                                                 \
+        o += (n);                                                                                  \
+    } while (0)
+    PUT("<", 1);
+    PUT(p->record, rl);
+    PUT(">", 1);
+    for (int i = 0; i < dt->nfields; i++) {
+        const char *name = dt->fields[i]->name;
+        size_t nl = strlen(name);
+        PUT("<", 1);
+        PUT(name, nl);
+        PUT(">", 1);
+        size_t w = df_c14n_escape_text(vals[i], lens[i], buf + o, cap - o);
+        if (w == (size_t)-1)
+            return 0;
+        o += w;
+        PUT("</", 2);
+        PUT(name, nl);
+        PUT(">", 1);
+    }
+    PUT("</", 2);
+    PUT(p->record, rl);
+    PUT(">\n", 2);
+#undef PUT
+    return o;
+}
+
+/* ---- output: xmlTextWriter → our buffer → digests → file ------------- */
+
+static int flush_out(df_chunk_writer *w)
+{
+    if (w->out_len && !w->io_failed) {
+        if (df_atomic_write(&w->file, w->out, w->out_len, &w->io_err) != 0)
+            w->io_failed = 1;
+    }
+    w->out_len = 0;
+    return w->io_failed ? -1 : 0;
+}
+
+static int io_write(void *ctx, const char *buf, int len)
+{
+    df_chunk_writer *w = ctx;
+    if (w->io_failed)
+        return -1;
+    size_t n = (size_t)len;
+    const char *p = buf;
+    if (w->whole)
+        EVP_DigestUpdate(w->whole, p, n);
+    if (w->c14n && w->digesting) {
+        size_t skip = w->skip < n ? w->skip : n;
+        w->skip -= skip;
+        if (n > skip)
+            EVP_DigestUpdate(w->c14n, p + skip, n - skip);
+    }
+    w->bytes += n;
+    if (w->out_len + n > OUT_BUF_SIZE && flush_out(w) != 0)
+        return -1;
+    if (n >= OUT_BUF_SIZE) {
+        if (df_atomic_write(&w->file, p, n, &w->io_err) != 0) {
+            w->io_failed = 1;
+            return -1;
+        }
+        return len;
+    }
+    memcpy(w->out + w->out_len, p, n);
+    w->out_len += n;
+    return len;
+}
+
+static int io_close(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+static int xw_fail(df_chunk_writer *w, df_error *err, const char *what)
+{
+    if (w->io_failed)
+        return df_errorf(err, "%s", w->io_err.msg);
+    return df_errorf(err, "%s: xmlTextWriter failed while writing %s", w->file.final_path, what);
+}
+
+/* Writes "<name>escaped value</name>\n" with xmlTextWriter for the element
+ * and raw canonical text for the value. */
+static int write_text_element(df_chunk_writer *w, const char *name, const char *value, df_error *err)
+{
+    char esc[4096];
+    size_t n = df_c14n_escape_text(value, strlen(value), esc, sizeof esc - 1);
+    if (n == (size_t)-1)
+        return df_errorf(err, "%s: value of %s is too long for a header", w->file.final_path, name);
+    esc[n] = 0;
+    if (xmlTextWriterStartElement(w->xw, BAD_CAST name) < 0 ||
+        (n && xmlTextWriterWriteRawLen(w->xw, BAD_CAST esc, (int)n) < 0) ||
+        xmlTextWriterFullEndElement(w->xw) < 0 || xmlTextWriterWriteRaw(w->xw, BAD_CAST "\n") < 0)
+        return xw_fail(w, err, name);
+    return 0;
+}
+
+int df_chunk_open(df_chunk_writer *w, const df_profile *p, const df_chunk_meta *m, int chunk_seq,
+                  const char *path, int canonical_digest, df_error *err)
+{
+    memset(w, 0, sizeof *w);
+    w->profile = p;
+    w->file.fd = -1;
+    if (df_atomic_open(&w->file, path, err) != 0)
+        return -1;
+    w->out = malloc(OUT_BUF_SIZE);
+    w->whole = EVP_MD_CTX_new();
+    if (canonical_digest)
+        w->c14n = EVP_MD_CTX_new();
+    if (!w->out || !w->whole || (canonical_digest && !w->c14n) ||
+        !EVP_DigestInit_ex(w->whole, EVP_sha256(), NULL) ||
+        (w->c14n && !EVP_DigestInit_ex(w->c14n, EVP_sha256(), NULL))) {
+        df_chunk_abort(w);
+        return df_errorf(err, "%s: out of memory", path);
+    }
+    w->digesting = 1;
+    w->skip = sizeof XML_DECL - 1;
+    xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(io_write, io_close, w, NULL);
+    if (!ob || !(w->xw = xmlNewTextWriter(ob))) {
+        if (ob)
+            xmlOutputBufferClose(ob);
+        df_chunk_abort(w);
+        return df_errorf(err, "%s: cannot create the XML writer", path);
+    }
+    char seq[32];
+    snprintf(seq, sizeof seq, "%d", chunk_seq);
+    const char *hv[DF_HV_COUNT] = {
+        [DF_HV_ENTERPRISE_CODE] = m->enterprise_code, [DF_HV_ENTERPRISE_NAME] = m->enterprise_name,
+        [DF_HV_DOC_TYPE] = m->doc_type,               [DF_HV_PERIOD] = m->period,
+        [DF_HV_BATCH_ID] = m->batch_id,               [DF_HV_CHUNK_SEQ] = seq,
+        [DF_HV_CREATED_AT] = m->created_at,
+    };
+    /* The declaration is written raw: xmlTextWriterStartDocument would put
+     * an encoder in the output path that copies every byte once more. */
+    if (xmlTextWriterWriteRaw(w->xw, BAD_CAST XML_DECL) < 0 ||
+        xmlTextWriterStartElement(w->xw, BAD_CAST p->root) < 0 ||
+        xmlTextWriterWriteAttribute(w->xw, BAD_CAST "version", BAD_CAST p->version) < 0 ||
+        xmlTextWriterWriteRaw(w->xw, BAD_CAST "\n") < 0 ||
+        xmlTextWriterStartElement(w->xw, BAD_CAST p->header) < 0 ||
+        xmlTextWriterWriteRaw(w->xw, BAD_CAST "\n") < 0) {
+        xw_fail(w, err, "the header");
+        df_chunk_abort(w);
+        return -1;
+    }
+    for (int i = 0; i < p->nheader; i++) {
+        if (write_text_element(w, p->header_names[i], hv[p->header_values[i]] ? hv[p->header_values[i]] : "",
+                               err) != 0) {
+            df_chunk_abort(w);
+            return -1;
+        }
+    }
+    if (xmlTextWriterFullEndElement(w->xw) < 0 || xmlTextWriterWriteRaw(w->xw, BAD_CAST "\n") < 0 ||
+        xmlTextWriterStartElement(w->xw, BAD_CAST p->records) < 0 ||
+        xmlTextWriterWriteRaw(w->xw, BAD_CAST "\n") < 0) {
+        xw_fail(w, err, "the header");
+        df_chunk_abort(w);
+        return -1;
+    }
+    return 0;
+}
+
+int df_chunk_write_records(df_chunk_writer *w, const char *xml, size_t len, uint64_t nrecords,
+                           df_error *err)
+{
+    while (len > 0) {
+        int part = len > (1u << 30) ? (1 << 30) : (int)len;
+        if (xmlTextWriterWriteRawLen(w->xw, BAD_CAST xml, part) < 0)
+            return xw_fail(w, err, "records");
+        xml += part;
+        len -= (size_t)part;
+    }
+    w->records += nrecords;
+    return 0;
+}
+
+int df_chunk_finish(df_chunk_writer *w, df_sign_fn sign, void *sign_ctx, df_chunk_result *res,
+                    df_error *err)
+{
+    const df_profile *p = w->profile;
+    char count[32];
+    snprintf(count, sizeof count, "%llu", (unsigned long long)w->records);
+    if (xmlTextWriterFullEndElement(w->xw) < 0 || xmlTextWriterWriteRaw(w->xw, BAD_CAST "\n") < 0 ||
+        xmlTextWriterStartElement(w->xw, BAD_CAST p->trailer) < 0 ||
+        xmlTextWriterWriteElement(w->xw, BAD_CAST p->record_count, BAD_CAST count) < 0 ||
+        xmlTextWriterFullEndElement(w->xw) < 0 || xmlTextWriterWriteRaw(w->xw, BAD_CAST "\n") < 0 ||
+        xmlTextWriterFlush(w->xw) < 0) {
+        xw_fail(w, err, "the trailer");
+        df_chunk_abort(w);
+        return -1;
+    }
+    /* The canonical form ends with the root's end tag; the Signature comes
+     * between and is left out by the enveloped-signature transform. */
+    char end[DF_NAME_MAX + 4];
+    int endl = snprintf(end, sizeof end, "</%s>", p->root);
+    if (w->c14n) {
+        EVP_DigestUpdate(w->c14n, end, (size_t)endl);
+        unsigned int dl = 0;
+        EVP_DigestFinal_ex(w->c14n, res->c14n_digest, &dl);
+    }
+    w->digesting = 0;
+    if (sign) {
+        if (!w->c14n) {
+            df_chunk_abort(w);
+            return df_errorf(err, "%s: signing needs the canonical digest", w->file.final_path);
+        }
+        df_buf sig = {0};
+        if (sign(sign_ctx, res->c14n_digest, &sig, err) != 0) {
+            df_buf_free(&sig);
+            df_error_prefix(err, "%s", w->file.final_path);
+            df_chunk_abort(w);
+            return -1;
+        }
+        int rc = xmlTextWriterWriteRawLen(w->xw, BAD_CAST sig.data, (int)sig.len);
+        df_buf_free(&sig);
+        if (rc < 0) {
+            xw_fail(w, err, "the signature");
+            df_chunk_abort(w);
+            return -1;
+        }
+    }
+    /* End the root ourselves: xmlTextWriterEndDocument would add nothing but
+     * a newline, which we write with it. */
+    if (xmlTextWriterWriteRawLen(w->xw, BAD_CAST end, endl) < 0 ||
+        xmlTextWriterWriteRaw(w->xw, BAD_CAST "\n") < 0 || xmlTextWriterFlush(w->xw) < 0) {
+        xw_fail(w, err, "the end");
+        df_chunk_abort(w);
+        return -1;
+    }
+    /* The root element is still open in xmlTextWriter's view; freeing the
+     * writer only flushes and closes its output buffer, writing nothing. */
+    xmlFreeTextWriter(w->xw);
+    w->xw = NULL;
+    if (w->io_failed || flush_out(w) != 0) {
+        df_errorf(err, "%s", w->io_err.msg);
+        df_chunk_abort(w);
+        return -1;
+    }
+    unsigned int dl = 0;
+    EVP_DigestFinal_ex(w->whole, res->file_sha256, &dl);
+    snprintf(res->path, sizeof res->path, "%s", w->file.final_path);
+    res->records = w->records;
+    res->bytes = w->bytes;
+    if (df_atomic_commit(&w->file, err) != 0) {
+        df_chunk_abort(w);
+        return -1;
+    }
+    df_chunk_abort(w); /* frees buffers; the file is committed */
+    return 0;
+}
+
+void df_chunk_abort(df_chunk_writer *w)
+{
+    if (w->xw) {
+        w->io_failed = 1; /* drop whatever the writer still flushes */
+        xmlFreeTextWriter(w->xw);
+        w->xw = NULL;
+    }
+    df_atomic_abort(&w->file);
+    free(w->out);
+    w->out = NULL;
+    if (w->c14n)
+        EVP_MD_CTX_free(w->c14n);
+    if (w->whole)
+        EVP_MD_CTX_free(w->whole);
+    w->c14n = w->whole = NULL;
+}

@@ -1,0 +1,60 @@
+/* writer/signer.h — signing data files with the enterprise certificate
+ * (INTERFACE.md §5: enveloped XML-DSig, C14N 1.0, RSA-SHA256, SHA-256).
+ *
+ * Two signers over the same key:
+ *  - streaming: the chunk writer digests the canonical bytes as it writes
+ *    them (chunk_writer.h); df_signer_sign_digest builds SignedInfo around
+ *    that digest, signs it and returns the whole Signature element. No DOM,
+ *    no re-reading; memory does not depend on the chunk's size.
+ *  - reference: libxmlsec1 on a DOM of the finished unsigned file, kept to
+ *    cross-check the streaming signer (same digest, both verify).
+ *
+ * Keys: PKCS#12 (.pfx/.p12, as NETCA issues them) or PEM key + certificate.
+ * The passphrase comes from an environment variable, a file or the
+ * terminal — never argv — and is wiped after use; it never appears in a
+ * message. A key file readable by group or others is refused unless
+ * allowed. Expired or not-yet-valid certificates, a key that does not match
+ * its certificate and a wrong passphrase each have their own message. */
+#ifndef DF_WRITER_SIGNER_H
+#define DF_WRITER_SIGNER_H
+
+#include <stddef.h>
+#include "base/error.h"
+#include "writer/chunk_writer.h"
+
+typedef enum { DF_SIGN_NONE, DF_SIGN_STREAMING, DF_SIGN_REFERENCE } df_sign_mode;
+
+typedef struct df_key_options {
+    const char *key_path;      /* .p12/.pfx, or PEM private key */
+    const char *cert_path;     /* PEM certificate; NULL for PKCS#12 */
+    const char *pass_env;      /* name of an environment variable holding the passphrase */
+    const char *pass_file;     /* file whose first line is the passphrase */
+    int pass_prompt;           /* ask on the terminal if neither gave one */
+    int allow_open_perms;      /* accept a key file readable by group/others */
+} df_key_options;
+
+typedef struct df_signer df_signer; /* opaque; thread-safe for signing */
+
+int df_signer_load(df_signer **out, const df_key_options *opts, df_error *err);
+void df_signer_free(df_signer *s);
+
+/* The certificate's subject CN (the enterprise's credit code in our PKI). */
+const char *df_signer_subject_cn(const df_signer *s);
+
+/* df_sign_fn for df_chunk_finish: ctx is the df_signer. */
+int df_signer_sign_digest(void *ctx, const unsigned char digest[32], df_buf *signature_xml,
+                          df_error *err);
+
+/* Reference signer: signs the unsigned data file at in_path with libxmlsec1
+ * (DOM) and writes the signed file atomically to out_path. If digest is not
+ * NULL it receives the reference digest xmlsec computed. */
+int df_signer_reference_sign_file(df_signer *s, const char *in_path, const char *out_path,
+                                  unsigned char digest[32], df_error *err);
+
+/* Loads the key and certificate the way df_signer_load does, for the TLS
+ * client: PEM strings of the private key and certificate chain that the
+ * caller hands to libcurl as blobs and must wipe and free. */
+int df_signer_export_pem(const df_signer *s, char **key_pem, size_t *key_len, char **cert_pem,
+                         size_t *cert_len, df_error *err);
+
+#endif
