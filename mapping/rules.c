@@ -154,6 +154,8 @@ void df_rules_check(const df_profile *p, const df_doctype *dt, const df_catalog_
         const df_field_def *f = dt->fields[i];
         const char *v = vals[i];
         size_t l = lens[i];
+        if (out->skip_fields & (1ULL << i))
+            continue;
         if (l == 0) {
             if (f->required)
                 df_check_add(out, DF_R_REQUIRED, i, "is required but empty");
@@ -193,24 +195,31 @@ void df_rules_check(const df_profile *p, const df_doctype *dt, const df_catalog_
             continue;
         const char *parts[DF_MAX_KEY];
         size_t plens[DF_MAX_KEY];
-        int empty = 0;
+        int judged = 0;
         for (int k = 0; k < cat->def->nkey; k++) {
             int fi = dt->catalog_fields[c][k];
             parts[k] = vals[fi];
             plens[k] = lens[fi];
-            empty |= lens[fi] == 0;
+            judged |= lens[fi] == 0 || (out->skip_fields & (1ULL << fi));
         }
-        if (empty) /* already E_REQUIRED */
+        if (judged) /* already E_REQUIRED, E_ENCODING or E_FORMAT */
             continue;
         if (!df_catalog_contains(cat, parts, plens)) {
             int fi = dt->catalog_fields[c][0];
-            if (cat->def->nkey == 1)
+            if (cat->def->nkey == 1) {
                 df_check_add(out, (df_reason)cat->def->reason, fi, "'%.*s' is not in the %s catalog",
                              quoted_len(parts[0], plens[0]), parts[0], cat->def->name);
-            else
-                df_check_add(out, (df_reason)cat->def->reason, fi, "('%.*s', '%.*s') is not in the %s catalog",
-                             quoted_len(parts[0], plens[0]), parts[0], quoted_len(parts[1], plens[1]),
-                             parts[1], cat->def->name);
+            } else {
+                char names[256] = "", values[512] = "";
+                for (int k = 0; k < cat->def->nkey; k++) {
+                    size_t nl = strlen(names), vl = strlen(values);
+                    snprintf(names + nl, sizeof names - nl, "%s%s", k ? ", " : "", cat->def->record_fields[k]);
+                    snprintf(values + vl, sizeof values - vl, "%s'%.*s'", k ? ", " : "",
+                             quoted_len(parts[k], plens[k]), parts[k]);
+                }
+                df_check_add(out, (df_reason)cat->def->reason, -1, "(%s) = (%s) is not in the %s catalog", names,
+                             values, cat->def->name);
+            }
         }
     }
 }

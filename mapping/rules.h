@@ -34,6 +34,8 @@ typedef struct df_violation {
 
 typedef struct df_check_result {
     uint32_t reasons;   /* bit (1u << df_reason) per reason present */
+    uint64_t skip_fields; /* bit per field the caller already judged (bad
+                           * encoding, failed transform): not checked again */
     int nviolations;    /* recorded, at most DF_MAX_VIOLATIONS */
     df_violation v[DF_MAX_VIOLATIONS];
 } df_check_result;
@@ -43,7 +45,12 @@ const char *df_reason_code(df_reason r);
 /* The reason for a code string, or -1. */
 int df_reason_from_code(const char *code);
 
-static inline void df_check_reset(df_check_result *r) { r->reasons = 0; r->nviolations = 0; }
+static inline void df_check_reset(df_check_result *r)
+{
+    r->reasons = 0;
+    r->skip_fields = 0;
+    r->nviolations = 0;
+}
 /* Records a violation (detail printf-style; may be NULL). */
 void df_check_add(df_check_result *r, df_reason reason, int field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

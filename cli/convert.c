@@ -1,0 +1,264 @@
+/* cli/convert.c — `drugflow convert`: options in, df_convert out. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "converter/convert.h"
+#include "mapping/catalog.h"
+#include "mapping/mapping.h"
+#include "mapping/profile.h"
+
+static const char convert_help[] =
+    "usage: drugflow convert --mapping FILE --period YYYY-MM --out DIR [OPTIONS] EXPORT.csv...\n"
+    "\n"
+    "Streams ERP CSV exports through a mapping into the interface's data files: rows are\n"
+    "validated in one pass (E_NEGATIVE_QTY, E_PARTNER_UNMATCHED, E_COMMODITY_UNMATCHED,\n"
+    "E_REQUIRED, E_FORMAT, E_TOO_LONG, E_ENCODING, E_COLUMNS); accepted rows go into chunked\n"
+    "XML files OUT/BATCH_00001.xml…, rejected rows into OUT/rejects.csv with their reasons.\n"
+    "\n"
+    "Input and mapping:\n"
+    "  -m, --mapping FILE        mapping of the export's columns (samples/mappings/*.yaml)\n"
+    "      --profile FILE        interface profile (default: config, then the shipped gd-v1)\n"
+    "  -c, --config FILE         configuration file (default $DRUGFLOW_CONFIG, ./drugflow.yaml)\n"
+    "Catalogs (partners and commodities that rows must match):\n"
+    "      --catalogs DIR        portal CSV exports DIR/commodities.csv and DIR/partners.csv\n"
+    "      --commodities FILE    the commodity catalog export\n"
+    "      --partners FILE       the partner catalog export\n"
+    "      --no-catalogs         do not match catalogs (rows are still checked otherwise)\n"
+    "Output:\n"
+    "  -o, --out DIR             output folder (created if missing)\n"
+    "  -p, --period YYYY-MM      reporting period\n"
+    "      --batch-id ID         batch id (default PERIOD-DOCTYPE-01)\n"
+    "      --enterprise-code C   overrides the configuration's enterprise code\n"
+    "      --enterprise-name N   overrides the configuration's enterprise name\n"
+    "      --created-at TIME     header CreatedAt (default $SOURCE_DATE_EPOCH or now, +08:00)\n"
+    "      --chunk-records N     records per chunk (default 20000)\n"
+    "      --chunk-bytes N       bytes per chunk, K/M suffixes (default 16M)\n"
+    "      --rejects FILE        where rejected rows go (default OUT/rejects.csv)\n"
+    "      --force               replace chunks of the same batch already in OUT\n"
+    "  -j, --threads N           writer threads (default: number of cores)\n"
+    "Reporting:\n"
+    "      --json                print the summary as JSON on stdout\n"
+    "      --top N               unmatched catalog entries to list (default 20)\n"
+    "      --progress / --no-progress   progress bar on stderr (default: if a terminal)\n"
+    "  -q, --quiet               no summary on stderr\n"
+    "  -h, --help                this text\n"
+    "\n" DF_EXIT_CODES_HELP;
+
+enum {
+    OPT_PROFILE = 256, OPT_CATALOGS, OPT_COMMODITIES, OPT_PARTNERS, OPT_NO_CATALOGS, OPT_BATCH, OPT_ECODE,
+    OPT_ENAME, OPT_CREATED, OPT_CREC, OPT_CBYTES, OPT_REJECTS, OPT_FORCE, OPT_JSON, OPT_TOP, OPT_PROGRESS,
+    OPT_NO_PROGRESS,
+};
+
+static int valid_period(const char *s)
+{
+    return strlen(s) == 7 && s[4] == '-' && s[0] >= '1' && s[0] <= '9' && s[5] >= '0' && s[5] <= '1' &&
+           s[6] >= '0' && s[6] <= '9' && ((s[5] == '0' && s[6] != '0') || (s[5] == '1' && s[6] <= '2')) &&
+           s[1] >= '0' && s[1] <= '9' && s[2] >= '0' && s[2] <= '9' && s[3] >= '0' && s[3] <= '9';
+}
+
+/* The portal export of a catalog: DIR/<list element, lower case>.csv */
+static void catalog_file(const df_catalog_def *def, const char *dir, char *out, size_t n)
+{
+    char name[DF_NAME_MAX];
+    size_t i;
+    for (i = 0; def->list[i] && i + 1 < sizeof name; i++)
+        name[i] = (char)((def->list[i] >= 'A' && def->list[i] <= 'Z') ? def->list[i] + 32 : def->list[i]);
+    name[i] = 0;
+    snprintf(out, n, "%s/%s.csv", dir, name);
+}
+
+int cmd_convert(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"mapping", required_argument, 0, 'm'},      {"profile", required_argument, 0, OPT_PROFILE},
+        {"config", required_argument, 0, 'c'},       {"catalogs", required_argument, 0, OPT_CATALOGS},
+        {"commodities", required_argument, 0, OPT_COMMODITIES},
+        {"partners", required_argument, 0, OPT_PARTNERS},
+        {"no-catalogs", no_argument, 0, OPT_NO_CATALOGS},
+        {"out", required_argument, 0, 'o'},          {"period", required_argument, 0, 'p'},
+        {"batch-id", required_argument, 0, OPT_BATCH},
+        {"enterprise-code", required_argument, 0, OPT_ECODE},
+        {"enterprise-name", required_argument, 0, OPT_ENAME},
+        {"created-at", required_argument, 0, OPT_CREATED},
+        {"chunk-records", required_argument, 0, OPT_CREC},
+        {"chunk-bytes", required_argument, 0, OPT_CBYTES},
+        {"rejects", required_argument, 0, OPT_REJECTS}, {"force", no_argument, 0, OPT_FORCE},
+        {"threads", required_argument, 0, 'j'},      {"json", no_argument, 0, OPT_JSON},
+        {"top", required_argument, 0, OPT_TOP},      {"progress", no_argument, 0, OPT_PROGRESS},
+        {"no-progress", no_argument, 0, OPT_NO_PROGRESS},
+        {"quiet", no_argument, 0, 'q'},              {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    const char *mapping_path = NULL, *profile_path = NULL, *config_path = NULL, *catalogs_dir = NULL,
+               *commodities = NULL, *partners = NULL, *out_dir = NULL, *period = NULL, *batch = NULL,
+               *ecode = NULL, *ename = NULL, *created = NULL, *rejects = NULL;
+    int no_catalogs = 0, force = 0, json = 0, quiet = 0, progress = -1;
+    long threads = -1, top = 20, crec = 0;
+    uint64_t cbytes = 0;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "m:c:o:p:j:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': mapping_path = optarg; break;
+        case OPT_PROFILE: profile_path = optarg; break;
+        case 'c': config_path = optarg; break;
+        case OPT_CATALOGS: catalogs_dir = optarg; break;
+        case OPT_COMMODITIES: commodities = optarg; break;
+        case OPT_PARTNERS: partners = optarg; break;
+        case OPT_NO_CATALOGS: no_catalogs = 1; break;
+        case 'o': out_dir = optarg; break;
+        case 'p': period = optarg; break;
+        case OPT_BATCH: batch = optarg; break;
+        case OPT_ECODE: ecode = optarg; break;
+        case OPT_ENAME: ename = optarg; break;
+        case OPT_CREATED: created = optarg; break;
+        case OPT_CREC:
+            if (df_parse_int(optarg, 1, 10000000, &crec) != 0)
+                return df_cli_usage_error("convert", "--chunk-records takes 1 to 10000000, not '%s'", optarg);
+            break;
+        case OPT_CBYTES:
+            if (df_parse_size(optarg, &cbytes) != 0 || cbytes < 65536 || cbytes > (1ULL << 30))
+                return df_cli_usage_error("convert", "--chunk-bytes takes 64K to 1G, not '%s'", optarg);
+            break;
+        case OPT_REJECTS: rejects = optarg; break;
+        case OPT_FORCE: force = 1; break;
+        case 'j':
+            if (df_parse_int(optarg, 1, 64, &threads) != 0)
+                return df_cli_usage_error("convert", "--threads takes 1 to 64, not '%s'", optarg);
+            break;
+        case OPT_JSON: json = 1; break;
+        case OPT_TOP:
+            if (df_parse_int(optarg, 0, 100000, &top) != 0)
+                return df_cli_usage_error("convert", "--top takes a number, not '%s'", optarg);
+            break;
+        case OPT_PROGRESS: progress = 1; break;
+        case OPT_NO_PROGRESS: progress = 0; break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(convert_help, stdout); return DF_EXIT_OK;
+        default: return df_cli_usage_error("convert", "unknown option");
+        }
+    }
+    if (!mapping_path)
+        return df_cli_usage_error("convert", "--mapping FILE is required");
+    if (!out_dir)
+        return df_cli_usage_error("convert", "--out DIR is required");
+    if (!period || !valid_period(period))
+        return df_cli_usage_error("convert", "--period YYYY-MM is required (e.g. 2026-10)%s%s%s",
+                                  period ? ", not '" : "", period ? period : "", period ? "'" : "");
+    if (optind >= argc)
+        return df_cli_usage_error("convert", "give at least one CSV export to convert");
+    if ((commodities || partners) && catalogs_dir)
+        return df_cli_usage_error("convert", "--catalogs DIR and --commodities/--partners exclude each other");
+
+    df_error err;
+    df_config cfg;
+    if (df_config_load(&cfg, config_path, &err) != 0)
+        return df_cli_fail(DF_EXIT_USAGE, &err);
+    if (ecode)
+        snprintf(cfg.enterprise_code, sizeof cfg.enterprise_code, "%s", ecode);
+    if (ename)
+        snprintf(cfg.enterprise_name, sizeof cfg.enterprise_name, "%s", ename);
+    if (!cfg.enterprise_code[0] || !cfg.enterprise_name[0])
+        return df_cli_usage_error("convert", "the enterprise code and name are needed: set 'enterprise:' in the "
+                                  "configuration or give --enterprise-code and --enterprise-name");
+    char profile_file[4096];
+    if (df_cli_find_profile(profile_path, &cfg, profile_file, sizeof profile_file, &err) != 0)
+        return df_cli_fail(DF_EXIT_USAGE, &err);
+    static df_profile profile; /* large; holds pointers into itself */
+    if (df_profile_load(&profile, profile_file, &err) != 0)
+        return df_cli_fail(DF_EXIT_USAGE, &err);
+    static df_mapping mapping;
+    if (df_mapping_load(&mapping, &profile, mapping_path, &err) != 0)
+        return df_cli_fail(DF_EXIT_USAGE, &err);
+
+    int rc = DF_EXIT_USAGE;
+    df_catalog_set cats;
+    df_catalog_set_init(&cats, &profile);
+    if (!no_catalogs) {
+        if (!catalogs_dir && !commodities && !partners && cfg.catalogs[0])
+            catalogs_dir = cfg.catalogs;
+        if (!catalogs_dir && !commodities && !partners) {
+            df_cli_usage_error("convert", "no catalogs to match rows against: give --catalogs DIR (the portal's "
+                               "CSV exports) or --no-catalogs to skip matching");
+            goto out;
+        }
+        for (int i = 0; i < profile.ncatalogs; i++) {
+            char path[4096];
+            const char *file = NULL;
+            if (catalogs_dir) {
+                catalog_file(&profile.catalogs[i], catalogs_dir, path, sizeof path);
+                file = path;
+            } else if (!strcmp(profile.catalogs[i].name, "commodity")) {
+                file = commodities;
+            } else if (!strcmp(profile.catalogs[i].name, "partner")) {
+                file = partners;
+            }
+            if (!file)
+                continue;
+            if (df_catalog_load_csv(&cats.cat[i], file, &err) != 0) {
+                df_cli_fail(DF_EXIT_USAGE, &err);
+                goto out;
+            }
+        }
+    }
+    char created_at[64], batch_id[128];
+    if (df_cli_created_at(created, created_at, sizeof created_at, &err) != 0) {
+        df_cli_fail(DF_EXIT_USAGE, &err);
+        goto out;
+    }
+    if (batch) {
+        for (const char *b = batch; *b; b++)
+            if (!((*b >= 'A' && *b <= 'Z') || (*b >= 'a' && *b <= 'z') || (*b >= '0' && *b <= '9') || *b == '-' ||
+                  *b == '_' || *b == '.')) {
+                df_cli_usage_error("convert", "--batch-id may hold letters, digits, '-', '_' and '.' only");
+                goto out;
+            }
+        snprintf(batch_id, sizeof batch_id, "%s", batch);
+    } else {
+        snprintf(batch_id, sizeof batch_id, "%s-%s-01", period, mapping.dt->code);
+    }
+    if (mkdir(out_dir, 0755) != 0 && access(out_dir, F_OK) != 0) {
+        df_error_errno(&err, "%s: cannot create the output directory", out_dir);
+        df_cli_fail(DF_EXIT_USAGE, &err);
+        goto out;
+    }
+
+    df_convert_options o = {
+        .profile = &profile,
+        .mapping = &mapping,
+        .catalogs = &cats,
+        .inputs = (const char *const *)argv + optind,
+        .ninputs = argc - optind,
+        .out_dir = out_dir,
+        .rejects_path = rejects,
+        .meta = {cfg.enterprise_code, cfg.enterprise_name, mapping.dt->code, period, batch_id, created_at},
+        .chunk_records = crec ? (uint64_t)crec : (uint64_t)cfg.chunk_records,
+        .chunk_bytes = cbytes ? cbytes : (uint64_t)cfg.chunk_bytes,
+        .threads = threads > 0 ? (int)threads : cfg.threads,
+        .force = force,
+        .progress = progress >= 0 ? progress : isatty(2),
+        .top = (int)top,
+    };
+    df_convert_summary sum;
+    if (df_convert(&o, &sum, &err) != 0) {
+        rc = df_cli_fail(DF_EXIT_FATAL, &err);
+        df_summary_free(&sum);
+        goto out;
+    }
+    if (!quiet)
+        df_summary_print(&sum, stderr, (int)top);
+    if (json)
+        df_summary_json(&sum, stdout, (int)top);
+    rc = sum.rejected ? DF_EXIT_REJECTED : DF_EXIT_OK;
+    df_summary_free(&sum);
+out:
+    df_catalog_set_free(&cats);
+    df_mapping_free(&mapping);
+    return rc;
+}

@@ -1,0 +1,54 @@
+/* cli/main.c — drugflow's entry point: dispatches to one file per subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+
+#include "cli/cli.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"convert", cmd_convert, "ERP CSV exports to validated, chunked (signed) XML data files"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: drugflow COMMAND [OPTIONS] [ARGS]\n\n"
+               "Reports drug-distribution data to the Guangdong supervision system's enterprise data\n"
+               "collection interface.\n\nCommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'drugflow COMMAND --help' describes each command.\n\n" DF_EXIT_CODES_HELP);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return DF_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return DF_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("drugflow 0.1\n");
+        return DF_EXIT_OK;
+    }
+    xmlInitParser();
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+        if (!strcmp(argv[1], commands[i].name)) {
+            int rc = commands[i].run(argc - 1, argv + 1);
+            xmlCleanupParser();
+            return rc;
+        }
+    }
+    fprintf(stderr, "drugflow: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return DF_EXIT_USAGE;
+}

@@ -1,0 +1,210 @@
+/* converter/summary.c — bounded unmatched-key counts and summary output; see summary.h. */
+#include "converter/summary.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mapping/catalog.h"
+
+int df_topn_add(df_topn *t, const char *key, size_t len)
+{
+    if (!t->slots) {
+        t->cap = DF_TOPN_CAP * 2;
+        t->slots = calloc(t->cap, sizeof *t->slots);
+        if (!t->slots)
+            return -1;
+    }
+    uint64_t h = df_hash_bytes(key, len);
+    size_t mask = t->cap - 1, i = (size_t)h & mask;
+    while (t->slots[i].key) {
+        if (t->slots[i].len == len && memcmp(t->slots[i].key, key, len) == 0) {
+            t->slots[i].count++;
+            return 0;
+        }
+        i = (i + 1) & mask;
+    }
+    if (t->n >= DF_TOPN_CAP) {
+        t->untracked_rows++;
+        return 0;
+    }
+    char *k = malloc(len + 1);
+    if (!k)
+        return -1;
+    memcpy(k, key, len);
+    k[len] = 0;
+    t->slots[i].key = k;
+    t->slots[i].len = len;
+    t->slots[i].count = 1;
+    t->n++;
+    return 0;
+}
+
+static int by_count_desc(const void *a, const void *b)
+{
+    const df_topn_entry *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return strcmp(x->key, y->key);
+}
+
+df_topn_entry *df_topn_top(const df_topn *t, size_t max, size_t *n)
+{
+    *n = 0;
+    if (!t->n)
+        return NULL;
+    df_topn_entry *all = malloc(t->n * sizeof *all);
+    if (!all)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->slots[i].key)
+            all[k++] = t->slots[i];
+    qsort(all, k, sizeof *all, by_count_desc);
+    *n = k < max ? k : max;
+    return all;
+}
+
+void df_topn_free(df_topn *t)
+{
+    for (size_t i = 0; i < t->cap; i++)
+        free(t->slots[i].key);
+    free(t->slots);
+    memset(t, 0, sizeof *t);
+}
+
+void df_summary_free(df_convert_summary *s)
+{
+    for (int i = 0; i < DF_MAX_CATALOGS; i++)
+        df_topn_free(&s->unmatched[i]);
+    free(s->chunks);
+    s->chunks = NULL;
+    s->nchunks = 0;
+}
+
+void df_json_string(FILE *f, const char *s, size_t len)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c == '\t')
+            fputs("\\t", f);
+        else if (c == '\r')
+            fputs("\\r", f);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+/* Prints a joined key with its parts separated by ", ". */
+static void print_key(FILE *f, const char *k)
+{
+    for (; *k; k++) {
+        if (*k == '\x1f')
+            fputs(", ", f);
+        else
+            fputc(*k, f);
+    }
+}
+
+static void hex(FILE *f, const unsigned char *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%02x", d[i]);
+}
+
+void df_summary_print(const df_convert_summary *s, FILE *f, int top)
+{
+    fprintf(f, "%s batch %s: %llu rows read, %llu accepted, %llu rejected, %zu chunk%s",
+            s->doc_type, s->batch_id, (unsigned long long)s->rows_read,
+            (unsigned long long)s->accepted, (unsigned long long)s->rejected, s->nchunks,
+            s->nchunks == 1 ? "" : "s");
+    if (s->seconds > 0)
+        fprintf(f, " in %.2f s (%.0f rows/s, %.1f MB/s)", s->seconds, s->rows_read / s->seconds,
+                s->input_bytes / 1e6 / s->seconds);
+    fputc('\n', f);
+    for (int r = 0; r < DF_R_COUNT; r++)
+        if (s->by_reason[r])
+            fprintf(f, "  %-22s %llu rows\n", df_reason_code((df_reason)r), (unsigned long long)s->by_reason[r]);
+    if (s->rejected)
+        fprintf(f, "  rejected rows with their reasons: %s\n", s->rejects_path);
+    for (int c = 0; c < s->ncatalogs; c++) {
+        size_t n = 0;
+        df_topn_entry *e = df_topn_top(&s->unmatched[c], (size_t)top, &n);
+        if (n) {
+            fprintf(f, "  not in the %s catalog (add them in the enterprise portal, or fix the ERP data):\n",
+                    s->catalog_names[c]);
+            for (size_t i = 0; i < n; i++) {
+                fprintf(f, "    %8llu  ", (unsigned long long)e[i].count);
+                print_key(f, e[i].key);
+                fputc('\n', f);
+            }
+            if (s->unmatched[c].n > n)
+                fprintf(f, "    … %zu more distinct entries\n", s->unmatched[c].n - n);
+        }
+        free(e);
+    }
+}
+
+void df_summary_json(const df_convert_summary *s, FILE *f, int top)
+{
+    fprintf(f, "{\"doc_type\":");
+    df_json_string(f, s->doc_type, strlen(s->doc_type));
+    fprintf(f, ",\"batch_id\":");
+    df_json_string(f, s->batch_id, strlen(s->batch_id));
+    fprintf(f, ",\"rows_read\":%llu,\"accepted\":%llu,\"rejected\":%llu,\"input_bytes\":%llu,"
+            "\"seconds\":%.3f,\"reasons\":{",
+            (unsigned long long)s->rows_read, (unsigned long long)s->accepted,
+            (unsigned long long)s->rejected, (unsigned long long)s->input_bytes, s->seconds);
+    int first = 1;
+    for (int r = 0; r < DF_R_COUNT; r++) {
+        if (!s->by_reason[r])
+            continue;
+        fprintf(f, "%s\"%s\":%llu", first ? "" : ",", df_reason_code((df_reason)r),
+                (unsigned long long)s->by_reason[r]);
+        first = 0;
+    }
+    fprintf(f, "},\"rejects\":");
+    df_json_string(f, s->rejects_path, strlen(s->rejects_path));
+    fprintf(f, ",\"chunks\":[");
+    for (size_t i = 0; i < s->nchunks; i++) {
+        const df_chunk_result *c = &s->chunks[i];
+        fprintf(f, "%s{\"seq\":%zu,\"path\":", i ? "," : "", i + 1);
+        df_json_string(f, c->path, strlen(c->path));
+        fprintf(f, ",\"records\":%llu,\"bytes\":%llu,\"sha256\":\"", (unsigned long long)c->records,
+                (unsigned long long)c->bytes);
+        hex(f, c->file_sha256, 32);
+        fprintf(f, "\"}");
+    }
+    fprintf(f, "],\"unmatched\":{");
+    for (int c = 0; c < s->ncatalogs; c++) {
+        size_t n = 0;
+        df_topn_entry *e = df_topn_top(&s->unmatched[c], (size_t)top, &n);
+        fprintf(f, "%s\"%s\":{\"distinct\":%zu,\"top\":[", c ? "," : "", s->catalog_names[c],
+                s->unmatched[c].n);
+        for (size_t i = 0; i < n; i++) {
+            fprintf(f, "%s{\"key\":[", i ? "," : "");
+            const char *k = e[i].key, *sep;
+            int part = 0;
+            for (;;) {
+                sep = strchr(k, '\x1f');
+                size_t l = sep ? (size_t)(sep - k) : strlen(k);
+                fprintf(f, "%s", part++ ? "," : "");
+                df_json_string(f, k, l);
+                if (!sep)
+                    break;
+                k = sep + 1;
+            }
+            fprintf(f, "],\"rows\":%llu}", (unsigned long long)e[i].count);
+        }
+        fprintf(f, "]}");
+        free(e);
+    }
+    fprintf(f, "}}\n");
+}

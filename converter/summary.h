@@ -1,0 +1,58 @@
+/* converter/summary.h — what a conversion tells its user: counts per
+ * reason, and the unmatched catalog keys they must add in the portal.
+ *
+ * Unmatched keys are counted in a bounded table (DF_TOPN_CAP distinct keys;
+ * keys beyond are counted as "not tracked"), so memory does not grow with
+ * the input however many distinct names a bad export holds. */
+#ifndef DF_CONVERTER_SUMMARY_H
+#define DF_CONVERTER_SUMMARY_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "mapping/rules.h"
+#include "writer/chunk_writer.h"
+
+#define DF_TOPN_CAP 16384
+
+typedef struct df_topn_entry {
+    char *key;          /* catalog key, parts joined with U+001F */
+    size_t len;
+    uint64_t count;
+} df_topn_entry;
+
+typedef struct df_topn {
+    size_t n, cap;      /* cap: slots, power of two */
+    df_topn_entry *slots;
+    uint64_t untracked_rows; /* rows whose key did not fit in the table */
+} df_topn;
+
+int df_topn_add(df_topn *t, const char *key, size_t len);
+/* Sorts the entries by descending count (then key) into a new array of at
+ * most max entries; *n receives the number. Caller frees the array only. */
+df_topn_entry *df_topn_top(const df_topn *t, size_t max, size_t *n);
+void df_topn_free(df_topn *t);
+
+typedef struct df_convert_summary {
+    char doc_type[DF_NAME_MAX];
+    char batch_id[128];
+    uint64_t input_bytes;
+    uint64_t rows_read, accepted, rejected;
+    uint64_t by_reason[DF_R_COUNT];
+    int ncatalogs;
+    char catalog_names[DF_MAX_CATALOGS][DF_NAME_MAX];
+    df_topn unmatched[DF_MAX_CATALOGS];
+    size_t nchunks;
+    df_chunk_result *chunks;   /* in chunk order */
+    char rejects_path[4096];
+    double seconds;
+} df_convert_summary;
+
+void df_summary_free(df_convert_summary *s);
+/* Human summary (stderr usually). */
+void df_summary_print(const df_convert_summary *s, FILE *f, int top);
+/* Machine summary: one JSON object. */
+void df_summary_json(const df_convert_summary *s, FILE *f, int top);
+/* JSON string escaping, shared with the other --json writers. */
+void df_json_string(FILE *f, const char *s, size_t len);
+
+#endif

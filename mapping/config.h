@@ -1,0 +1,47 @@
+/* mapping/config.h — drugflow's configuration file (drugflow.yaml).
+ *
+ * One file holds the enterprise, the endpoint, the certificate, the CA, the
+ * workspace and the tuning knobs. Precedence, highest first: command-line
+ * option, environment variable (DRUGFLOW_*), configuration file, built-in
+ * default. Relative paths in the file are relative to the file's folder.
+ * The file is found at --config, else $DRUGFLOW_CONFIG, else ./drugflow.yaml
+ * (optional). See README "Configuration". */
+#ifndef DF_MAPPING_CONFIG_H
+#define DF_MAPPING_CONFIG_H
+
+#include "base/error.h"
+
+#define DF_PATH_MAX 4096
+
+typedef struct df_config {
+    char source[DF_PATH_MAX];      /* the file read, or "" */
+    char enterprise_code[64];
+    char enterprise_name[256];
+    char profile[DF_PATH_MAX];
+    char endpoint[1024];           /* practice | production | https://… (resolved by the uploader) */
+    char ca[DF_PATH_MAX];          /* server CA bundle (PEM) */
+    char key[DF_PATH_MAX];         /* .p12/.pfx, or PEM key */
+    char cert[DF_PATH_MAX];        /* PEM certificate with a PEM key */
+    char passphrase_env[128];      /* variable holding the key's passphrase */
+    char passphrase_file[DF_PATH_MAX];
+    int allow_open_key_perms;
+    char workspace[DF_PATH_MAX];
+    char catalogs[DF_PATH_MAX];    /* folder with commodities.csv, partners.csv */
+    int threads;                   /* 0: cores */
+    long chunk_records;
+    long chunk_bytes;
+    int uploads;                   /* parallel uploads */
+    int attempts;                  /* per chunk, transport errors and 5xx */
+    int connect_timeout;           /* seconds */
+    int transfer_timeout;          /* seconds */
+    int status_timeout;            /* seconds to wait for results */
+} df_config;
+
+/* Defaults, then the file (explicit path, $DRUGFLOW_CONFIG or
+ * ./drugflow.yaml), then the environment. path may be NULL. */
+int df_config_load(df_config *c, const char *path, df_error *err);
+
+/* Resolves a path relative to the configuration file's folder. */
+void df_config_resolve(const df_config *c, const char *in, char *out, size_t n);
+
+#endif

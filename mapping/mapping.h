@@ -1,0 +1,70 @@
+/* mapping/mapping.h — how one ERP export becomes records of one document type.
+ *
+ * A mapping YAML file (samples/mappings/, one per export) declares the export's
+ * encoding and CSV dialect and, for each profile field of the document
+ * type, where its value comes from (a column by name or number, or a
+ * constant) and the transforms applied on the way (trim, default, date
+ * input formats, decimal normalisation, value maps). See transform.h. */
+#ifndef DF_MAPPING_MAPPING_H
+#define DF_MAPPING_MAPPING_H
+
+#include <stddef.h>
+#include "base/error.h"
+#include "mapping/profile.h"
+
+#define DF_MAX_DATE_FORMATS 8
+
+typedef enum { DF_ENC_UTF8, DF_ENC_GBK, DF_ENC_GB18030 } df_encoding;
+
+typedef struct df_value_map {
+    size_t n;
+    char **from, **to;
+    size_t *from_len, *to_len;
+} df_value_map;
+
+/* Where one field's value comes from and what happens to it. */
+typedef struct df_field_source {
+    int mapped;              /* 0: the field stays empty */
+    int column;              /* resolved 0-based input column, -1 for constant */
+    char column_name[256];   /* header name, when the export has a header */
+    int has_constant;
+    char *constant;
+    size_t constant_len;
+    int has_default;
+    char *def;
+    size_t def_len;
+    int trim;                /* strip ASCII and ideographic spaces (default on) */
+    int ndate_formats;
+    char date_formats[DF_MAX_DATE_FORMATS][48];
+    int decimal;             /* normalise thousands separators, full-width digits */
+    df_value_map map;
+    int map_strict;          /* an unmapped value is E_FORMAT, not passed through */
+    int line, col;           /* where the mapping file declares it */
+} df_field_source;
+
+typedef struct df_mapping {
+    char path[1024];
+    const df_doctype *dt;
+    df_encoding encoding;
+    char delimiter;
+    char quote;
+    int header;              /* 1: first row names the columns */
+    int skip_rows;           /* rows skipped before the header or data */
+    df_field_source src[DF_MAX_FIELDS]; /* one per field of dt, in profile order */
+} df_mapping;
+
+/* Loads a mapping against a loaded profile (which must outlive it). */
+int df_mapping_load(df_mapping *m, const df_profile *p, const char *path, df_error *err);
+void df_mapping_free(df_mapping *m);
+
+/* Resolves columns named in the mapping against an export's header row.
+ * Fails naming the input file, the mapping line and the missing column. */
+int df_mapping_bind_header(df_mapping *m, const char *input_path, const char *const *names,
+                           const size_t *lens, int n, df_error *err);
+
+/* The highest input column the mapping reads, +1 (0 if none). */
+int df_mapping_columns_needed(const df_mapping *m);
+
+const char *df_encoding_name(df_encoding e);
+
+#endif

@@ -1,0 +1,176 @@
+/* mapping/transform.c — trim, default, value maps, dates, decimals; see transform.h. */
+#include "mapping/transform.h"
+
+#include <string.h>
+
+#include "mapping/rules.h"
+
+void df_trim(const char **sp, size_t *lenp)
+{
+    const unsigned char *s = (const unsigned char *)*sp;
+    size_t len = *lenp;
+    for (;;) {
+        if (len && (s[0] == ' ' || s[0] == '\t')) {
+            s++;
+            len--;
+        } else if (len >= 3 && s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80) { /* U+3000 */
+            s += 3;
+            len -= 3;
+        } else {
+            break;
+        }
+    }
+    for (;;) {
+        if (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' || s[len - 1] == '\n')) {
+            len--;
+        } else if (len >= 3 && s[len - 3] == 0xE3 && s[len - 2] == 0x80 && s[len - 1] == 0x80) {
+            len -= 3;
+        } else {
+            break;
+        }
+    }
+    *sp = (const char *)s;
+    *lenp = len;
+}
+
+/* Reads 1..max digits at in[*i]; returns the value or -1. */
+static int read_num(const char *in, size_t len, size_t *i, int min_digits, int max_digits)
+{
+    int v = 0, n = 0;
+    while (*i < len && n < max_digits && in[*i] >= '0' && in[*i] <= '9') {
+        v = v * 10 + (in[*i] - '0');
+        (*i)++;
+        n++;
+    }
+    return n >= min_digits ? v : -1;
+}
+
+int df_date_parse(const char *fmt, const char *in, size_t inlen, char out[11])
+{
+    size_t i = 0;
+    int y = -1, m = -1, d = -1;
+    for (const char *f = fmt; *f; f++) {
+        if (*f == '%' && f[1]) {
+            f++;
+            int v;
+            switch (*f) {
+            case 'Y': v = read_num(in, inlen, &i, 4, 4); y = v; break;
+            case 'm': v = read_num(in, inlen, &i, 1, 2); m = v; break;
+            case 'd': v = read_num(in, inlen, &i, 1, 2); d = v; break;
+            case 'H': case 'M': case 'S': v = read_num(in, inlen, &i, 1, 2); break;
+            case '%':
+                v = (i < inlen && in[i] == '%') ? 0 : -1;
+                i++;
+                break;
+            default: return 0;
+            }
+            if (v < 0)
+                return 0;
+        } else {
+            if (i >= inlen || in[i] != *f)
+                return 0;
+            i++;
+        }
+    }
+    if (i != inlen || y < 0 || m < 0 || d < 0)
+        return 0;
+    out[0] = (char)('0' + y / 1000);
+    out[1] = (char)('0' + y / 100 % 10);
+    out[2] = (char)('0' + y / 10 % 10);
+    out[3] = (char)('0' + y % 10);
+    out[4] = '-';
+    out[5] = (char)('0' + m / 10);
+    out[6] = (char)('0' + m % 10);
+    out[7] = '-';
+    out[8] = (char)('0' + d / 10);
+    out[9] = (char)('0' + d % 10);
+    out[10] = 0;
+    return df_valid_date(out, 10);
+}
+
+size_t df_decimal_normalise(const char *in, size_t inlen, char *out, size_t cap)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    size_t o = 0, i = 0;
+    while (i < inlen && o < cap) {
+        unsigned char c = s[i];
+        if (c == ',' || c == ' ' || c == '\t') {
+            i++;
+        } else if (c == '+' && o == 0) {
+            i++;
+        } else if (c == 0xEF && i + 2 < inlen && s[i + 1] == 0xBC && s[i + 2] >= 0x90 && s[i + 2] <= 0x99) {
+            out[o++] = (char)('0' + (s[i + 2] - 0x90)); /* U+FF10..FF19 */
+            i += 3;
+        } else if (c == 0xEF && i + 2 < inlen && s[i + 1] == 0xBC && s[i + 2] == 0x8E) {
+            out[o++] = '.'; /* U+FF0E */
+            i += 3;
+        } else if (c == 0xEF && i + 2 < inlen && s[i + 1] == 0xBC && s[i + 2] == 0x8D) {
+            out[o++] = '-'; /* U+FF0D */
+            i += 3;
+        } else if (c == 0xEF && i + 2 < inlen && s[i + 1] == 0xBC && s[i + 2] == 0x8C) {
+            i += 3; /* U+FF0C full-width comma */
+        } else if (c == 0xE3 && i + 2 < inlen && s[i + 1] == 0x80 && s[i + 2] == 0x80) {
+            i += 3; /* U+3000 */
+        } else {
+            out[o++] = (char)c;
+            i++;
+        }
+    }
+    return o;
+}
+
+df_tx_status df_transform(const df_field_source *s, const char *in, size_t inlen, char *scratch,
+                          size_t scratch_cap, const char **out, size_t *outlen)
+{
+    if (s->has_constant) {
+        *out = s->constant;
+        *outlen = s->constant_len;
+        return DF_TX_OK;
+    }
+    const char *v = in;
+    size_t l = inlen;
+    if (s->trim)
+        df_trim(&v, &l);
+    if (l == 0 && s->has_default) {
+        v = s->def;
+        l = s->def_len;
+    }
+    if (s->map.n && l) {
+        size_t k;
+        for (k = 0; k < s->map.n; k++)
+            if (s->map.from_len[k] == l && memcmp(s->map.from[k], v, l) == 0)
+                break;
+        if (k < s->map.n) {
+            v = s->map.to[k];
+            l = s->map.to_len[k];
+        } else if (s->map_strict) {
+            *out = v;
+            *outlen = l;
+            return DF_TX_UNMAPPED;
+        }
+    }
+    *out = v;
+    *outlen = l;
+    if (l == 0)
+        return DF_TX_OK;
+    if (s->ndate_formats) {
+        if (scratch_cap < 11)
+            return DF_TX_BAD_DATE;
+        for (int f = 0; f < s->ndate_formats; f++) {
+            if (df_date_parse(s->date_formats[f], v, l, scratch)) {
+                *out = scratch;
+                *outlen = 10;
+                return DF_TX_OK;
+            }
+        }
+        return DF_TX_BAD_DATE;
+    }
+    if (s->decimal) {
+        size_t n = df_decimal_normalise(v, l, scratch, scratch_cap);
+        *out = scratch;
+        *outlen = n;
+        if (!df_valid_decimal(scratch, n, NULL))
+            return DF_TX_BAD_DECIMAL;
+    }
+    return DF_TX_OK;
+}

@@ -1,0 +1,31 @@
+/* mapping/transform.h — the value transforms a mapping declares.
+ *
+ * Applied in this order: constant (replaces everything), trim, default
+ * (when empty), value map, then date or decimal normalisation. A date that
+ * fits none of the declared input formats, or an unmapped value under
+ * map_strict, is reported so the row is rejected with E_FORMAT. */
+#ifndef DF_MAPPING_TRANSFORM_H
+#define DF_MAPPING_TRANSFORM_H
+
+#include <stddef.h>
+#include "mapping/mapping.h"
+
+typedef enum { DF_TX_OK = 0, DF_TX_BAD_DATE, DF_TX_BAD_DECIMAL, DF_TX_UNMAPPED } df_tx_status;
+
+/* Transforms in[0..inlen). The result is *out and *outlen, pointing into in,
+ * into the source's own strings or into scratch (at least inlen*1+64
+ * bytes; results never grow beyond that). */
+df_tx_status df_transform(const df_field_source *s, const char *in, size_t inlen, char *scratch,
+                          size_t scratch_cap, const char **out, size_t *outlen);
+
+/* Single steps, exposed for tests. */
+void df_trim(const char **s, size_t *len);
+/* Parses in with a strptime-like format (%Y %m %d, and %H %M %S which are
+ * read and dropped; other bytes literal) into "YYYY-MM-DD" (11 bytes with
+ * NUL). Returns 1 on a match. */
+int df_date_parse(const char *fmt, const char *in, size_t inlen, char out[11]);
+/* Full-width digits, '．' and '－' to ASCII; drops ',', '，', spaces and a
+ * leading '+'. Returns the length written to out (cap >= inlen). */
+size_t df_decimal_normalise(const char *in, size_t inlen, char *out, size_t cap);
+
+#endif
