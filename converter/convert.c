@@ -14,6 +14,7 @@
 
 #include "converter/csv_reader.h"
 #include "converter/decode.h"
+#include "converter/parse_stage.h"
 #include "converter/rejects.h"
 #include "mapping/transform.h"
 
@@ -633,21 +634,36 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
         started = t + 1;
     }
 
+    /* The parser thread runs ahead; rows come back here in order. */
     int read_rc = 0;
     df_csv_dialect dialect = {o->mapping->delimiter, o->mapping->quote};
-    for (int i = 0; i < o->ninputs && read_rc == 0; i++) {
-        p->input = o->inputs[i];
-        p->need_header = o->mapping->header;
-        p->skip_left = o->mapping->skip_rows;
-        p->ncols = 0;
-        uint64_t rows_before = s->rows_read;
-        read_rc = df_csv_read(p->input, &dialect, on_row, p, &p->bytes_done, err);
-        if (read_rc == 0 && o->mapping->header && p->need_header) {
-            read_rc = df_errorf(err, "%s: no header row (the file holds only %d skipped rows)", p->input,
-                                o->mapping->skip_rows);
+    df_parse_stage *ps = NULL;
+    df_csv_row *row = malloc(sizeof *row);
+    if (!row)
+        read_rc = df_errorf(err, "out of memory");
+    else
+        read_rc = df_parse_stage_start(&ps, o->inputs, o->ninputs, &dialect, &p->bytes_done, err);
+    while (read_rc == 0) {
+        int fi, kind = df_parse_stage_next(ps, row, &fi, err);
+        if (kind < 0) {
+            read_rc = -1;
+        } else if (kind == DF_PARSE_ROW) {
+            if (on_row(p, row, err) != 0)
+                read_rc = -1;
+        } else {
+            if (p->input && o->mapping->header && p->need_header)
+                read_rc = df_errorf(err, "%s: no header row (the file holds only %d skipped rows)", p->input,
+                                    o->mapping->skip_rows);
+            if (kind == DF_PARSE_END || read_rc != 0)
+                break;
+            p->input = o->inputs[fi];
+            p->need_header = o->mapping->header;
+            p->skip_left = o->mapping->skip_rows;
+            p->ncols = 0;
         }
-        (void)rows_before;
     }
+    df_parse_stage_free(ps);
+    free(row);
     if (read_rc == 0)
         end_chunk(p);
     else if (p->cur) {

@@ -49,8 +49,7 @@ void df_catalog_set_init(df_catalog_set *s, const df_profile *p)
 
 static void catalog_free(df_catalog *c)
 {
-    free(c->hashes);
-    free(c->offsets);
+    free(c->slots);
     free(c->arena);
     const df_catalog_def *def = c->def;
     memset(c, 0, sizeof *c);
@@ -68,15 +67,11 @@ static size_t find_slot(const df_catalog *c, uint64_t h, const char *k, size_t k
 {
     size_t mask = c->cap - 1, i = (size_t)h & mask;
     for (;;) {
-        if (c->hashes[i] == 0)
+        const struct df_catalog_slot *sl = &c->slots[i];
+        if (sl->hash == 0)
             return i;
-        if (c->hashes[i] == h) {
-            const char *e = c->arena + c->offsets[i];
-            uint32_t el;
-            memcpy(&el, e, 4);
-            if (el == kl && memcmp(e + 4, k, kl) == 0)
-                return i;
-        }
+        if (sl->hash == h && sl->len == kl && memcmp(c->arena + sl->offset + 4, k, kl) == 0)
+            return i;
         i = (i + 1) & mask;
     }
 }
@@ -84,26 +79,19 @@ static size_t find_slot(const df_catalog *c, uint64_t h, const char *k, size_t k
 static int grow(df_catalog *c, df_error *err)
 {
     size_t ncap = c->cap ? c->cap * 2 : 1024;
-    uint64_t *nh = calloc(ncap, sizeof *nh);
-    uint32_t *no = calloc(ncap, sizeof *no);
-    if (!nh || !no) {
-        free(nh);
-        free(no);
+    struct df_catalog_slot *ns = calloc(ncap, sizeof *ns);
+    if (!ns)
         return df_errorf(err, "catalog %s: out of memory", c->def->name);
-    }
     for (size_t i = 0; i < c->cap; i++) {
-        if (!c->hashes[i])
+        if (!c->slots[i].hash)
             continue;
-        size_t j = (size_t)c->hashes[i] & (ncap - 1);
-        while (nh[j])
+        size_t j = (size_t)c->slots[i].hash & (ncap - 1);
+        while (ns[j].hash)
             j = (j + 1) & (ncap - 1);
-        nh[j] = c->hashes[i];
-        no[j] = c->offsets[i];
+        ns[j] = c->slots[i];
     }
-    free(c->hashes);
-    free(c->offsets);
-    c->hashes = nh;
-    c->offsets = no;
+    free(c->slots);
+    c->slots = ns;
     c->cap = ncap;
     return 0;
 }
@@ -119,7 +107,7 @@ int df_catalog_add(df_catalog *c, const char *const *parts, const size_t *lens, 
         return -1;
     uint64_t h = df_hash_bytes(key, kl);
     size_t slot = find_slot(c, h, key, kl);
-    if (c->hashes[slot])
+    if (c->slots[slot].hash)
         return 0; /* already present */
     if (c->arena_len + kl + 4 > c->arena_cap) {
         size_t ncap = c->arena_cap ? c->arena_cap * 2 : 65536;
@@ -136,8 +124,9 @@ int df_catalog_add(df_catalog *c, const char *const *parts, const size_t *lens, 
     uint32_t l32 = (uint32_t)kl;
     memcpy(c->arena + c->arena_len, &l32, 4);
     memcpy(c->arena + c->arena_len + 4, key, kl);
-    c->hashes[slot] = h;
-    c->offsets[slot] = (uint32_t)c->arena_len;
+    c->slots[slot].hash = h;
+    c->slots[slot].offset = (uint32_t)c->arena_len;
+    c->slots[slot].len = l32;
     c->arena_len += kl + 4;
     c->count++;
     return 0;
@@ -151,7 +140,7 @@ int df_catalog_contains(const df_catalog *c, const char *const *parts, const siz
     size_t kl = df_catalog_join_key(c->def, parts, lens, key, sizeof key);
     if (kl >= sizeof key)
         return 0;
-    return c->hashes[find_slot(c, df_hash_bytes(key, kl), key, kl)] != 0;
+    return c->slots[find_slot(c, df_hash_bytes(key, kl), key, kl)].hash != 0;
 }
 
 void df_catalog_remove(df_catalog *c, const char *const *parts, const size_t *lens)
@@ -163,23 +152,22 @@ void df_catalog_remove(df_catalog *c, const char *const *parts, const size_t *le
     if (kl >= sizeof key)
         return;
     size_t i = find_slot(c, df_hash_bytes(key, kl), key, kl);
-    if (!c->hashes[i])
+    if (!c->slots[i].hash)
         return;
     /* Backward-shift deletion keeps probe chains intact without tombstones;
      * the arena bytes stay (catalog deletions are rare). */
     size_t mask = c->cap - 1, j = i;
-    c->hashes[i] = 0;
+    c->slots[i].hash = 0;
     for (;;) {
         j = (j + 1) & mask;
-        if (!c->hashes[j])
+        if (!c->slots[j].hash)
             break;
-        size_t home = (size_t)c->hashes[j] & mask;
+        size_t home = (size_t)c->slots[j].hash & mask;
         int between = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
         if (between)
             continue;
-        c->hashes[i] = c->hashes[j];
-        c->offsets[i] = c->offsets[j];
-        c->hashes[j] = 0;
+        c->slots[i] = c->slots[j];
+        c->slots[j].hash = 0;
         i = j;
     }
     c->count--;

@@ -18,8 +18,11 @@ typedef struct df_catalog {
     int loaded;          /* 0: no catalog given, checks against it are skipped */
     size_t count;        /* keys held */
     size_t cap;          /* slots, power of two */
-    uint64_t *hashes;    /* 0 = empty slot */
-    uint32_t *offsets;   /* into arena: uint32 length, then bytes */
+    struct df_catalog_slot {
+        uint64_t hash;   /* 0 = empty slot */
+        uint32_t offset; /* into arena: uint32 length, then bytes */
+        uint32_t len;
+    } *slots;            /* hash, offset and length side by side: one cache miss per probe */
     char *arena;
     size_t arena_len, arena_cap;
 } df_catalog;
