@@ -40,6 +40,9 @@ int df_cli_find_profile(const char *explicit_path, const df_config *cfg, char *o
 /* Another shipped file, e.g. "schema/gd-v1.xsd", found the same way. */
 int df_cli_find_shipped(const char *rel, char *out, size_t n);
 
+/* mkdir -p. */
+int df_cli_mkdirs(const char *path, df_error *err);
+
 /* CreatedAt: explicit, else $SOURCE_DATE_EPOCH, else now; China time (+08:00). */
 int df_cli_created_at(const char *explicit_value, char *out, size_t n, df_error *err);
 

@@ -223,8 +223,7 @@ int cmd_convert(int argc, char **argv)
     } else {
         snprintf(batch_id, sizeof batch_id, "%s-%s-01", period, mapping.dt->code);
     }
-    if (mkdir(out_dir, 0755) != 0 && access(out_dir, F_OK) != 0) {
-        df_error_errno(&err, "%s: cannot create the output directory", out_dir);
+    if (df_cli_mkdirs(out_dir, &err) != 0) {
         df_cli_fail(DF_EXIT_USAGE, &err);
         goto out;
     }

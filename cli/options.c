@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -120,5 +121,22 @@ int df_cli_created_at(const char *explicit_value, char *out, size_t n, df_error 
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, n, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+    return 0;
+}
+
+int df_cli_mkdirs(const char *path, df_error *err)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return df_error_errno(err, "%s: cannot create the directory", buf);
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        return df_error_errno(err, "%s: cannot create the directory", buf);
     return 0;
 }

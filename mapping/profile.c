@@ -75,6 +75,7 @@ static int load_fields(df_profile *p, df_yaml *y, df_ynode *fields, df_error *er
         df_field_def *f = &p->field_defs[p->nfield_defs++];
         memset(f, 0, sizeof *f);
         strcpy(f->name, name);
+        f->name_len = (int)strlen(name);
         df_ynode *t = df_yaml_get(y, vn, "type");
         const char *ts = df_yaml_str(t);
         if (!ts)
@@ -309,6 +310,7 @@ int df_profile_load(df_profile *p, const char *path, df_error *err)
         get_elem(&y, dfn, "trailer", p->trailer, sizeof p->trailer, err) ||
         get_elem(&y, dfn, "record_count", p->record_count, sizeof p->record_count, err))
         goto out;
+    p->record_len = (int)strlen(p->record);
     df_ynode *hf = df_yaml_get(&y, dfn, "header_fields");
     if (load_header(p, &y, hf ? hf : dfn, err) != 0)
         goto out;

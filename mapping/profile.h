@@ -22,6 +22,7 @@ typedef enum { DF_FT_TEXT, DF_FT_CODE, DF_FT_DATE, DF_FT_DECIMAL } df_field_type
 
 typedef struct df_field_def {
     char name[DF_NAME_MAX];
+    int name_len;
     df_field_type type;
     int required;
     int nonnegative; /* a value below zero is E_NEGATIVE_QTY */
@@ -67,6 +68,7 @@ typedef struct df_profile {
     /* data file elements */
     char root[DF_NAME_MAX], version[16], header[DF_NAME_MAX], records[DF_NAME_MAX],
         record[DF_NAME_MAX], trailer[DF_NAME_MAX], record_count[DF_NAME_MAX];
+    int record_len;
     int nheader;
     char header_names[DF_MAX_HEADER][DF_NAME_MAX];
     df_header_value header_values[DF_MAX_HEADER];

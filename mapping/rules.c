@@ -47,6 +47,22 @@ int df_valid_utf8_text(const char *str, size_t len, size_t *chars)
     const unsigned char *s = (const unsigned char *)str, *e = s + len;
     size_t n = 0;
     while (s < e) {
+        /* Eight ASCII bytes at a time, none of them a control character:
+         * no high bit, none below 0x20 and none equal to 0x7F. */
+        while (e - s >= 8) {
+            uint64_t w;
+            memcpy(&w, s, 8);
+            const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+            uint64_t below20 = (w - 0x20 * ones) & ~w & highs;
+            uint64_t x7f = w ^ (0x7f * ones);
+            uint64_t is7f = (x7f - ones) & ~x7f & highs;
+            if ((w & highs) | below20 | is7f)
+                break;
+            s += 8;
+            n += 8;
+        }
+        if (s >= e)
+            break;
         unsigned c = *s;
         if (c < 0x80) {
             if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
