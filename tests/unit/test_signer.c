@@ -21,6 +21,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <poll.h>
+#include <pty.h>
+
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -289,6 +292,18 @@ Test(signer, reference_chunk_verifies_and_digests_agree)
     char *da = strstr(a, "<DigestValue>"), *db = strstr(b, "<DigestValue>");
     cr_assert(da && db);
     cr_assert(strncmp(da, db, 13 + 44) == 0);
+    char *sa = strstr(a, "<SignatureValue>"), *sb = strstr(b, "<SignatureValue>");
+    cr_assert(sa && sb);
+    char va[600], vb[600];
+    size_t na = 0, nb = 0;
+    for (sa += 16; *sa != '<' && na < sizeof va - 1; sa++)
+        if (*sa != '\n')
+            va[na++] = *sa;
+    for (sb += 16; *sb != '<' && nb < sizeof vb - 1; sb++)
+        if (*sb != '\n')
+            vb[nb++] = *sb;
+    va[na] = vb[nb] = 0;
+    cr_assert_str_eq(va, vb, "the signers signed different SignedInfo bytes");
     free(a);
     free(b);
     df_signer_free(s);
@@ -478,6 +493,47 @@ Test(signer, several_threads_sign_with_one_signer)
     df_signer_free(s);
 }
 
+typedef struct sg_ref_job {
+    df_signer *s;
+    char in[1300], out[1300];
+    unsigned char digest[32];
+    int rc;
+} sg_ref_job;
+
+static void *sg_ref_worker(void *arg)
+{
+    sg_ref_job *j = arg;
+    df_error err;
+    j->rc = df_signer_reference_sign_file(j->s, j->in, j->out, j->digest, &err);
+    return NULL;
+}
+
+Test(signer, reference_signer_in_several_threads)
+{
+    char dir[1200];
+    sg_scratch(dir, sizeof dir);
+    df_signer *s = sg_signer("ent-a.p12", NULL);
+    enum { N = 4 };
+    static sg_ref_job jobs[N];
+    static df_chunk_result res[N];
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(jobs[i].in, sizeof jobs[i].in, "%s/u%d.xml", dir, i);
+        snprintf(jobs[i].out, sizeof jobs[i].out, "%s/r%d.xml", dir, i);
+        sg_make_chunk(jobs[i].in, 500 + i, i & 1, NULL, NULL, &res[i]);
+        jobs[i].s = s;
+    }
+    for (int i = 0; i < N; i++)
+        cr_assert(pthread_create(&th[i], NULL, sg_ref_worker, &jobs[i]) == 0);
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        cr_assert(jobs[i].rc == 0);
+        cr_assert(memcmp(jobs[i].digest, res[i].c14n_digest, 32) == 0);
+        sg_assert_verifies(jobs[i].out);
+    }
+    df_signer_free(s);
+}
+
 /* ---- export for the TLS client --------------------------------------- */
 
 Test(signer, export_pem_gives_matching_key_and_certificate)
@@ -645,6 +701,63 @@ Test(signer_keys, unreadable_corrupt_and_non_rsa)
     sg_load_fails(&o, "no certificate for the PEM key");
     o = (df_key_options){0};
     sg_load_fails(&o, "no key file given");
+}
+
+/* Runs df_signer_load with the terminal prompt in a child on a
+ * pseudo-terminal, types `typed`, and returns what the terminal showed. */
+static void sg_prompt(const char *typed, char *shown, size_t cap, int *status)
+{
+    char kp[1200];
+    sg_path(kp, sizeof kp, sg_pki(), "ent-a.p12");
+    int master;
+    pid_t pid = forkpty(&master, NULL, NULL, NULL);
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        df_key_options o = {.key_path = kp, .pass_prompt = 1};
+        df_signer *s = NULL;
+        df_error err = {{0}};
+        int rc = df_signer_load(&s, &o, &err);
+        if (rc != 0)
+            printf("ERROR: %s\n", err.msg);
+        else
+            printf("LOADED %s\n", df_signer_subject_cn(s));
+        fflush(stdout);
+        _exit(rc == 0 ? 0 : 1);
+    }
+    size_t n = 0;
+    int typed_it = 0;
+    for (;;) {
+        struct pollfd pf = {.fd = master, .events = POLLIN};
+        if (poll(&pf, 1, 10000) <= 0)
+            break;
+        ssize_t r = read(master, shown + n, cap - 1 - n);
+        if (r <= 0)
+            break; /* EIO once the child is gone */
+        n += (size_t)r;
+        shown[n] = 0;
+        if (!typed_it && strstr(shown, "Passphrase for ")) {
+            cr_assert(write(master, typed, strlen(typed)) == (ssize_t)strlen(typed));
+            typed_it = 1;
+        }
+    }
+    shown[n] = 0;
+    close(master);
+    waitpid(pid, status, 0);
+    cr_assert(typed_it, "no prompt seen: %s", shown);
+}
+
+Test(signer_keys, passphrase_from_the_terminal_without_echo)
+{
+    char shown[8192];
+    int st;
+    sg_prompt(SG_PASS "\n", shown, sizeof shown, &st);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "terminal showed: %s", shown);
+    cr_assert(strstr(shown, "LOADED 91440101MA59TESTAA"), "%s", shown);
+    cr_assert(!strstr(shown, SG_PASS), "the passphrase was echoed: %s", shown);
+    sg_prompt("wrong-secret-4711\n", shown, sizeof shown, &st);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "terminal showed: %s", shown);
+    cr_assert(strstr(shown, "wrong passphrase for"), "%s", shown);
+    cr_assert(!strstr(shown, "wrong-secret-4711"), "the passphrase was echoed: %s", shown);
 }
 
 /* ---- memory does not grow with the chunk ------------------------------ */
