@@ -283,12 +283,24 @@ static int pem_pass_cb(char *buf, int size, int rwflag, void *u)
  * which OpenSSL 3 keeps in its legacy provider. */
 static pthread_once_t legacy_once = PTHREAD_ONCE_INIT;
 static int legacy_loaded;
+static OSSL_PROVIDER *default_provider, *legacy_provider; /* kept for the process */
+static void unload_providers(void)
+{
+    /* Runs before OpenSSL's own exit handler (registered earlier). */
+    if (legacy_provider)
+        OSSL_PROVIDER_unload(legacy_provider);
+    if (default_provider)
+        OSSL_PROVIDER_unload(default_provider);
+    legacy_provider = default_provider = NULL;
+}
 static void load_legacy_provider(void)
 {
     /* Loading one provider explicitly stops the default one from loading
      * implicitly, so load both. */
-    if (OSSL_PROVIDER_load(NULL, "default") && OSSL_PROVIDER_load(NULL, "legacy"))
-        legacy_loaded = 1;
+    default_provider = OSSL_PROVIDER_load(NULL, "default");
+    legacy_provider = default_provider ? OSSL_PROVIDER_load(NULL, "legacy") : NULL;
+    legacy_loaded = legacy_provider != NULL;
+    atexit(unload_providers);
     ERR_clear_error();
 }
 
