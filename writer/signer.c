@@ -437,11 +437,11 @@ static int check_key_and_cert(df_signer *s, const char *key_path, const char *ce
     const char *cpath = cert_path ? cert_path : key_path;
     int id = EVP_PKEY_get_base_id(s->pkey);
     if (id != EVP_PKEY_RSA) {
-        const char *t = OBJ_nid2sn(id);
+        const char *t = EVP_PKEY_get0_type_name(s->pkey);
         return df_errorf(err,
-                         "%s holds a %s key; the signature profile (INTERFACE.md §5) is RSA-SHA256, "
-                         "so an RSA key is needed",
-                         key_path, t ? t : "non-RSA");
+                         "%s holds a key of type %s; the signature profile (INTERFACE.md §5) is "
+                         "RSA-SHA256, so an RSA key is needed",
+                         key_path, t ? t : "other than RSA");
     }
     if (!X509_check_private_key(s->cert, s->pkey)) {
         ERR_clear_error();
