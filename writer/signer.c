@@ -630,7 +630,13 @@ static void xmlsec_error_cb(const char *file, int line, const char *func, const 
     (void)line;
     (void)func;
     (void)obj;
-    const char *r = xmlSecErrorsGetMsg((xmlSecSize)reason);
+    /* xmlSecErrorsGetMsg takes a position in xmlsec's table, not a code. */
+    const char *r = NULL;
+    for (xmlSecSize i = 0; xmlSecErrorsGetMsg(i) != NULL; i++)
+        if (xmlSecErrorsGetCode(i) == reason) {
+            r = xmlSecErrorsGetMsg(i);
+            break;
+        }
     snprintf(xmlsec_last_error, sizeof xmlsec_last_error, "%s%s%s%s%s", subj ? subj : "",
              subj ? ": " : "", r ? r : "error", msg && msg[0] ? ": " : "", msg ? msg : "");
 }

@@ -824,3 +824,39 @@ Test(signer_memory, streaming_memory_does_not_grow_with_chunk_size, .timeout = 1
               big);
     df_signer_free(s);
 }
+
+/* ---- reference signer refuses what it should --------------------------- */
+
+static void sg_ref_fails(df_signer *s, const char *in, const char *out, const char *want)
+{
+    df_error err = {{0}};
+    unsigned char d[32];
+    cr_assert(df_signer_reference_sign_file(s, in, out, d, &err) != 0, "%s should be refused", in);
+    cr_assert(strstr(err.msg, want), "message \"%s\" lacks \"%s\"", err.msg, want);
+    cr_assert(access(out, F_OK) != 0, "%s was written after a failure", out);
+}
+
+Test(signer, reference_signer_refusals)
+{
+    char dir[1200], st[1300], bad[1300], dtd[1300], out[1300], nodir[1400], un[1300];
+    sg_scratch(dir, sizeof dir);
+    sg_path(st, sizeof st, dir, "stream.xml");
+    sg_path(bad, sizeof bad, dir, "bad.xml");
+    sg_path(dtd, sizeof dtd, dir, "dtd.xml");
+    sg_path(out, sizeof out, dir, "out.xml");
+    sg_path(un, sizeof un, dir, "unsigned.xml");
+    snprintf(nodir, sizeof nodir, "%s/no/such/dir/out.xml", dir);
+    df_signer *s = sg_signer("ent-a.p12", NULL);
+    df_chunk_result r;
+    sg_make_chunk(st, 3, 0, df_signer_sign_digest, s, &r);
+    sg_make_chunk(un, 3, 0, NULL, NULL, &r);
+    sg_ref_fails(s, st, out, "is signed already");
+    sg_write(bad, "<DataFile><Records>", 19);
+    sg_ref_fails(s, bad, out, "cannot parse the unsigned data file");
+    static const char with_dtd[] =
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE DataFile [<!ENTITY x \"y\">]>\n<DataFile>&x;</DataFile>\n";
+    sg_write(dtd, with_dtd, sizeof with_dtd - 1);
+    sg_ref_fails(s, dtd, out, "must not carry a DTD");
+    sg_ref_fails(s, un, nodir, "cannot create");
+    df_signer_free(s);
+}
