@@ -24,17 +24,27 @@
 
 typedef enum { DF_SIGN_NONE, DF_SIGN_STREAMING, DF_SIGN_REFERENCE } df_sign_mode;
 
+/* The passphrase is looked for only when the key needs one (a PKCS#12
+ * that opens with the empty passphrase, or an unencrypted PEM key, needs
+ * none): the environment variable if it is set, else the file, else the
+ * terminal (/dev/tty, no echo) if pass_prompt. Messages name the CLI
+ * options --pass-env, --pass-file, --pass-prompt, --allow-open-key-perms. */
 typedef struct df_key_options {
-    const char *key_path;      /* .p12/.pfx, or PEM private key */
-    const char *cert_path;     /* PEM certificate; NULL for PKCS#12 */
+    const char *key_path;      /* .p12/.pfx; or PEM private key (with cert_path, or
+                                  followed by its certificate in the same file) */
+    const char *cert_path;     /* PEM certificate (+ chain); NULL for PKCS#12 */
     const char *pass_env;      /* name of an environment variable holding the passphrase */
-    const char *pass_file;     /* file whose first line is the passphrase */
+    const char *pass_file;     /* file whose first line is the passphrase (mode 600 too) */
     int pass_prompt;           /* ask on the terminal if neither gave one */
-    int allow_open_perms;      /* accept a key file readable by group/others */
+    int allow_open_perms;      /* accept key/passphrase files readable by group/others */
 } df_key_options;
 
 typedef struct df_signer df_signer; /* opaque; thread-safe for signing */
 
+/* Loads and checks the key: RSA, matching its certificate, certificate
+ * valid now. Fails (with *out = NULL) with its own message for each of:
+ * unreadable/damaged file, open permissions, missing or wrong passphrase,
+ * non-RSA key, key/certificate mismatch, expired, not yet valid. */
 int df_signer_load(df_signer **out, const df_key_options *opts, df_error *err);
 void df_signer_free(df_signer *s);
 
@@ -47,7 +57,8 @@ int df_signer_sign_digest(void *ctx, const unsigned char digest[32], df_buf *sig
 
 /* Reference signer: signs the unsigned data file at in_path with libxmlsec1
  * (DOM) and writes the signed file atomically to out_path. If digest is not
- * NULL it receives the reference digest xmlsec computed. */
+ * NULL it receives the reference digest xmlsec computed. Memory is about
+ * eight times the file's size. May run in several threads at once. */
 int df_signer_reference_sign_file(df_signer *s, const char *in_path, const char *out_path,
                                   unsigned char digest[32], df_error *err);
 
