@@ -757,7 +757,8 @@ long long sim_parse_iso(const char *s)
         if (*p == 'Z') {
             have_tz = 1;
             p++;
-        } else if (*p == '+' || *p == '-') {
+        } else if (*p == '+' || *p == '-' || *p == ' ') {
+            /* ' ': a '+' that arrived form-decoded */
             tzsign = *p == '-' ? -1 : 1;
             if (sscanf(p + 1, "%2d:%2d%n", &tzh, &tzm, &used) == 2 && used == 5)
                 p += 6;
