@@ -1,0 +1,933 @@
+/* simulator/server.c — drugflow-sim's HTTPS side: libmicrohttpd over GnuTLS,
+ * TLS 1.2+, a client certificate required and verified in the handshake;
+ * the four entries of INTERFACE.md §2 (catalogs §3, upload and results §6),
+ * request limits, fault injection, and one log line per request. */
+#include "simulator/sim.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <libxml/parser.h>
+#include <microhttpd.h>
+#include <openssl/evp.h>
+
+#include "base/atomic_file.h"
+
+enum { E_COMMODITIES, E_PARTNERS, E_UPLOAD, E_RESULTS, E_COUNT };
+
+#define MAX_IDS 100
+#define FORM_LIMIT (1 << 20)
+#define UPLOAD_SLACK (64 * 1024) /* multipart framing allowed beyond the file limit */
+
+struct sim_server {
+    struct MHD_Daemon *d;
+    const sim_config *cfg;
+    const df_profile *p;
+    sim_processor *pr;
+    sim_registry *reg;
+    int port;
+    char entry_path[E_COUNT][256];
+    char *key_pem, *cert_pem, *ca_pem;
+    FILE *log;
+    pthread_mutex_t log_mu;
+    atomic_ullong reqno;
+    pthread_mutex_t stop_mu;
+    pthread_cond_t stop_cv;
+    int stopping;
+};
+
+/* Per connection: the verified client certificate's CN. */
+typedef struct conn_ctx {
+    int checked, ok;
+    char cn[SIM_CODE_MAX * 2];
+} conn_ctx;
+
+/* Per request. */
+typedef struct req {
+    sim_server *s;
+    int entry; /* E_*, or -1 */
+    struct timespec t0;
+    char enterprise[SIM_CODE_MAX * 2];
+    sim_ent *ent;
+    struct MHD_PostProcessor *pp;
+    int broken;
+    /* forms */
+    char since[64];
+    int have_since;
+    char *ids[MAX_IDS];
+    int nids, too_many, form_too_big;
+    size_t form_bytes;
+    const char *last_key;
+    /* upload */
+    int have_file, too_big;
+    char filename[256];
+    unsigned char *buf;
+    size_t len, cap;
+    /* faults and outcome */
+    int reset;
+    size_t reset_after, received;
+    int responded;
+    char outcome[64];
+} req;
+
+/* ---- responses ---- */
+
+static enum MHD_Result send_body(struct MHD_Connection *c, req *r, unsigned int http, const char *ctype, char *body,
+                                 size_t len)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    enum MHD_Result ret = MHD_queue_response(c, http, resp);
+    MHD_destroy_response(resp);
+    if (r)
+        r->responded = 1;
+    return ret;
+}
+
+/* An answer <Response><Code>code</Code><Message>msg</Message>extra</Response>. */
+static enum MHD_Result answer(struct MHD_Connection *c, req *r, int code, const char *msg, sim_buf *extra)
+{
+    sim_buf b = {0};
+    sim_buf_addf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Code>%d</Code><Message>", code);
+    sim_buf_esc(&b, msg, strlen(msg));
+    sim_buf_add(&b, "</Message>", 10);
+    if (extra && extra->p)
+        sim_buf_add(&b, extra->p, extra->len);
+    sim_buf_add(&b, "</Response>\n", 12);
+    if (extra)
+        sim_buf_free(extra);
+    if (b.oom) {
+        sim_buf_free(&b);
+        return MHD_NO;
+    }
+    if (r)
+        snprintf(r->outcome, sizeof r->outcome, "code=%d http=200", code);
+    return send_body(c, r, MHD_HTTP_OK, "application/xml; charset=UTF-8", b.p, b.len);
+}
+
+static enum MHD_Result plain(struct MHD_Connection *c, req *r, unsigned int http, const char *msg)
+{
+    char *body = strdup(msg);
+    if (!body)
+        return MHD_NO;
+    if (r)
+        snprintf(r->outcome, sizeof r->outcome, "http=%u", http);
+    return send_body(c, r, http, "text/plain; charset=UTF-8", body, strlen(body));
+}
+
+/* ---- logging ---- */
+
+static void log_request(sim_server *s, req *r, const char *outcome)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - r->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e6;
+    char now[40];
+    sim_iso_time((long long)time(NULL), now, sizeof now);
+    const char *entry = r->entry >= 0 ? s->p->entry_commodities : "-";
+    switch (r->entry) {
+    case E_COMMODITIES: entry = s->p->entry_commodities; break;
+    case E_PARTNERS: entry = s->p->entry_partners; break;
+    case E_UPLOAD: entry = s->p->entry_upload; break;
+    case E_RESULTS: entry = s->p->entry_results; break;
+    default: entry = "-";
+    }
+    char line[512];
+    int n = snprintf(line, sizeof line, "%s enterprise=%s entry=%s outcome=%s ms=%.1f\n", now,
+                     r->enterprise[0] ? r->enterprise : "-", entry, outcome, ms);
+    if (n > 0) {
+        pthread_mutex_lock(&s->log_mu);
+        fwrite(line, 1, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1, s->log);
+        fflush(s->log);
+        pthread_mutex_unlock(&s->log_mu);
+    }
+}
+
+/* ---- TLS: require and verify the client certificate ---- */
+
+static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                              enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = calloc(1, sizeof(conn_ctx));
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        if (ci && ci->tls_session) {
+            gnutls_session_t sess = (gnutls_session_t)ci->tls_session;
+            /* Refuse in the handshake a client without a certificate, or one
+             * that does not verify against the trusted CA (expired, foreign). */
+            gnutls_certificate_server_set_request(sess, GNUTLS_CERT_REQUIRE);
+            gnutls_session_set_verify_cert(sess, NULL, 0);
+        }
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        free(*socket_context);
+        *socket_context = NULL;
+    }
+}
+
+/* The client's verified CN, or NULL. */
+static const char *client_cn(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    conn_ctx *cc = ci ? (conn_ctx *)ci->socket_context : NULL;
+    if (cc && cc->checked)
+        return cc->ok ? cc->cn : NULL;
+    const union MHD_ConnectionInfo *si = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (!si || !si->tls_session)
+        return NULL;
+    gnutls_session_t sess = (gnutls_session_t)si->tls_session;
+    unsigned int status = 0, n = 0;
+    int ok = 0;
+    char cn[SIM_CODE_MAX * 2] = "";
+    if (gnutls_certificate_verify_peers2(sess, &status) == 0 && status == 0) {
+        const gnutls_datum_t *certs = gnutls_certificate_get_peers(sess, &n);
+        gnutls_x509_crt_t crt;
+        if (certs && n > 0 && gnutls_x509_crt_init(&crt) == 0) {
+            size_t len = sizeof cn;
+            if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) == 0 &&
+                gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, cn, &len) == 0)
+                ok = 1;
+            gnutls_x509_crt_deinit(crt);
+        }
+    }
+    if (!cc) {
+        static _Thread_local char tl[SIM_CODE_MAX * 2];
+        snprintf(tl, sizeof tl, "%s", cn);
+        return ok ? tl : NULL;
+    }
+    cc->checked = 1;
+    cc->ok = ok;
+    snprintf(cc->cn, sizeof cc->cn, "%s", cn);
+    return ok ? cc->cn : NULL;
+}
+
+/* ---- faults ---- */
+
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+/* The k-th uniform draw in [0,1) for request n: the same for a given seed
+ * and request order. */
+static double draw(const sim_server *s, unsigned long long n, int k)
+{
+    uint64_t x = mix64(s->cfg->fault_seed ^ mix64(n * 4 + (uint64_t)k));
+    return (double)(x >> 11) / 9007199254740992.0;
+}
+
+/* Waits ms milliseconds (ms < 0: until shutdown). Returns 1 if stopping. */
+static int wait_or_stop(sim_server *s, long ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    if (ms >= 0) {
+        until.tv_sec += ms / 1000;
+        until.tv_nsec += (ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+    }
+    pthread_mutex_lock(&s->stop_mu);
+    while (!s->stopping) {
+        int rc = ms >= 0 ? pthread_cond_timedwait(&s->stop_cv, &s->stop_mu, &until)
+                         : pthread_cond_wait(&s->stop_cv, &s->stop_mu);
+        if (rc == ETIMEDOUT)
+            break;
+    }
+    int stopping = s->stopping;
+    pthread_mutex_unlock(&s->stop_mu);
+    return stopping;
+}
+
+/* Resets the TCP connection (RST instead of an orderly close). */
+static enum MHD_Result reset_connection(struct MHD_Connection *c, req *r)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci) {
+        struct linger lg = {1, 0};
+        setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        shutdown(ci->connect_fd, SHUT_RDWR);
+    }
+    snprintf(r->outcome, sizeof r->outcome, "fault-reset");
+    return MHD_NO;
+}
+
+/* ---- request bodies ---- */
+
+static int add_value(req *r, const char *key, const char *data, size_t size, uint64_t off)
+{
+    r->form_bytes += size;
+    if (r->form_bytes > FORM_LIMIT) {
+        r->form_too_big = 1;
+        return 0;
+    }
+    if (strcmp(key, "since") == 0) {
+        size_t have = off ? strlen(r->since) : 0;
+        if (have + size >= sizeof r->since) {
+            r->since[0] = '?'; /* too long: invalid */
+            r->since[1] = '\0';
+        } else {
+            memcpy(r->since + have, data, size);
+            r->since[have + size] = '\0';
+        }
+        r->have_since = 1;
+    } else if (strcmp(key, "fileId") == 0) {
+        if (off == 0) {
+            if (r->nids == MAX_IDS) {
+                r->too_many = 1;
+                return 0;
+            }
+            r->ids[r->nids] = calloc(1, SIM_FILEID_LEN + 2);
+            if (!r->ids[r->nids])
+                return -1;
+            r->nids++;
+        }
+        if (r->nids == 0)
+            return 0;
+        char *v = r->ids[r->nids - 1];
+        size_t have = strlen(v);
+        size_t room = SIM_FILEID_LEN + 1 - have;
+        memcpy(v + have, data, size < room ? size : room);
+        v[have + (size < room ? size : room)] = '\0';
+    }
+    return 0;
+}
+
+static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+                                 const char *content_type, const char *transfer_encoding, const char *data,
+                                 uint64_t off, size_t size)
+{
+    (void)kind, (void)content_type, (void)transfer_encoding;
+    req *r = cls;
+    if (!key)
+        return MHD_YES;
+    if (r->entry == E_UPLOAD) {
+        if (strcmp(key, "file") != 0)
+            return MHD_YES;
+        if (!r->have_file) {
+            r->have_file = 1;
+            snprintf(r->filename, sizeof r->filename, "%s", filename ? filename : "");
+        }
+        if (r->too_big || size == 0)
+            return MHD_YES;
+        if (r->len + size > (size_t)r->s->cfg->max_upload) {
+            r->too_big = 1;
+            free(r->buf);
+            r->buf = NULL;
+            r->len = r->cap = 0;
+            return MHD_YES;
+        }
+        if (r->len + size > r->cap) {
+            size_t nc = r->cap ? r->cap * 2 : 1 << 20;
+            while (nc < r->len + size)
+                nc *= 2;
+            unsigned char *p = realloc(r->buf, nc);
+            if (!p)
+                return MHD_NO;
+            r->buf = p;
+            r->cap = nc;
+        }
+        memcpy(r->buf + r->len, data, size);
+        r->len += size;
+        return MHD_YES;
+    }
+    return add_value(r, key, data, size, off) == 0 ? MHD_YES : MHD_NO;
+}
+
+/* ---- the XML check at upload: well-formed, root, no DOCTYPE, Period ---- */
+
+typedef struct xml_check {
+    const df_profile *p;
+    int depth, root_ok, doctype, in_header, in_period, seen_root;
+    char period[32];
+    size_t period_len;
+    char msg[300];
+} xml_check;
+
+static void xc_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri, int nns,
+                     const xmlChar **ns, int nattr, int ndef, const xmlChar **attrs)
+{
+    (void)prefix, (void)uri, (void)nns, (void)ns, (void)nattr, (void)ndef, (void)attrs;
+    xmlParserCtxtPtr pc = ctx;
+    xml_check *x = pc->_private;
+    if (x->depth == 0) {
+        x->seen_root = 1;
+        x->root_ok = strcmp((const char *)local, x->p->root) == 0;
+        if (!x->root_ok) {
+            snprintf(x->msg, sizeof x->msg, "root element is <%.60s>, not <%s>", local, x->p->root);
+            xmlStopParser(pc);
+        }
+    } else if (x->depth == 1) {
+        x->in_header = strcmp((const char *)local, x->p->header) == 0;
+    } else if (x->depth == 2 && x->in_header) {
+        for (int i = 0; i < x->p->nheader; i++)
+            if (x->p->header_values[i] == DF_HV_PERIOD && strcmp(x->p->header_names[i], (const char *)local) == 0)
+                x->in_period = 1;
+    }
+    x->depth++;
+}
+
+static void xc_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
+{
+    (void)local, (void)prefix, (void)uri;
+    xml_check *x = ((xmlParserCtxtPtr)ctx)->_private;
+    x->depth--;
+    x->in_period = 0;
+    if (x->depth == 1)
+        x->in_header = 0;
+}
+
+static void xc_chars(void *ctx, const xmlChar *ch, int len)
+{
+    xml_check *x = ((xmlParserCtxtPtr)ctx)->_private;
+    if (!x->in_period)
+        return;
+    size_t room = sizeof x->period - 1 - x->period_len;
+    size_t n = (size_t)len < room ? (size_t)len : room;
+    memcpy(x->period + x->period_len, ch, n);
+    x->period_len += n;
+    x->period[x->period_len] = '\0';
+}
+
+static void xc_subset(void *ctx, const xmlChar *name, const xmlChar *eid, const xmlChar *sid)
+{
+    (void)name, (void)eid, (void)sid;
+    xmlParserCtxtPtr pc = ctx;
+    xml_check *x = pc->_private;
+    x->doctype = 1;
+    snprintf(x->msg, sizeof x->msg, "a DOCTYPE declaration is not allowed");
+    xmlStopParser(pc);
+}
+
+static void xc_serror(void *ctx, xmlErrorPtr e)
+{
+    xml_check *x = ((xmlParserCtxtPtr)ctx)->_private;
+    if (!x->msg[0] && e) {
+        snprintf(x->msg, sizeof x->msg, "not well-formed XML: line %d: %s", e->line, e->message ? e->message : "");
+        size_t l = strlen(x->msg);
+        while (l && x->msg[l - 1] == '\n')
+            x->msg[--l] = '\0';
+    }
+}
+
+/* 0 if acceptable; -1 with x->msg set otherwise. */
+static int check_xml(const df_profile *p, const unsigned char *buf, size_t len, xml_check *x)
+{
+    memset(x, 0, sizeof *x);
+    x->p = p;
+    if (len > 0x7fffffff) {
+        snprintf(x->msg, sizeof x->msg, "file too large");
+        return -1;
+    }
+    xmlSAXHandler sax;
+    memset(&sax, 0, sizeof sax);
+    sax.initialized = XML_SAX2_MAGIC;
+    sax.startElementNs = xc_start;
+    sax.endElementNs = xc_end;
+    sax.characters = xc_chars;
+    sax.internalSubset = xc_subset;
+    sax.serror = xc_serror;
+    xmlParserCtxtPtr pc = xmlCreatePushParserCtxt(&sax, NULL, NULL, 0, "upload.xml");
+    if (!pc) {
+        snprintf(x->msg, sizeof x->msg, "out of memory");
+        return -1;
+    }
+    pc->_private = x; /* the callbacks get the parser context (userData) */
+    xmlCtxtUseOptions(pc, XML_PARSE_NONET);
+    xmlParseChunk(pc, (const char *)buf, (int)len, 1);
+    int wf = pc->wellFormed;
+    xmlFreeParserCtxt(pc);
+    if (x->doctype || (x->seen_root && !x->root_ok))
+        return -1;
+    if (!wf || !x->seen_root) {
+        if (!x->msg[0])
+            snprintf(x->msg, sizeof x->msg, "not well-formed XML");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the entries ---- */
+
+typedef struct cat_out {
+    sim_buf b;
+    const df_catalog_def *def;
+} cat_out;
+
+static int cat_row(void *arg, const char *op, const char *cols, size_t len)
+{
+    cat_out *o = arg;
+    sim_buf_addf(&o->b, "<%s op=\"%s\">", o->def->item, op);
+    const char *q = cols, *end = cols + len;
+    for (int i = 0; i < o->def->ncolumns; i++) {
+        const char *x = q ? memchr(q, '\x1f', (size_t)(end - q)) : NULL;
+        size_t l = q ? (size_t)((x ? x : end) - q) : 0;
+        sim_buf_addf(&o->b, "<%s>", o->def->columns[i]);
+        if (q)
+            sim_buf_esc(&o->b, q, l);
+        sim_buf_addf(&o->b, "</%s>", o->def->columns[i]);
+        q = x ? x + 1 : NULL;
+    }
+    sim_buf_addf(&o->b, "</%s>", o->def->item);
+    return o->b.oom ? -1 : 0;
+}
+
+static enum MHD_Result do_catalog(struct MHD_Connection *c, req *r)
+{
+    sim_server *s = r->s;
+    if (r->form_too_big)
+        return answer(c, r, 2001, "request form too large", NULL);
+    if (!r->have_since)
+        return answer(c, r, 2001, "missing parameter since (0 = everything)", NULL);
+    char *end;
+    errno = 0;
+    long long since = strtoll(r->since, &end, 10);
+    if (errno || end == r->since || *end || since < 0)
+        return answer(c, r, 2001, "parameter since must be a version number (0 = everything)", NULL);
+    const char *name = r->entry == E_COMMODITIES ? "commodity" : "partner";
+    int ci = df_profile_catalog_index(s->p, name);
+    if (ci < 0)
+        return plain(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "profile has no such catalog\n");
+    cat_out o = {{0}, &s->p->catalogs[ci]};
+    long long version = 0;
+    df_error err = {{0}};
+    sim_buf head = {0};
+    if (sim_catalog_changes(r->ent, o.def, since, &version, cat_row, &o, &err) != 0) {
+        fprintf(stderr, "drugflow-sim: %s\n", err.msg);
+        sim_buf_free(&o.b);
+        return plain(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "store error\n");
+    }
+    sim_buf_addf(&head, "<Version>%lld</Version><%s>", version, o.def->list);
+    if (o.b.p)
+        sim_buf_add(&head, o.b.p, o.b.len);
+    sim_buf_addf(&head, "</%s>", o.def->list);
+    sim_buf_free(&o.b);
+    return answer(c, r, 0, "OK", &head);
+}
+
+static int file_row(void *arg, const sim_file_info *f)
+{
+    sim_buf *b = arg;
+    sim_buf_add(b, "<File><FileId>", 14);
+    sim_buf_esc(b, f->id, strlen(f->id));
+    sim_buf_add(b, "</FileId><FileName>", 19);
+    sim_buf_esc(b, f->name, strlen(f->name));
+    sim_buf_addf(b, "</FileName><ReceivedAt>%s</ReceivedAt><Status>%s</Status>", f->received, f->status);
+    if (strcmp(f->status, "PENDING") != 0 && strcmp(f->status, "PROCESSING") != 0) {
+        sim_buf_addf(b, "<Total>%lld</Total><Passed>%lld</Passed><Failed>%lld</Failed><Errors>", f->total,
+                     f->passed, f->failed);
+        if (f->errors)
+            sim_buf_add(b, f->errors, strlen(f->errors));
+        sim_buf_add(b, "</Errors>", 9);
+    }
+    sim_buf_add(b, "</File>", 7);
+    return b->oom ? -1 : 0;
+}
+
+static enum MHD_Result do_results(struct MHD_Connection *c, req *r)
+{
+    if (r->form_too_big)
+        return answer(c, r, 2001, "request form too large", NULL);
+    if (r->too_many)
+        return answer(c, r, 2001, "at most 100 fileId parameters per request", NULL);
+    if (r->nids == 0 && !r->have_since)
+        return answer(c, r, 2001, "missing parameter fileId or since", NULL);
+    if (r->nids > 0 && r->have_since)
+        return answer(c, r, 2001, "give fileId or since, not both", NULL);
+    long long since = 0;
+    if (r->have_since && (since = sim_parse_iso(r->since)) < 0)
+        return answer(c, r, 2001, "parameter since must be an ISO-8601 date or time", NULL);
+    sim_buf b = {0};
+    sim_buf_add(&b, "<Files>", 7);
+    df_error err = {{0}};
+    const char *ids[MAX_IDS + 1];
+    for (int i = 0; i < r->nids; i++)
+        ids[i] = r->ids[i];
+    ids[r->nids] = NULL;
+    if (sim_file_query(r->ent, r->nids ? ids : NULL, since, file_row, &b, &err) != 0) {
+        fprintf(stderr, "drugflow-sim: %s\n", err.msg);
+        sim_buf_free(&b);
+        return plain(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "store error\n");
+    }
+    sim_buf_add(&b, "</Files>", 8);
+    return answer(c, r, 0, "OK", &b);
+}
+
+static void file_id(const char *code, const unsigned char *sha, char *out)
+{
+    unsigned char d[32];
+    unsigned int dl = 0;
+    EVP_MD_CTX *m = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(m, EVP_sha256(), NULL);
+    EVP_DigestUpdate(m, "drugflow-sim file\0", 18);
+    EVP_DigestUpdate(m, code, strlen(code) + 1);
+    EVP_DigestUpdate(m, sha, 32);
+    EVP_DigestFinal_ex(m, d, &dl);
+    EVP_MD_CTX_free(m);
+    for (int i = 0; i < SIM_FILEID_LEN / 2; i++)
+        sprintf(out + 2 * i, "%02x", d[i]);
+    out[SIM_FILEID_LEN] = '\0';
+}
+
+static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
+{
+    sim_server *s = r->s;
+    if (r->broken)
+        return answer(c, r, 2001, "malformed multipart/form-data body", NULL);
+    if (!r->have_file)
+        return answer(c, r, 2001, "missing part 'file'", NULL);
+    if (r->too_big) {
+        char m[128];
+        snprintf(m, sizeof m, "file larger than %lld bytes", s->cfg->max_upload);
+        return answer(c, r, 2002, m, NULL);
+    }
+    xml_check x;
+    if (check_xml(s->p, r->buf, r->len, &x) != 0)
+        return answer(c, r, 2003, x.msg, NULL);
+    for (int i = 0; i < s->cfg->narchived; i++) {
+        if (strcmp(s->cfg->archived[i], x.period) == 0) {
+            char m[300];
+            snprintf(m, sizeof m,
+                     "period %s is archived and its data may not be changed; request a deletion through the "
+                     "enterprise portal",
+                     x.period);
+            return answer(c, r, 2004, m, NULL);
+        }
+    }
+    unsigned char sha[32];
+    unsigned int dl = 0;
+    EVP_Digest(r->buf, r->len, sha, &dl, EVP_sha256(), NULL);
+    char id[SIM_FILEID_LEN + 1], hex[65];
+    file_id(r->ent->code, sha, id);
+    for (int i = 0; i < 32; i++)
+        sprintf(hex + 2 * i, "%02x", sha[i]);
+    int dup = sim_file_exists(r->ent, id);
+    int reserved = 0;
+    if (!dup && !__atomic_load_n(&s->pr->paused, __ATOMIC_RELAXED)) {
+        if (!sim_processor_reserve(s->pr))
+            return answer(c, r, 5000, "busy: the processing queue is full, retry later", NULL);
+        reserved = 1;
+    }
+    df_error err = {{0}};
+    if (!dup) {
+        char path[1200];
+        sim_file_path(r->ent, id, path, sizeof path);
+        if (df_atomic_write_file(path, r->buf, r->len, &err) != 0 ||
+            sim_file_record(r->ent, id, hex, r->filename, (long long)r->len, x.period, &dup, &err) != 0) {
+            fprintf(stderr, "drugflow-sim: %s\n", err.msg);
+            if (reserved)
+                sim_processor_unreserve(s->pr);
+            return plain(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "store error\n");
+        }
+    }
+    if (reserved) {
+        if (dup)
+            sim_processor_unreserve(s->pr);
+        else
+            sim_processor_push(s->pr, r->ent, id, 1);
+    }
+    sim_buf b = {0};
+    sim_buf_addf(&b, "<FileId>%s</FileId><Duplicate>%s</Duplicate>", id, dup ? "true" : "false");
+    return answer(c, r, 0, "OK", &b);
+}
+
+/* ---- the access handler ---- */
+
+static int entry_of(const sim_server *s, const char *url)
+{
+    for (int i = 0; i < E_COUNT; i++)
+        if (strcmp(url, s->entry_path[i]) == 0)
+            return i;
+    return -1;
+}
+
+static enum MHD_Result first_call(sim_server *s, struct MHD_Connection *c, const char *url, const char *method,
+                                  req *r)
+{
+    unsigned long long n = atomic_fetch_add(&s->reqno, 1);
+    const sim_config *cfg = s->cfg;
+    r->entry = entry_of(s, url);
+    const char *cn = client_cn(c);
+    if (cn)
+        snprintf(r->enterprise, sizeof r->enterprise, "%s", cn);
+    if (cfg->latency_ms > 0 && wait_or_stop(s, cfg->latency_ms))
+        return MHD_NO;
+    if (cfg->fault_stall > 0 && draw(s, n, 0) < cfg->fault_stall) {
+        snprintf(r->outcome, sizeof r->outcome, "fault-stall");
+        wait_or_stop(s, -1);
+        return MHD_NO;
+    }
+    if (cfg->fault_5xx > 0 && draw(s, n, 1) < cfg->fault_5xx)
+        return plain(c, r, draw(s, n, 3) < 0.5 ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_SERVICE_UNAVAILABLE,
+                     "fault injected\n");
+    if (cfg->fault_reset > 0 && draw(s, n, 2) < cfg->fault_reset) {
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        long long len = cl ? atoll(cl) : 0;
+        if (len <= 0)
+            return reset_connection(c, r);
+        r->reset = 1;
+        r->reset_after = (size_t)(len / 2);
+    }
+    if (r->entry < 0)
+        return plain(c, r, MHD_HTTP_NOT_FOUND, "no such entry\n");
+    if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+        return plain(c, r, MHD_HTTP_METHOD_NOT_ALLOWED, "POST expected\n");
+    if (!cn)
+        return answer(c, r, 1001, "certificate not recognised", NULL);
+    int missing = 0;
+    df_error err = {{0}};
+    r->ent = sim_registry_get(s->reg, cn, &missing, &err);
+    if (!r->ent) {
+        if (missing)
+            return answer(c, r, 1001, "enterprise not registered", NULL);
+        fprintf(stderr, "drugflow-sim: %s\n", err.msg);
+        return plain(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "store error\n");
+    }
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    long long len = cl ? atoll(cl) : -1;
+    if (r->entry == E_UPLOAD) {
+        if (len > cfg->max_upload + UPLOAD_SLACK) {
+            char m[128];
+            snprintf(m, sizeof m, "file larger than %lld bytes", cfg->max_upload);
+            return answer(c, r, 2002, m, NULL);
+        }
+        if (len > 0 && len <= cfg->max_upload + UPLOAD_SLACK) {
+            r->buf = malloc((size_t)len);
+            r->cap = r->buf ? (size_t)len : 0;
+        }
+    } else if (len > FORM_LIMIT) {
+        return answer(c, r, 2001, "request form too large", NULL);
+    }
+    r->pp = MHD_create_post_processor(c, 64 * 1024, post_iter, r);
+    if (!r->pp) {
+        /* No body, or not a form: the parameters are missing. */
+        const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (r->entry == E_UPLOAD)
+            return answer(c, r, 2001,
+                          ct ? "multipart/form-data with a part 'file' expected" : "missing part 'file'", NULL);
+        if (ct)
+            return answer(c, r, 2001, "application/x-www-form-urlencoded form expected", NULL);
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                               const char *version, const char *upload_data, size_t *upload_data_size,
+                               void **con_cls)
+{
+    (void)version;
+    sim_server *s = cls;
+    req *r = *con_cls;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        r->s = s;
+        clock_gettime(CLOCK_MONOTONIC, &r->t0);
+        *con_cls = r;
+        return first_call(s, c, url, method, r);
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (r->responded)
+            return MHD_YES;
+        if (r->reset) {
+            r->received += n;
+            if (r->received >= r->reset_after)
+                return reset_connection(c, r);
+        }
+        if (r->pp && !r->broken && MHD_post_process(r->pp, upload_data, n) != MHD_YES)
+            r->broken = 1;
+        return MHD_YES;
+    }
+    if (r->responded)
+        return MHD_YES;
+    if (r->pp) {
+        if (MHD_destroy_post_processor(r->pp) != MHD_YES && r->entry == E_UPLOAD && !r->too_big)
+            r->broken = 1;
+        r->pp = NULL;
+    }
+    switch (r->entry) {
+    case E_COMMODITIES:
+    case E_PARTNERS: return do_catalog(c, r);
+    case E_RESULTS: return do_results(c, r);
+    case E_UPLOAD: return do_upload(c, r);
+    }
+    return MHD_NO;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)c;
+    sim_server *s = cls;
+    req *r = *con_cls;
+    if (!r)
+        return;
+    const char *outcome = r->outcome;
+    char buf[96];
+    if (!outcome[0] || toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+        snprintf(buf, sizeof buf, "%s%s%s", outcome, outcome[0] ? "," : "",
+                 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK         ? "completed"
+                 : toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED    ? "timeout"
+                 : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN    ? "shutdown"
+                 : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT       ? "client-abort"
+                 : toe == MHD_REQUEST_TERMINATED_READ_ERROR         ? "read-error"
+                                                                    : "aborted");
+        outcome = buf;
+    }
+    log_request(s, r, outcome);
+    if (r->pp)
+        MHD_destroy_post_processor(r->pp);
+    for (int i = 0; i < r->nids; i++)
+        free(r->ids[i]);
+    free(r->buf);
+    free(r);
+    *con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls, (void)fmt, (void)ap; /* MHD's own messages: too chatty for the request log */
+}
+
+/* ---- start and stop ---- */
+
+static char *read_all(const char *path, df_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        df_error_errno(err, "cannot open %s", path);
+        return NULL;
+    }
+    sim_buf b = {0};
+    char tmp[8192];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        sim_buf_add(&b, tmp, n);
+    fclose(f);
+    if (b.oom || !b.p) {
+        sim_buf_free(&b);
+        df_errorf(err, "%s: empty or unreadable", path);
+        return NULL;
+    }
+    return b.p;
+}
+
+int sim_server_start(const sim_config *cfg, const df_profile *p, sim_processor *pr, sim_registry *reg,
+                     sim_server **out, df_error *err)
+{
+    *out = NULL;
+    sim_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return df_errorf(err, "out of memory");
+    s->cfg = cfg;
+    s->p = p;
+    s->pr = pr;
+    s->reg = reg;
+    s->log = stderr;
+    pthread_mutex_init(&s->log_mu, NULL);
+    pthread_mutex_init(&s->stop_mu, NULL);
+    pthread_cond_init(&s->stop_cv, NULL);
+    const char *entries[E_COUNT] = {p->entry_commodities, p->entry_partners, p->entry_upload, p->entry_results};
+    for (int i = 0; i < E_COUNT; i++)
+        snprintf(s->entry_path[i], sizeof s->entry_path[i], "/data/clientAccept/%s", entries[i]);
+    if (cfg->log_path && !(s->log = fopen(cfg->log_path, "a"))) {
+        df_error_errno(err, "cannot open log file %s", cfg->log_path);
+        goto fail;
+    }
+    if (!(s->key_pem = read_all(cfg->key_path, err)) || !(s->cert_pem = read_all(cfg->cert_path, err)) ||
+        !(s->ca_pem = read_all(cfg->ca_path, err)))
+        goto fail;
+
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_TLS |
+                         MHD_USE_ERROR_LOG;
+    if (strchr(cfg->listen_addr, ':')) {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)cfg->port);
+        if (inet_pton(AF_INET6, cfg->listen_addr, &a6->sin6_addr) != 1) {
+            df_errorf(err, "--listen %s: not an IP address", cfg->listen_addr);
+            goto fail;
+        }
+        flags |= MHD_USE_IPv6;
+    } else {
+        struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)cfg->port);
+        if (inet_pton(AF_INET, cfg->listen_addr, &a4->sin_addr) != 1) {
+            df_errorf(err, "--listen %s: not an IPv4 or IPv6 address", cfg->listen_addr);
+            goto fail;
+        }
+    }
+    s->d = MHD_start_daemon(
+        flags, (uint16_t)cfg->port, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_HTTPS_MEM_KEY, s->key_pem, MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem, MHD_OPTION_HTTPS_MEM_TRUST,
+        s->ca_pem, MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+        MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
+    if (!s->d) {
+        df_errorf(err, "cannot start the HTTPS server on %s port %d (port in use? certificate and key "
+                       "readable and matching?)",
+                  cfg->listen_addr, cfg->port);
+        goto fail;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : cfg->port;
+    *out = s;
+    return 0;
+fail:
+    if (s->log && s->log != stderr)
+        fclose(s->log);
+    free(s->key_pem);
+    free(s->cert_pem);
+    free(s->ca_pem);
+    free(s);
+    return -1;
+}
+
+int sim_server_port(const sim_server *s)
+{
+    return s->port;
+}
+
+void sim_server_stop(sim_server *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->stop_mu);
+    s->stopping = 1;
+    pthread_cond_broadcast(&s->stop_cv);
+    pthread_mutex_unlock(&s->stop_mu);
+    MHD_stop_daemon(s->d);
+    if (s->log != stderr)
+        fclose(s->log);
+    free(s->key_pem);
+    free(s->cert_pem);
+    free(s->ca_pem);
+    free(s);
+}

@@ -1,0 +1,284 @@
+/* writer/verify.c — XML-DSig verification of data files with libxmlsec1
+ * (OpenSSL back end, DOM); see verify.h for what "valid" means. */
+#include "writer/verify.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <xmlsec/crypto.h>
+#include <xmlsec/errors.h>
+#include <xmlsec/keysmngr.h>
+#include <xmlsec/openssl/x509.h>
+#include <xmlsec/xmldsig.h>
+#include <xmlsec/xmlsec.h>
+#include <xmlsec/xmltree.h>
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_rc;
+static char init_msg[256];
+
+/* The first xmlsec error of the current verification, for the reason. */
+static _Thread_local char xmlsec_first_error[256];
+
+static void xmlsec_error_cb(const char *file, int line, const char *func, const char *errorObject,
+                            const char *errorSubject, int reason, const char *msg)
+{
+    (void)file, (void)line, (void)func, (void)errorObject;
+    if (xmlsec_first_error[0])
+        return;
+    const char *rs = xmlSecErrorsGetMsg((xmlSecSize)xmlSecErrorsGetCode((xmlSecSize)0));
+    for (xmlSecSize i = 0; xmlSecErrorsGetMsg(i) != NULL; i++) {
+        if (xmlSecErrorsGetCode(i) == reason) {
+            rs = xmlSecErrorsGetMsg(i);
+            break;
+        }
+    }
+    snprintf(xmlsec_first_error, sizeof xmlsec_first_error, "%s%s%s%s%s", rs ? rs : "error",
+             errorSubject ? " (" : "", errorSubject ? errorSubject : "", errorSubject ? ")" : "",
+             msg && msg[0] ? "" : "");
+    if (msg && msg[0]) {
+        size_t l = strlen(xmlsec_first_error);
+        snprintf(xmlsec_first_error + l, sizeof xmlsec_first_error - l, ": %s", msg);
+    }
+}
+
+static void do_init(void)
+{
+    xmlInitParser();
+    if (xmlSecInit() < 0) {
+        snprintf(init_msg, sizeof init_msg, "xmlsec initialisation failed");
+        init_rc = -1;
+        return;
+    }
+    if (xmlSecCheckVersion() != 1) {
+        snprintf(init_msg, sizeof init_msg, "loaded xmlsec library version is not compatible");
+        init_rc = -1;
+        return;
+    }
+    if (xmlSecCryptoAppInit(NULL) < 0 || xmlSecCryptoInit() < 0) {
+        snprintf(init_msg, sizeof init_msg, "xmlsec crypto (OpenSSL) initialisation failed");
+        init_rc = -1;
+        return;
+    }
+    xmlSecErrorsSetCallback(xmlsec_error_cb);
+    init_rc = 0;
+}
+
+int df_xmlsec_init(df_error *err)
+{
+    pthread_once(&init_once, do_init);
+    if (init_rc != 0)
+        return df_errorf(err, "%s", init_msg);
+    return 0;
+}
+
+static void quiet_serror(void *ctx, xmlErrorPtr e)
+{
+    (void)ctx, (void)e;
+}
+
+static int invalid(df_verify_result *out, const char *fmt, const char *arg)
+{
+    out->valid = 0;
+    snprintf(out->reason, sizeof out->reason, fmt, arg ? arg : "");
+    return 0;
+}
+
+/* Fills the signer fields from the certificate. */
+static void describe_signer(X509 *cert, df_verify_result *out)
+{
+    X509_NAME *name = X509_get_subject_name(cert);
+    if (!name)
+        return;
+    int n = X509_NAME_get_text_by_NID(name, NID_commonName, out->signer_cn, (int)sizeof out->signer_cn);
+    if (n < 0)
+        out->signer_cn[0] = '\0';
+    BIO *b = BIO_new(BIO_s_mem());
+    if (!b)
+        return;
+    if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) >= 0) {
+        int l = BIO_read(b, out->signer_subject, (int)sizeof out->signer_subject - 1);
+        out->signer_subject[l > 0 ? l : 0] = '\0';
+    }
+    BIO_free(b);
+    b = BIO_new(BIO_s_mem());
+    if (!b)
+        return;
+    if (PEM_write_bio_X509(b, cert) == 1 && BIO_pending(b) < (int)sizeof out->signer_pem) {
+        int l = BIO_read(b, out->signer_pem, (int)sizeof out->signer_pem - 1);
+        out->signer_pem[l > 0 ? l : 0] = '\0';
+    }
+    BIO_free(b);
+}
+
+/* The root's only dsig:Signature child, which must be its last element
+ * child; NULL (reason set) otherwise. */
+static xmlNodePtr find_signature(xmlNodePtr root, df_verify_result *out)
+{
+    xmlNodePtr sig = NULL, last = NULL;
+    int count = 0;
+    for (xmlNodePtr c = root->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        last = c;
+        if (xmlSecCheckNodeName(c, xmlSecNodeSignature, xmlSecDSigNs)) {
+            sig = c;
+            count++;
+        }
+    }
+    if (count == 0) {
+        invalid(out, "no ds:Signature element under the root element%s", NULL);
+        return NULL;
+    }
+    if (count > 1) {
+        invalid(out, "more than one ds:Signature element under the root element%s", NULL);
+        return NULL;
+    }
+    if (sig != last) {
+        invalid(out, "ds:Signature is not the root element's last child%s", NULL);
+        return NULL;
+    }
+    return sig;
+}
+
+static int verify_doc(xmlDocPtr doc, const char *ca, df_verify_result *out, df_error *err)
+{
+    if (doc->intSubset || doc->extSubset)
+        return invalid(out, "a DOCTYPE declaration is not allowed%s", NULL);
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    if (!root)
+        return invalid(out, "no root element%s", NULL);
+    xmlNodePtr sig = find_signature(root, out);
+    if (!sig)
+        return 0;
+
+    int rc = -1;
+    xmlSecDSigCtxPtr ctx = NULL;
+    xmlSecKeysMngrPtr mngr = xmlSecKeysMngrCreate();
+    if (!mngr || xmlSecCryptoAppDefaultKeysMngrInit(mngr) < 0) {
+        df_errorf(err, "xmlsec: cannot create a keys manager");
+        goto done;
+    }
+    if (xmlSecCryptoAppKeysMngrCertLoad(mngr, ca, xmlSecKeyDataFormatPem, xmlSecKeyDataTypeTrusted) < 0) {
+        df_errorf(err, "%s: cannot load the trusted CA certificate (PEM expected)%s%s", ca,
+                  xmlsec_first_error[0] ? ": " : "", xmlsec_first_error);
+        goto done;
+    }
+    ctx = xmlSecDSigCtxCreate(mngr);
+    if (!ctx) {
+        df_errorf(err, "xmlsec: cannot create a signature context");
+        goto done;
+    }
+    /* Only same-document references; the key only from an X.509 certificate
+     * that chains to the trusted CA. */
+    ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty;
+    if (xmlSecPtrListAdd(&ctx->keyInfoReadCtx.enabledKeyData, (void *)xmlSecKeyDataX509Id) < 0) {
+        df_errorf(err, "xmlsec: cannot restrict key data to X.509");
+        goto done;
+    }
+    xmlsec_first_error[0] = '\0';
+    if (xmlSecDSigCtxVerify(ctx, sig) < 0) {
+        invalid(out, "signature could not be verified: %s",
+                xmlsec_first_error[0] ? xmlsec_first_error : "xmlsec failure");
+        rc = 0;
+        goto signer;
+    }
+    if (ctx->status != xmlSecDSigStatusSucceeded) {
+        invalid(out, "signature value or digest does not match the content (the file was changed after signing)%s",
+                NULL);
+        rc = 0;
+        goto signer;
+    }
+    if (xmlSecPtrListGetSize(&ctx->signedInfoReferences) != 1) {
+        invalid(out, "the signature must have exactly one Reference%s", NULL);
+        rc = 0;
+        goto signer;
+    }
+    xmlSecDSigReferenceCtxPtr ref = (xmlSecDSigReferenceCtxPtr)xmlSecPtrListGetItem(&ctx->signedInfoReferences, 0);
+    if (!ref || !ref->uri || ref->uri[0] != '\0') {
+        invalid(out, "the signature's Reference must be URI=\"\" (the whole document)%s", NULL);
+        rc = 0;
+        goto signer;
+    }
+    out->valid = 1;
+    out->reason[0] = '\0';
+    rc = 0;
+signer:
+    if (ctx->signKey) {
+        xmlSecKeyDataPtr x = xmlSecKeyGetData(ctx->signKey, xmlSecOpenSSLKeyDataX509Id);
+        X509 *cert = x ? xmlSecOpenSSLKeyDataX509GetKeyCert(x) : NULL;
+        if (cert)
+            describe_signer(cert, out);
+    }
+    if (out->valid && !out->signer_cn[0]) {
+        out->valid = 0;
+        snprintf(out->reason, sizeof out->reason, "the signer's certificate has no subject CN");
+    }
+done:
+    if (ctx)
+        xmlSecDSigCtxDestroy(ctx);
+    if (mngr)
+        xmlSecKeysMngrDestroy(mngr);
+    return rc;
+}
+
+static int verify_common(const void *buf, size_t len, const char *path, const char *ca,
+                         df_verify_result *out, df_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (df_xmlsec_init(err) != 0)
+        return -1;
+    xmlParserCtxtPtr pc = xmlNewParserCtxt();
+    if (!pc)
+        return df_errorf(err, "out of memory creating an XML parser");
+    pc->sax->serror = quiet_serror;
+    pc->sax->error = NULL;
+    pc->sax->warning = NULL;
+    pc->vctxt.error = NULL;
+    pc->vctxt.warning = NULL;
+    xmlDocPtr doc;
+    if (path)
+        doc = xmlCtxtReadFile(pc, path, NULL, XML_PARSE_NONET);
+    else
+        doc = xmlCtxtReadMemory(pc, buf, (int)len, "memory.xml", NULL, XML_PARSE_NONET);
+    if (!doc || !pc->wellFormed) {
+        xmlErrorPtr e = xmlCtxtGetLastError(pc);
+        char msg[400];
+        snprintf(msg, sizeof msg, "line %d: %s", e ? e->line : 0, e && e->message ? e->message : "cannot read");
+        size_t l = strlen(msg);
+        while (l && (msg[l - 1] == '\n'))
+            msg[--l] = '\0';
+        if (doc)
+            xmlFreeDoc(doc);
+        xmlFreeParserCtxt(pc);
+        return invalid(out, "not well-formed XML: %s", msg);
+    }
+    xmlFreeParserCtxt(pc);
+    int rc = verify_doc(doc, ca, out, err);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+int df_verify_file(const char *path, const char *trusted_ca_pem, df_verify_result *out, df_error *err)
+{
+    int rc = verify_common(NULL, 0, path, trusted_ca_pem, out, err);
+    if (rc != 0)
+        df_error_prefix(err, "%s", path);
+    return rc;
+}
+
+int df_verify_memory(const void *buf, size_t len, const char *trusted_ca_pem, df_verify_result *out,
+                     df_error *err)
+{
+    if (len > 0x7fffffff) {
+        memset(out, 0, sizeof *out);
+        return invalid(out, "document larger than 2 GiB%s", NULL);
+    }
+    return verify_common(buf, len, NULL, trusted_ca_pem, out, err);
+}

@@ -1,0 +1,54 @@
+/* writer/verify.h — verification of a data file's enveloped XML-DSig
+ * signature (INTERFACE.md §5) with libxmlsec1, for `drugflow verify`, the
+ * signer's self-check and drugflow-sim.
+ *
+ * A file is valid when: it is well-formed XML without a DOCTYPE (parsed with
+ * no network access, no DTD loading, no entity expansion); its root has
+ * exactly one dsig:Signature, the root's last element child; the signature
+ * has exactly one Reference, URI="" (the whole document); the key comes
+ * only from KeyInfo/X509Data (a bare KeyValue is refused); the signer's
+ * certificate chains to the trusted CA and is within its validity period;
+ * and the digest and signature values match.
+ *
+ * Usage:
+ *     df_verify_result r;
+ *     if (df_verify_file("chunk.xml", "ca.pem", &r, &err) != 0)
+ *         ... could not even try: err says why (CA unreadable, out of memory)
+ *     else if (!r.valid)
+ *         ... r.reason says why the file is not validly signed
+ *     else
+ *         ... r.signer_cn is the signer certificate's subject CN
+ *
+ * Thread-safe: any number of threads may verify at once. */
+#ifndef DF_WRITER_VERIFY_H
+#define DF_WRITER_VERIFY_H
+
+#include <stddef.h>
+#include "base/error.h"
+
+typedef struct df_verify_result {
+    int valid;              /* 1: signature verified against the trusted CA */
+    char reason[512];       /* when !valid: why, in one line */
+    char signer_cn[256];    /* subject CN of the signer's certificate ("" if none found) */
+    char signer_subject[512]; /* the whole subject, one line (RFC 2253) */
+    char signer_pem[4096];  /* the signer's certificate, PEM ("" if none or too big) */
+} df_verify_result;
+
+/* Initialises libxml2, xmlsec and its OpenSSL back end once per process
+ * (pthread_once); later calls return the first call's outcome. Every
+ * function here calls it; the signer may call it too before signing. */
+int df_xmlsec_init(df_error *err);
+
+/* Verifies the file at path against the CA certificate(s) in the PEM file
+ * trusted_ca_pem. Returns 0 when the verification ran (look at out->valid),
+ * -1 when it could not (err filled: CA file unreadable, xmlsec failure
+ * unrelated to the file). A file that cannot be read or parsed is a
+ * verification that ran: valid 0 with the reason. */
+int df_verify_file(const char *path, const char *trusted_ca_pem, df_verify_result *out,
+                   df_error *err);
+
+/* The same for a document held in memory. */
+int df_verify_memory(const void *buf, size_t len, const char *trusted_ca_pem,
+                     df_verify_result *out, df_error *err);
+
+#endif
