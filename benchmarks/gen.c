@@ -781,13 +781,15 @@ static void scratch_end(struct scratch_mark mark, struct row_values *v, enum fie
     set_value(v, f, mark.scratch->data + mark.start, mark.scratch->len - mark.start);
 }
 
-/* The state that runs across rows: bills span several rows. */
+/* The state that runs across rows (bills span several rows), and the
+ * storage that the current row's values point into. */
 struct row_stream {
     struct rng rng;
     uint64_t bill_seq;
     unsigned bill_rows_left;
     unsigned bill_day;
     struct partner bill_partner;
+    struct commodity commodity; /* the current row's */
 };
 
 /* Builds row number `index` (0-based) into *v using scratch; `defect` is a
@@ -812,8 +814,8 @@ static int build_row(const struct options *opt, const struct catalog_shape *shap
     if (stream->bill_rows_left)
         stream->bill_rows_left--;
 
-    struct commodity c;
-    describe_commodity(shape, rng_below(rng, shape->commodities), &c);
+    struct commodity *c = &stream->commodity; /* the row's values point into it */
+    describe_commodity(shape, rng_below(rng, shape->commodities), c);
     uint64_t draw = rng_next(rng); /* bits for everything else in the row */
     bool tricky_row = (draw & 0xFFFF) % TRICKY_ROW_ONE_IN == 0;
     draw >>= 16;
@@ -857,14 +859,14 @@ static int build_row(const struct options *opt, const struct catalog_shape *shap
     }
 
     /* Drug fields. */
-    set_value_str(v, F_DRUG_CODE, c.drug_code);
-    set_value_str(v, F_DRUG_NAME, c.drug_name);
-    set_value_str(v, F_SPEC, c.spec);
-    set_value_str(v, F_PACK_SPEC, c.pack_spec);
-    set_value_str(v, F_DOSAGE_FORM, c.drug->dosage_form);
-    set_value_str(v, F_MANUFACTURER, c.manufacturer);
-    set_value_str(v, F_APPROVAL_NO, c.approval_no);
-    set_value_str(v, F_UNIT, c.drug->container);
+    set_value_str(v, F_DRUG_CODE, c->drug_code);
+    set_value_str(v, F_DRUG_NAME, c->drug_name);
+    set_value_str(v, F_SPEC, c->spec);
+    set_value_str(v, F_PACK_SPEC, c->pack_spec);
+    set_value_str(v, F_DOSAGE_FORM, c->drug->dosage_form);
+    set_value_str(v, F_MANUFACTURER, c->manufacturer);
+    set_value_str(v, F_APPROVAL_NO, c->approval_no);
+    set_value_str(v, F_UNIT, c->drug->container);
 
     /* A batch: produced 2025-01..2026-09, shelf life 2 or 3 years. */
     uint64_t batch = rng_next(rng);
@@ -906,7 +908,7 @@ static int build_row(const struct options *opt, const struct catalog_shape *shap
         put_fixed(scratch, qty_sign * (int64_t)(qty_tenths / 10), 0);
     scratch_end(mark, v, F_QUANTITY);
     if (type->kind == DOC_TRADE) {
-        uint64_t price = (uint64_t)c.price_cents * (90 + (amounts >> 32) % 21) / 100;
+        uint64_t price = (uint64_t)c->price_cents * (90 + (amounts >> 32) % 21) / 100;
         if (price == 0)
             price = 1;
         mark = scratch_begin(scratch);
@@ -922,7 +924,7 @@ static int build_row(const struct options *opt, const struct catalog_shape *shap
     switch (defect) {
     case BAD_COMMODITY_UNMATCHED: {
         char pack_spec[96];
-        uncatalogued_pack_spec(&c, pack_spec, sizeof pack_spec);
+        uncatalogued_pack_spec(c, pack_spec, sizeof pack_spec);
         mark = scratch_begin(scratch);
         put_str(scratch, pack_spec);
         scratch_end(mark, v, F_PACK_SPEC);
@@ -941,16 +943,16 @@ static int build_row(const struct options *opt, const struct catalog_shape *shap
         /* variant 2: the production date was written as YYYY/MM/DD above */
         break;
     case BAD_TOO_LONG: {
-        size_t name_len = strlen(c.drug_name);
-        size_t name_chars = utf8_chars(c.drug_name, name_len);
+        size_t name_len = strlen(c->drug_name);
+        size_t name_chars = utf8_chars(c->drug_name, name_len);
         mark = scratch_begin(scratch);
         for (size_t chars = 0; chars <= 200; chars += name_chars)
-            put_bytes(scratch, c.drug_name, name_len);
+            put_bytes(scratch, c->drug_name, name_len);
         scratch_end(mark, v, F_DRUG_NAME);
         break;
     }
     case BAD_ENCODING: { /* the invalid byte after the name's first character */
-        const char *name = c.drug_name;
+        const char *name = c->drug_name;
         size_t first = 1;
         while (name[first] && ((unsigned char)name[first] & 0xC0) == 0x80)
             first++;
