@@ -668,9 +668,28 @@ static void put_csv_field(struct text *row, const char *value, size_t len, bool 
     put_char(row, '"');
 }
 
+/* mkdir -p: creates dir and any missing parents. */
+static int make_directories(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
+        if (slash)
+            *slash = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+            return -1;
+        if (!slash)
+            return 0;
+        *slash = '/';
+    }
+}
+
 static int write_catalogs(const char *dir, const struct catalog_shape *shape)
 {
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    if (make_directories(dir) != 0) {
         fprintf(stderr, "gen: cannot create %s: %s\n", dir, strerror(errno));
         return -1;
     }
@@ -883,7 +902,16 @@ static int build_row(const struct options *opt, const struct catalog_shape *shap
     put_uint(scratch, (batch >> 32) % 100, 2);
     scratch_end(mark, v, F_BATCH_NO);
     mark = scratch_begin(scratch);
-    put_date(scratch, prod_year, prod_month, prod_day, defect == BAD_FORMAT && variant % 3 == 2 ? '/' : '-');
+    if (defect == BAD_FORMAT && variant % 3 == 2) { /* a format no sample mapping accepts */
+        put_uint(scratch, prod_year, 4);
+        put_str(scratch, "年");
+        put_uint(scratch, prod_month, 2);
+        put_str(scratch, "月");
+        put_uint(scratch, prod_day, 2);
+        put_str(scratch, "日");
+    } else {
+        put_date(scratch, prod_year, prod_month, prod_day, '-');
+    }
     scratch_end(mark, v, F_PRODUCTION_DATE);
     mark = scratch_begin(scratch);
     put_date(scratch, prod_year + shelf_years, prod_month, prod_day - 1, '-');
@@ -931,7 +959,8 @@ static int build_row(const struct options *opt, const struct catalog_shape *shap
         break;
     }
     case BAD_REQUIRED: {
-        static const enum field_id emptied[] = {F_BATCH_NO, F_MANUFACTURER, F_APPROVAL_NO, F_UNIT};
+        /* Not Unit: the sample mappings give it a default. */
+        static const enum field_id emptied[] = {F_BATCH_NO, F_MANUFACTURER, F_APPROVAL_NO, F_DRUG_NAME};
         set_value(v, emptied[variant % ARRAY_LEN(emptied)], "", 0);
         break;
     }
@@ -940,7 +969,7 @@ static int build_row(const struct options *opt, const struct catalog_shape *shap
             set_value_str(v, type->kind == DOC_INVENTORY ? F_STOCK_DATE : F_BILL_DATE, "2026-13-45");
         else if (variant % 3 == 1)
             set_value_str(v, F_EXPIRY_DATE, "abc");
-        /* variant 2: the production date was written as YYYY/MM/DD above */
+        /* variant 2: the production date was written as YYYY年MM月DD日 above */
         break;
     case BAD_TOO_LONG: {
         size_t name_len = strlen(c->drug_name);
@@ -1168,9 +1197,9 @@ static void usage(FILE *f)
 "  E_NEGATIVE_QTY        Quantity (and Amount) below zero\n"
 "  E_PARTNER_UNMATCHED   PartnerName + \"（未备案）\" (PURCHASE*/SALE* only)\n"
 "  E_COMMODITY_UNMATCHED a pack size of the product that no catalog holds\n"
-"  E_REQUIRED            BatchNo, Manufacturer, ApprovalNo or Unit empty\n"
+"  E_REQUIRED            BatchNo, Manufacturer, ApprovalNo or DrugName empty\n"
 "  E_FORMAT              BillDate/StockDate 2026-13-45, ExpiryDate abc, or\n"
-"                        ProductionDate YYYY/MM/DD\n"
+"                        ProductionDate YYYY年MM月DD日\n"
 "  E_TOO_LONG            DrugName of more than 200 characters\n"
 "  E_ENCODING            a lone 0xFF byte inside DrugName\n"
 "  E_COLUMNS             one column fewer or one more than the header\n");

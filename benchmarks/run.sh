@@ -121,9 +121,10 @@ stats() {
               printf "%.4f %.4f %.4f\n", m, v[1], v[NR] }'
 }
 
-failure_reason() { # the last non-empty line of the failed command's stderr
+failure_reason() { # the failed command's stderr in one line, without "Try ... --help"
     local line
-    line=$(grep -v '^[[:space:]]*$' "$WORK/stderr" | tail -n 1 | cut -c1-200) || true
+    line=$(grep -v -e '^[[:space:]]*$' -e "^Try '" "$WORK/stderr" | head -n 3 | paste -sd ';' |
+        sed 's/;/; /g' | cut -c1-200) || true
     if [[ -z $line ]]; then
         if ((M_RC > 128)); then line="killed by signal $((M_RC - 128))"; else line="exit status $M_RC"; fi
     fi
@@ -134,7 +135,9 @@ SKIPPED=() # "stage type rows: reason"
 printf '# stage\ttype\trows\tbytes\truns\twall_median_s\twall_min_s\twall_max_s\tcpu_median_s\tpeak_rss_kib\n' >"$TSV"
 
 # run_stage STAGE TYPE ROWS FILE CMD...: REPS timed runs of CMD; appends a
-# line to the TSV, or prints "skipped: <reason>" when CMD fails.
+# line to the TSV, or prints "skipped: <reason>" when CMD fails, that is when
+# its exit status is not one of $OK_STATUSES.
+OK_STATUSES="0"
 run_stage() {
     local stage=$1 type=$2 rows=$3 file=$4
     shift 4
@@ -144,7 +147,7 @@ run_stage() {
         rm -rf "$CONVERT_OUT"
         mkdir -p "$CONVERT_OUT"
         measure "$@"
-        if ((M_RC != 0)); then
+        if [[ " $OK_STATUSES " != *" $M_RC "* ]]; then
             local reason
             reason=$(failure_reason)
             printf '  %-26s %-9s %5s  skipped: %s\n' "$stage" "$type" "$(human_rows "$rows")" "$reason"
@@ -193,7 +196,10 @@ stage_convert() { # stage_convert STAGE TYPE ROWS FILE [OPTION...]
         return 0
     fi
     convert_command "$type" "$file" "$@"
+    # Exit status 1 is "completed with rejected rows" (BENCH_BAD_SHARE > 0).
+    OK_STATUSES="0 1"
     run_stage "$stage" "$type" "$rows" "$file" "${CONVERT_CMD[@]}"
+    OK_STATUSES="0"
 }
 
 # TODO(run): time `drugflow run` (convert, sign, upload, poll) against a local
