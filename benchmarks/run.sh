@@ -1,0 +1,427 @@
+#!/usr/bin/env bash
+# benchmarks/run.sh — times drugflow's stages on synthetic ERP exports against
+# two ceilings (cat, and libcsv parse-only: build/csvparse) and writes
+# benchmarks/results/<date>-<host>[-quick].{md,tsv,png}.
+#
+#   benchmarks/run.sh quick|full      (normally via `make bench-quick` / `make bench`)
+#
+# Builds nothing: build/gen and build/csvparse must exist; stages that need
+# build/drugflow are skipped, with the reason, when it is missing or fails.
+# Environment: BENCH_10M=1 adds 10M-row inputs; BENCH_REPS=N overrides the
+# runs per stage (full 3, quick 1); BENCH_BAD_SHARE=S makes that share of rows
+# bad (default 0); BUILD=dir takes the binaries from elsewhere.
+set -euo pipefail
+
+usage() {
+    cat <<'EOF'
+usage: benchmarks/run.sh quick|full
+  quick   100k rows of SALE and INVENTORY, 1 run per stage
+  full    10k, 100k and 1M rows of SALE and INVENTORY, 3 runs per stage
+Environment: BENCH_10M=1 (add 10M rows), BENCH_REPS=N, BENCH_BAD_SHARE=S, BUILD=dir.
+Writes benchmarks/results/<date>-<host>[-quick].{md,tsv,png}; see benchmarks/README.md.
+EOF
+}
+
+MODE=${1:-}
+case $MODE in
+quick | full) ;;
+-h | --help) usage; exit 0 ;;
+*) usage >&2; exit 2 ;;
+esac
+
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+GEN=$BUILD/gen
+CSVPARSE=$BUILD/csvparse
+DRUGFLOW=$BUILD/drugflow
+DATA=benchmarks/data
+RESULTS=benchmarks/results
+SEED=1
+BAD_SHARE=${BENCH_BAD_SHARE:-0}
+TYPES=(SALE INVENTORY)
+NPROC=$(nproc)
+
+for binary in "$GEN" "$CSVPARSE"; do
+    if [[ ! -x $binary ]]; then
+        echo "run.sh: $binary is missing: run 'make $binary' (or 'make bench') first" >&2
+        exit 1
+    fi
+done
+
+if [[ $MODE == full ]]; then
+    SIZES=(10000 100000 1000000)
+    REPS=${BENCH_REPS:-3}
+else
+    SIZES=(100000)
+    REPS=${BENCH_REPS:-1}
+fi
+if [[ ${BENCH_10M:-0} == 1 ]]; then
+    SIZES+=(10000000)
+fi
+# The size the target ratios are computed at: the largest one up to 1M.
+REF_ROWS=0
+for rows in "${SIZES[@]}"; do
+    if ((rows <= 1000000 && rows > REF_ROWS)); then REF_ROWS=$rows; fi
+done
+
+HOST=${HOSTNAME:-$(uname -n)}
+HOST=${HOST%%.*}
+STAMP="$(date +%F)-$HOST"
+if [[ $MODE == quick ]]; then STAMP+="-quick"; fi
+mkdir -p "$DATA" "$RESULTS"
+TSV=$RESULTS/$STAMP.tsv
+MD=$RESULTS/$STAMP.md
+PNG=$RESULTS/$STAMP.png
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/drugflow-bench.XXXXXX")
+CONVERT_OUT=$DATA/out
+trap 'rm -rf "$WORK" "$CONVERT_OUT"' EXIT
+
+GNU_TIME=
+if [[ -x /usr/bin/time ]] && /usr/bin/time --version 2>&1 | grep -q GNU; then
+    GNU_TIME=/usr/bin/time
+else
+    echo "run.sh: GNU time (/usr/bin/time, Debian package 'time') not found:" \
+        "CPU from bash's time, peak RSS not measured" >&2
+fi
+
+human_rows() { # 10000 -> 10k, 1000000 -> 1M
+    local n=$1
+    if ((n >= 1000000 && n % 1000000 == 0)); then echo "$((n / 1000000))M"
+    elif ((n >= 1000 && n % 1000 == 0)); then echo "$((n / 1000))k"
+    else echo "$n"; fi
+}
+
+# ------------------------------------------------------------------ measuring
+
+# measure CMD...: runs CMD once with stdout to $M_STDOUT and stderr to
+# $WORK/stderr; sets M_RC, M_WALL (s, from date +%s%N around the run),
+# M_CPU (user+sys s) and M_RSS (peak resident KiB, "-" without GNU time).
+M_STDOUT=/dev/null
+measure() {
+    local start end user sys rss
+    start=$(date +%s%N)
+    if [[ -n $GNU_TIME ]]; then
+        "$GNU_TIME" -f '%U %S %M' -o "$WORK/time" -- "$@" >"$M_STDOUT" 2>"$WORK/stderr" && M_RC=0 || M_RC=$?
+    else
+        local TIMEFORMAT='%U %S -'
+        { time "$@" >"$M_STDOUT" 2>"$WORK/stderr"; } 2>"$WORK/time" && M_RC=0 || M_RC=$?
+    fi
+    end=$(date +%s%N)
+    read -r user sys rss < <(tail -n 1 "$WORK/time") || true
+    M_WALL=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')
+    M_CPU=$(awk -v u="${user:-0}" -v s="${sys:-0}" 'BEGIN { printf "%.3f", u + s }')
+    M_RSS=${rss:--}
+}
+
+# stats V...: "median min max" of the numbers.
+stats() {
+    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+        END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+              printf "%.4f %.4f %.4f\n", m, v[1], v[NR] }'
+}
+
+failure_reason() { # the failed command's stderr in one line, without "Try ... --help"
+    local line
+    line=$(grep -v -e '^[[:space:]]*$' -e "^Try '" "$WORK/stderr" | head -n 3 | paste -sd ';' |
+        sed 's/;/; /g' | cut -c1-200) || true
+    if [[ -z $line ]]; then
+        if ((M_RC > 128)); then line="killed by signal $((M_RC - 128))"; else line="exit status $M_RC"; fi
+    fi
+    printf '%s' "$line"
+}
+
+SKIPPED=() # "stage type rows: reason"
+printf '# stage\ttype\trows\tbytes\truns\twall_median_s\twall_min_s\twall_max_s\tcpu_median_s\tpeak_rss_kib\n' >"$TSV"
+
+# run_stage STAGE TYPE ROWS FILE CMD...: REPS timed runs of CMD; appends a
+# line to the TSV, or prints "skipped: <reason>" when CMD fails, that is when
+# its exit status is not one of $OK_STATUSES.
+OK_STATUSES="0"
+run_stage() {
+    local stage=$1 type=$2 rows=$3 file=$4
+    shift 4
+    local walls=() cpus=() rsss=() i bytes
+    bytes=$(stat -c %s "$file")
+    for ((i = 0; i < REPS; i++)); do
+        rm -rf "$CONVERT_OUT"
+        mkdir -p "$CONVERT_OUT"
+        measure "$@"
+        if [[ " $OK_STATUSES " != *" $M_RC "* ]]; then
+            local reason
+            reason=$(failure_reason)
+            printf '  %-26s %-9s %5s  skipped: %s\n' "$stage" "$type" "$(human_rows "$rows")" "$reason"
+            SKIPPED+=("$stage $type $(human_rows "$rows"): $reason")
+            return 0
+        fi
+        walls+=("$M_WALL")
+        cpus+=("$M_CPU")
+        rsss+=("$M_RSS")
+    done
+    local wall cpu rss
+    wall=$(stats "${walls[@]}")
+    cpu=$(stats "${cpus[@]}" | cut -d' ' -f1)
+    if [[ ${rsss[0]} == - ]]; then rss=-; else rss=$(printf '%s\n' "${rsss[@]}" | sort -n | tail -n 1); fi
+    read -r w_med w_min w_max <<<"$wall"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$stage" "$type" "$rows" "$bytes" "$REPS" \
+        "$w_med" "$w_min" "$w_max" "$cpu" "$rss" >>"$TSV"
+    awk -v s="$stage" -v t="$type" -v r="$(human_rows "$rows")" -v n="$rows" -v b="$bytes" \
+        -v m="$w_med" -v lo="$w_min" -v hi="$w_max" -v rss="$rss" 'BEGIN {
+        printf "  %-26s %-9s %5s  %8.3f s (%.3f-%.3f)  %10.0f rows/s  %7.1f MB/s  RSS %s\n",
+            s, t, r, m, lo, hi, n / m, b / 1e6 / m, rss == "-" ? "-" : sprintf("%.1f MiB", rss / 1024) }'
+}
+
+skip_stage() { # skip_stage STAGE TYPE ROWS REASON
+    printf '  %-26s %-9s %5s  skipped: %s\n' "$1" "$2" "$(human_rows "$3")" "$4"
+    SKIPPED+=("$1 $2 $(human_rows "$3"): $4")
+}
+
+# ------------------------------------------------------------------- stages
+
+convert_command() { # convert_command TYPE FILE [OPTION...]: the converter's command line
+    local type=$1 file=$2
+    shift 2
+    local mapping
+    mapping=samples/mappings/$(tr '[:upper:]' '[:lower:]' <<<"$type").yaml
+    CONVERT_CMD=("$DRUGFLOW" convert --mapping "$mapping" --catalogs "$DATA/catalogs"
+        --config samples/drugflow.yaml --period 2026-10 --out "$CONVERT_OUT"
+        --created-at 2026-11-01T02:00:00+08:00 "$@" "$file")
+}
+
+stage_convert() { # stage_convert STAGE TYPE ROWS FILE [OPTION...]
+    local stage=$1 type=$2 rows=$3 file=$4
+    shift 4
+    if [[ ! -x $DRUGFLOW ]]; then
+        skip_stage "$stage" "$type" "$rows" "$DRUGFLOW is not built"
+        return 0
+    fi
+    convert_command "$type" "$file" "$@"
+    # Exit status 1 is "completed with rejected rows" (BENCH_BAD_SHARE > 0).
+    OK_STATUSES="0 1"
+    run_stage "$stage" "$type" "$rows" "$file" "${CONVERT_CMD[@]}"
+    OK_STATUSES="0"
+}
+
+# TODO(run): time `drugflow run` (convert, sign, upload, poll) against a local
+# drugflow-sim once both exist: start build/drugflow-sim on a free port with
+# the test PKI, run the pipeline on FILE, stop the simulator by its pid.
+stage_run_upload() { # stage_run_upload TYPE ROWS FILE
+    skip_stage "run+upload (sim)" "$1" "$2" "TODO: drugflow run against drugflow-sim is not wired in yet"
+}
+
+# TODO(run): time polling toDowloadFileDeal.do until every chunk is PASSED or
+# PARTIAL, and check the simulator's counts against gen's --expect file.
+stage_run_results() { # stage_run_results TYPE ROWS FILE
+    skip_stage "run+results (sim)" "$1" "$2" "TODO: result polling against drugflow-sim is not wired in yet"
+}
+
+# --------------------------------------------------------------------- data
+
+GEN_COMMANDS=()
+echo "== data ($DATA)"
+GEN_COMMANDS+=("$GEN --catalogs $DATA/catalogs --seed $SEED")
+"$GEN" --catalogs "$DATA/catalogs" --seed "$SEED"
+for type in "${TYPES[@]}"; do
+    for rows in "${SIZES[@]}"; do
+        file=$DATA/$type-$(human_rows "$rows").csv
+        cmd=("$GEN" --type "$type" --rows "$rows" --seed "$SEED" --bad-share "$BAD_SHARE"
+            --out "$file" --expect "$file.expect.json")
+        GEN_COMMANDS+=("${cmd[*]}")
+        # Timed once, like a stage; its output is the input of the others.
+        M_STDOUT=/dev/null
+        measure "${cmd[@]}"
+        if ((M_RC != 0)); then
+            echo "run.sh: gen failed: $(failure_reason)" >&2
+            exit 1
+        fi
+        bytes=$(stat -c %s "$file")
+        printf 'gen\t%s\t%s\t%s\t1\t%s\t%s\t%s\t%s\t%s\n' "$type" "$rows" "$bytes" \
+            "$M_WALL" "$M_WALL" "$M_WALL" "$M_CPU" "$M_RSS" >>"$TSV"
+        awk -v f="$file" -v n="$rows" -v b="$bytes" -v m="$M_WALL" 'BEGIN {
+            printf "  %-36s %11d bytes  gen %.2f s (%.0f rows/s)\n", f, b, m, n / m }'
+    done
+done
+
+# ------------------------------------------------------------------- stages
+
+echo "== stages ($REPS run(s) each; wall median (min-max), rows/s, input MB/s, peak RSS)"
+for type in "${TYPES[@]}"; do
+    for rows in "${SIZES[@]}"; do
+        file=$DATA/$type-$(human_rows "$rows").csv
+        M_STDOUT=/dev/null
+        run_stage cat "$type" "$rows" "$file" cat "$file"
+        M_STDOUT=$WORK/stdout
+        run_stage csvparse "$type" "$rows" "$file" "$CSVPARSE" "$file"
+        stage_convert convert "$type" "$rows" "$file"
+        stage_convert convert+sign-streaming "$type" "$rows" "$file" --sign streaming
+        stage_convert convert+sign-reference "$type" "$rows" "$file" --sign reference
+        stage_run_upload "$type" "$rows" "$file"
+        stage_run_results "$type" "$rows" "$file"
+    done
+done
+
+echo "== thread scaling (SALE $(human_rows "$REF_ROWS"))"
+THREAD_COUNTS=(1)
+if ((NPROC >= 2)); then THREAD_COUNTS+=(2); fi
+if ((NPROC > 2)); then THREAD_COUNTS+=("$NPROC"); fi
+ref_file=$DATA/SALE-$(human_rows "$REF_ROWS").csv
+for threads in "${THREAD_COUNTS[@]}"; do
+    stage_convert "convert-threads-$threads" SALE "$REF_ROWS" "$ref_file" --threads "$threads"
+done
+
+# ------------------------------------------------------------------ report
+
+# value STAGE TYPE ROWS COLUMN: a column of the TSV line (6 wall median, 10 RSS KiB).
+value() {
+    awk -F'\t' -v s="$1" -v t="$2" -v r="$3" -v c="$4" '$1 == s && $2 == t && $3 == r { print $c }' "$TSV"
+}
+
+# ratio_line LABEL NUM_STAGE DEN_STAGE TYPE TARGET: "LABEL (1M TYPE): 3.2x (target <= 4x)"
+ratio_line() {
+    local label=$1 num=$2 den=$3 type=$4 target=$5 a b
+    a=$(value "$num" "$type" "$REF_ROWS" 6)
+    b=$(value "$den" "$type" "$REF_ROWS" 6)
+    local where
+    where="$(human_rows "$REF_ROWS") $type"
+    if [[ -z $a || -z $b ]]; then
+        local missing=$num
+        [[ -n $a ]] && missing=$den
+        echo "$label ($where): n/a ($missing skipped)${target:+ (target <= $target)}"
+        return 0
+    fi
+    awk -v l="$label" -v w="$where" -v a="$a" -v b="$b" -v t="$target" 'BEGIN {
+        printf "%s (%s): %.2fx%s\n", l, w, a / b, t == "" ? "" : " (target <= " t ")" }'
+}
+
+rss_line() {
+    local kib
+    kib=$(value convert SALE "$REF_ROWS" 10)
+    if [[ -z $kib ]]; then
+        echo "peak RSS convert $(human_rows "$REF_ROWS"): n/a (convert skipped) (target <= 64 MiB)"
+    elif [[ $kib == - ]]; then
+        echo "peak RSS convert $(human_rows "$REF_ROWS"): n/a (not measured: no GNU time) (target <= 64 MiB)"
+    else
+        awk -v k="$kib" -v r="$(human_rows "$REF_ROWS")" 'BEGIN {
+            printf "peak RSS convert %s: %.1f MiB (target <= 64 MiB)\n", r, k / 1024 }'
+    fi
+}
+
+RATIOS=$(
+    ratio_line "convert/parse-only" convert csvparse SALE 4x
+    ratio_line "convert/parse-only" convert csvparse INVENTORY 4x
+    ratio_line "convert+sign/convert" convert+sign-streaming convert SALE 1.25x
+    ratio_line "convert+sign(reference)/convert" convert+sign-reference convert SALE ""
+    ratio_line "parse-only/cat" csvparse cat SALE ""
+    rss_line
+    for threads in "${THREAD_COUNTS[@]:1}"; do
+        ratio_line "convert --threads $threads speed-up over --threads 1" convert-threads-1 "convert-threads-$threads" SALE ""
+    done
+)
+
+# The markdown table: one line per measured stage, x csvparse against the
+# same file's parse-only median.
+TABLE=$(awk -F'\t' '
+    function human(n) { return n >= 1e6 && n % 1e6 == 0 ? n / 1e6 "M" : n >= 1e3 && n % 1e3 == 0 ? n / 1e3 "k" : n }
+    NR == FNR { if ($1 == "csvparse") parse[$2 " " $3] = $6; next }
+    /^#/ { next }
+    {
+        key = $2 " " $3
+        ratio = (key in parse) && $1 != "csvparse" && $1 != "gen" ? sprintf("%.2fx", $6 / parse[key]) : "-"
+        rss = $10 == "-" ? "-" : sprintf("%.1f", $10 / 1024)
+        printf "| %s | %s | %s | %.1f | %d | %.3f (%.3f–%.3f) | %.3f | %.0f | %.1f | %s | %s |\n",
+            $1, $2, human($3), $4 / 1e6, $5, $6, $7, $8, $9, $3 / $6, $4 / 1e6 / $6, rss, ratio
+    }' "$TSV" "$TSV")
+
+CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+MEM_TOTAL=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null || true)
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]]; then COMMIT+=" (dirty)"; fi
+
+{
+    echo "# drugflow benchmarks — $(date +%F) on $HOST ($MODE)"
+    echo
+    echo "- commit: $COMMIT; compiler: $(${CC:-gcc} --version 2>/dev/null | head -n 1)"
+    echo "- CPU: ${CPU_MODEL:-unknown}, $NPROC CPUs; memory: ${MEM_TOTAL:-unknown}; kernel $(uname -r)"
+    echo "- runs per stage: $REPS; wall is the median (min–max) of the runs; CPU is user+sys (median);"
+    if [[ -n $GNU_TIME ]]; then
+        echo "  peak RSS is the largest maximum resident set size of the runs (GNU time %M)"
+    else
+        echo "  peak RSS was not measured (no GNU time)"
+    fi
+    echo "- inputs are read from the page cache (just generated); MB = 10^6 bytes; RSS in MiB"
+    echo "- × csvparse: wall time relative to the libcsv parse-only pass over the same file"
+    echo
+    echo "## Inputs"
+    echo
+    echo '```'
+    printf '%s\n' "${GEN_COMMANDS[@]}"
+    echo '```'
+    echo
+    echo "## Results"
+    echo
+    echo "| stage | type | rows | input MB | runs | wall s median (min–max) | CPU s | rows/s | MB/s | peak RSS MiB | × csvparse |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "$TABLE"
+    echo
+    echo "## Targets"
+    echo
+    echo '```'
+    echo "$RATIOS"
+    echo '```'
+    if ((${#SKIPPED[@]})); then
+        echo
+        echo "## Skipped"
+        echo
+        printf -- '- %s\n' "${SKIPPED[@]}"
+    fi
+    echo
+    echo "![rows/s and peak RSS vs input size]($(basename "$PNG"))"
+} >"$MD"
+
+# The plot: rows/s and peak RSS against input size, one line per stage and type.
+plot() {
+    if ! command -v gnuplot >/dev/null; then
+        echo "plot skipped: gnuplot not found (Debian package gnuplot-nox)"
+        return 0
+    fi
+    mkdir -p "$WORK/plot"
+    local series=() key
+    while IFS= read -r key; do
+        local name=${key//[^A-Za-z0-9_+-]/_}
+        awk -F'\t' -v k="$key" '!/^#/ && $1 " " $2 == k && $1 != "gen" && $1 !~ /^convert-threads-/ {
+            printf "%.6f %.1f %s\n", $4 / 1e6, $3 / $6, $10 == "-" ? "NaN" : $10 / 1024 }' "$TSV" |
+            sort -g >"$WORK/plot/$name.dat"
+        if [[ -s $WORK/plot/$name.dat ]]; then series+=("'$WORK/plot/$name.dat' using 1:COL with linespoints title '$key'"); fi
+    done < <(awk -F'\t' '!/^#/ { print $1 " " $2 }' "$TSV" | awk '!seen[$0]++')
+    if ((${#series[@]} == 0)); then
+        echo "plot skipped: nothing measured"
+        return 0
+    fi
+    local rate_plot rss_plot terminal=png
+    rate_plot=$(printf '%s, ' "${series[@]//COL/2}")
+    rss_plot=$(printf '%s, ' "${series[@]//COL/3}")
+    if gnuplot -e 'set terminal' 2>/dev/null | grep -qw pngcairo; then terminal=pngcairo; fi
+    gnuplot <<EOF
+set terminal $terminal size 1400,700
+set output '$PNG'
+set multiplot layout 1,2 title "drugflow benchmarks — $(date +%F) on $HOST ($MODE)"
+set grid
+set key below horizontal width -2 font ",9"
+set logscale x
+set xlabel "input size (MB)"
+set logscale y
+set ylabel "rows/s"
+set title "throughput"
+plot ${rate_plot%, }
+unset logscale y
+set yrange [0:*]
+set ylabel "peak RSS (MiB)"
+set title "peak resident memory"
+plot ${rss_plot%, }
+unset multiplot
+EOF
+}
+plot
+
+echo "== results: $MD, $TSV, $PNG"
+echo "$RATIOS"
