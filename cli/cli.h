@@ -25,6 +25,7 @@ enum {
     "or refusing after all retries; 5 results not final before the timeout.\n"
 
 int cmd_convert(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /* Prints "drugflow: message" on stderr and returns code. */
 int df_cli_fail(int code, const df_error *err);

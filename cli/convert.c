@@ -11,6 +11,7 @@
 #include "mapping/catalog.h"
 #include "mapping/mapping.h"
 #include "mapping/profile.h"
+#include "writer/signer.h"
 
 static const char convert_help[] =
     "usage: drugflow convert --mapping FILE --period YYYY-MM --out DIR [OPTIONS] EXPORT.csv...\n"
@@ -41,6 +42,15 @@ static const char convert_help[] =
     "      --rejects FILE        where rejected rows go (default OUT/rejects.csv)\n"
     "      --force               replace chunks of the same batch already in OUT\n"
     "  -j, --threads N           writer threads (default: number of cores)\n"
+    "Signing (INTERFACE.md §5, enveloped XML-DSig with the enterprise certificate):\n"
+    "      --sign MODE           streaming (default when a key is configured), reference\n"
+    "                            (libxmlsec1 on a DOM, to cross-check) or none\n"
+    "      --key FILE            .p12/.pfx, or PEM private key (default: configuration)\n"
+    "      --cert FILE           PEM certificate, with a PEM key\n"
+    "      --passphrase-env VAR  variable holding the key's passphrase (default DRUGFLOW_PASSPHRASE)\n"
+    "      --passphrase-file F   file whose first line is the passphrase\n"
+    "                            (else, on a terminal, a prompt; never on the command line)\n"
+    "      --allow-open-key-permissions  accept a key file readable by group or others\n"
     "Reporting:\n"
     "      --json                print the summary as JSON on stdout\n"
     "      --top N               unmatched catalog entries to list (default 20)\n"
@@ -52,7 +62,7 @@ static const char convert_help[] =
 enum {
     OPT_PROFILE = 256, OPT_CATALOGS, OPT_COMMODITIES, OPT_PARTNERS, OPT_NO_CATALOGS, OPT_BATCH, OPT_ECODE,
     OPT_ENAME, OPT_CREATED, OPT_CREC, OPT_CBYTES, OPT_REJECTS, OPT_FORCE, OPT_JSON, OPT_TOP, OPT_PROGRESS,
-    OPT_NO_PROGRESS,
+    OPT_NO_PROGRESS, OPT_SIGN, OPT_KEY, OPT_CERT, OPT_PASS_ENV, OPT_PASS_FILE, OPT_OPEN_PERMS,
 };
 
 static int valid_period(const char *s)
@@ -71,6 +81,12 @@ static void catalog_file(const df_catalog_def *def, const char *dir, char *out, 
         name[i] = (char)((def->list[i] >= 'A' && def->list[i] <= 'Z') ? def->list[i] + 32 : def->list[i]);
     name[i] = 0;
     snprintf(out, n, "%s/%s.csv", dir, name);
+}
+
+/* df_file_sign_fn over the reference (DOM) signer. */
+static int reference_sign(void *ctx, const char *in, const char *out, unsigned char digest[32], df_error *err)
+{
+    return df_signer_reference_sign_file(ctx, in, out, digest, err);
 }
 
 int cmd_convert(int argc, char **argv)
@@ -92,12 +108,18 @@ int cmd_convert(int argc, char **argv)
         {"threads", required_argument, 0, 'j'},      {"json", no_argument, 0, OPT_JSON},
         {"top", required_argument, 0, OPT_TOP},      {"progress", no_argument, 0, OPT_PROGRESS},
         {"no-progress", no_argument, 0, OPT_NO_PROGRESS},
+        {"sign", required_argument, 0, OPT_SIGN},    {"key", required_argument, 0, OPT_KEY},
+        {"cert", required_argument, 0, OPT_CERT},    {"passphrase-env", required_argument, 0, OPT_PASS_ENV},
+        {"passphrase-file", required_argument, 0, OPT_PASS_FILE},
+        {"allow-open-key-permissions", no_argument, 0, OPT_OPEN_PERMS},
         {"quiet", no_argument, 0, 'q'},              {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     const char *mapping_path = NULL, *profile_path = NULL, *config_path = NULL, *catalogs_dir = NULL,
                *commodities = NULL, *partners = NULL, *out_dir = NULL, *period = NULL, *batch = NULL,
-               *ecode = NULL, *ename = NULL, *created = NULL, *rejects = NULL;
+               *ecode = NULL, *ename = NULL, *created = NULL, *rejects = NULL, *sign = NULL, *key = NULL,
+               *cert = NULL, *pass_env = NULL, *pass_file = NULL;
+    int open_perms = 0;
     int no_catalogs = 0, force = 0, json = 0, quiet = 0, progress = -1;
     long threads = -1, top = 20, crec = 0;
     uint64_t cbytes = 0;
@@ -139,6 +161,12 @@ int cmd_convert(int argc, char **argv)
             break;
         case OPT_PROGRESS: progress = 1; break;
         case OPT_NO_PROGRESS: progress = 0; break;
+        case OPT_SIGN: sign = optarg; break;
+        case OPT_KEY: key = optarg; break;
+        case OPT_CERT: cert = optarg; break;
+        case OPT_PASS_ENV: pass_env = optarg; break;
+        case OPT_PASS_FILE: pass_file = optarg; break;
+        case OPT_OPEN_PERMS: open_perms = 1; break;
         case 'q': quiet = 1; break;
         case 'h': fputs(convert_help, stdout); return DF_EXIT_OK;
         default: return df_cli_usage_error("convert", "unknown option");
@@ -153,6 +181,8 @@ int cmd_convert(int argc, char **argv)
                                   period ? ", not '" : "", period ? period : "", period ? "'" : "");
     if (optind >= argc)
         return df_cli_usage_error("convert", "give at least one CSV export to convert");
+    if (sign && strcmp(sign, "none") && strcmp(sign, "streaming") && strcmp(sign, "reference"))
+        return df_cli_usage_error("convert", "--sign takes streaming, reference or none, not '%s'", sign);
     if ((commodities || partners) && catalogs_dir)
         return df_cli_usage_error("convert", "--catalogs DIR and --commodities/--partners exclude each other");
 
@@ -178,6 +208,7 @@ int cmd_convert(int argc, char **argv)
         return df_cli_fail(DF_EXIT_USAGE, &err);
 
     int rc = DF_EXIT_USAGE;
+    df_signer *signer = NULL;
     df_catalog_set cats;
     df_catalog_set_init(&cats, &profile);
     if (!no_catalogs) {
@@ -228,6 +259,42 @@ int cmd_convert(int argc, char **argv)
         goto out;
     }
 
+    /* Signing: on by default when the configuration names a key. */
+    if (key)
+        snprintf(cfg.key, sizeof cfg.key, "%s", key);
+    if (cert)
+        snprintf(cfg.cert, sizeof cfg.cert, "%s", cert);
+    if (pass_env)
+        snprintf(cfg.passphrase_env, sizeof cfg.passphrase_env, "%s", pass_env);
+    if (pass_file)
+        snprintf(cfg.passphrase_file, sizeof cfg.passphrase_file, "%s", pass_file);
+    if (!sign)
+        sign = cfg.key[0] ? "streaming" : "none";
+    if (strcmp(sign, "none")) {
+        if (!cfg.key[0]) {
+            df_cli_usage_error("convert", "--sign %s needs a key: --key FILE or 'certificate: key:' in the "
+                               "configuration", sign);
+            goto out;
+        }
+        df_key_options ko = {
+            .key_path = cfg.key,
+            .cert_path = cfg.cert[0] ? cfg.cert : NULL,
+            .pass_env = cfg.passphrase_env[0] ? cfg.passphrase_env : NULL,
+            .pass_file = cfg.passphrase_file[0] ? cfg.passphrase_file : NULL,
+            .pass_prompt = isatty(0),
+            .allow_open_perms = open_perms || cfg.allow_open_key_perms,
+        };
+        if (df_signer_load(&signer, &ko, &err) != 0) {
+            df_cli_fail(DF_EXIT_USAGE, &err);
+            goto out;
+        }
+        if (strcmp(df_signer_subject_cn(signer), cfg.enterprise_code))
+            fprintf(stderr, "drugflow: warning: the certificate's CN %s is not the enterprise code %s; the "
+                    "server will refuse these files (E_SIGNER)\n", df_signer_subject_cn(signer),
+                    cfg.enterprise_code);
+    }
+    int reference = !strcmp(sign, "reference");
+
     df_convert_options o = {
         .profile = &profile,
         .mapping = &mapping,
@@ -240,6 +307,10 @@ int cmd_convert(int argc, char **argv)
         .chunk_records = crec ? (uint64_t)crec : (uint64_t)cfg.chunk_records,
         .chunk_bytes = cbytes ? cbytes : (uint64_t)cfg.chunk_bytes,
         .threads = threads > 0 ? (int)threads : cfg.threads,
+        .sign = signer && !reference ? df_signer_sign_digest : NULL,
+        .sign_ctx = signer,
+        .sign_file = signer && reference ? reference_sign : NULL,
+        .sign_file_ctx = signer,
         .force = force,
         .progress = progress >= 0 ? progress : isatty(2),
         .top = (int)top,
@@ -257,6 +328,7 @@ int cmd_convert(int argc, char **argv)
     rc = sum.rejected ? DF_EXIT_REJECTED : DF_EXIT_OK;
     df_summary_free(&sum);
 out:
+    df_signer_free(signer);
     df_catalog_set_free(&cats);
     df_mapping_free(&mapping);
     return rc;

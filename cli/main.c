@@ -14,6 +14,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"convert", cmd_convert, "ERP CSV exports to validated, chunked (signed) XML data files"},
+    {"verify", cmd_verify, "verify the signatures of data files against a trusted CA"},
 };
 
 static void usage(FILE *f)

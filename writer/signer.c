@@ -12,6 +12,7 @@
  *
  * Reference: libxml2 DOM + libxmlsec1, for cross-checking. */
 #include "writer/signer.h"
+#include "writer/verify.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -617,46 +618,9 @@ int df_signer_sign_digest(void *ctx, const unsigned char digest[32], df_buf *out
 
 /* ---- reference signer (libxmlsec1) ----------------------------------- */
 
-/* xmlsec is initialised once per process. writer/verify.c needs the same;
- * at merge the two become one shared init. */
-static pthread_once_t xmlsec_once = PTHREAD_ONCE_INIT;
-static int xmlsec_ok;
-static _Thread_local char xmlsec_last_error[512];
-
-static void xmlsec_error_cb(const char *file, int line, const char *func, const char *obj,
-                            const char *subj, int reason, const char *msg)
-{
-    (void)file;
-    (void)line;
-    (void)func;
-    (void)obj;
-    /* xmlSecErrorsGetMsg takes a position in xmlsec's table, not a code. */
-    const char *r = NULL;
-    for (xmlSecSize i = 0; xmlSecErrorsGetMsg(i) != NULL; i++)
-        if (xmlSecErrorsGetCode(i) == reason) {
-            r = xmlSecErrorsGetMsg(i);
-            break;
-        }
-    snprintf(xmlsec_last_error, sizeof xmlsec_last_error, "%s%s%s%s%s", subj ? subj : "",
-             subj ? ": " : "", r ? r : "error", msg && msg[0] ? ": " : "", msg ? msg : "");
-}
-
-static void df_xmlsec_init_once(void)
-{
-    xmlInitParser();
-    if (xmlSecInit() < 0)
-        return;
-    if (xmlSecCheckVersion() != 1)
-        return;
-    if (xmlSecCryptoAppInit(NULL) < 0 || xmlSecCryptoInit() < 0)
-        return;
-    xmlSecErrorsSetCallback(xmlsec_error_cb);
-    xmlsec_ok = 1;
-}
-
 static const char *xmlsec_reason(void)
 {
-    return xmlsec_last_error[0] ? xmlsec_last_error : "no detail from xmlsec";
+    return df_xmlsec_error()[0] ? df_xmlsec_error() : "no detail from xmlsec";
 }
 
 /* An xmlsec key holding our key pair and certificate. */
@@ -731,10 +695,9 @@ static int close_cb(void *ctx)
 int df_signer_reference_sign_file(df_signer *s, const char *in_path, const char *out_path,
                                   unsigned char digest[32], df_error *err)
 {
-    pthread_once(&xmlsec_once, df_xmlsec_init_once);
-    if (!xmlsec_ok)
-        return df_errorf(err, "cannot initialise libxmlsec1 (version mismatch or crypto init failed)");
-    xmlsec_last_error[0] = 0;
+    if (df_xmlsec_init(err) != 0)
+        return -1;
+    df_xmlsec_clear_error();
     int rc = -1;
     xmlSecDSigCtxPtr dsig = NULL;
     xmlDocPtr doc = xmlReadFile(in_path, NULL, XML_PARSE_NONET | XML_PARSE_HUGE | XML_PARSE_NOERROR |

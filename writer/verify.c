@@ -78,6 +78,9 @@ int df_xmlsec_init(df_error *err)
     return 0;
 }
 
+const char *df_xmlsec_error(void) { return xmlsec_first_error; }
+void df_xmlsec_clear_error(void) { xmlsec_first_error[0] = 0; }
+
 static void quiet_serror(void *ctx, xmlErrorPtr e)
 {
     (void)ctx, (void)e;

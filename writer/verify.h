@@ -39,6 +39,11 @@ typedef struct df_verify_result {
  * function here calls it; the signer may call it too before signing. */
 int df_xmlsec_init(df_error *err);
 
+/* The first xmlsec error reported on this thread since the last clear
+ * ("" if none), for messages; and clearing it before an operation. */
+const char *df_xmlsec_error(void);
+void df_xmlsec_clear_error(void);
+
 /* Verifies the file at path against the CA certificate(s) in the PEM file
  * trusted_ca_pem. Returns 0 when the verification ran (look at out->valid),
  * -1 when it could not (err filled: CA file unreadable, xmlsec failure
