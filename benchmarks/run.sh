@@ -176,6 +176,11 @@ skip_stage() { # skip_stage STAGE TYPE ROWS REASON
     SKIPPED+=("$1 $2 $(human_rows "$3"): $4")
 }
 
+# The test PKI for the signing stages (enterprise A's PKCS#12 and passphrase).
+PKI=$DATA/pki
+samples/pki/make-pki.sh "$PKI" >/dev/null
+SIGN_OPTS=(--key "$PKI/ent-a.p12" --passphrase-file "$PKI/passphrase")
+
 # ------------------------------------------------------------------- stages
 
 convert_command() { # convert_command TYPE FILE [OPTION...]: the converter's command line
@@ -242,6 +247,11 @@ for type in "${TYPES[@]}"; do
     done
 done
 
+# The test PKI for the signing stages (enterprise A's PKCS#12 and passphrase).
+PKI=$DATA/pki
+samples/pki/make-pki.sh "$PKI" >/dev/null
+SIGN_OPTS=(--key "$PKI/ent-a.p12" --passphrase-file "$PKI/passphrase")
+
 # ------------------------------------------------------------------- stages
 
 echo "== stages ($REPS run(s) each; wall median (min-max), rows/s, input MB/s, peak RSS)"
@@ -252,21 +262,22 @@ for type in "${TYPES[@]}"; do
         run_stage cat "$type" "$rows" "$file" cat "$file"
         M_STDOUT=$WORK/stdout
         run_stage csvparse "$type" "$rows" "$file" "$CSVPARSE" "$file"
-        stage_convert convert "$type" "$rows" "$file"
-        stage_convert convert+sign-streaming "$type" "$rows" "$file" --sign streaming
-        stage_convert convert+sign-reference "$type" "$rows" "$file" --sign reference
+        stage_convert convert "$type" "$rows" "$file" --sign none
+        stage_convert convert+sign-streaming "$type" "$rows" "$file" --sign streaming "${SIGN_OPTS[@]}"
+        stage_convert convert+sign-reference "$type" "$rows" "$file" --sign reference "${SIGN_OPTS[@]}"
         stage_run_upload "$type" "$rows" "$file"
         stage_run_results "$type" "$rows" "$file"
     done
 done
 
-echo "== thread scaling (SALE $(human_rows "$REF_ROWS"))"
+echo "== thread scaling of convert with streaming signing (SALE $(human_rows "$REF_ROWS"))"
 THREAD_COUNTS=(1)
 if ((NPROC >= 2)); then THREAD_COUNTS+=(2); fi
 if ((NPROC > 2)); then THREAD_COUNTS+=("$NPROC"); fi
 ref_file=$DATA/SALE-$(human_rows "$REF_ROWS").csv
 for threads in "${THREAD_COUNTS[@]}"; do
-    stage_convert "convert-threads-$threads" SALE "$REF_ROWS" "$ref_file" --threads "$threads"
+    stage_convert "convert+sign-threads-$threads" SALE "$REF_ROWS" "$ref_file" --threads "$threads" \
+        --sign streaming "${SIGN_OPTS[@]}"
 done
 
 # ------------------------------------------------------------------ report
