@@ -325,7 +325,7 @@ RATIOS=$(
     ratio_line "parse-only/cat" csvparse cat SALE ""
     rss_line
     for threads in "${THREAD_COUNTS[@]:1}"; do
-        ratio_line "convert --threads $threads speed-up over --threads 1" convert-threads-1 "convert-threads-$threads" SALE ""
+        ratio_line "convert --threads $threads speed-up over --threads 1" convert+sign-threads-1 "convert+sign-threads-$threads" SALE ""
     done
 )
 
@@ -399,7 +399,7 @@ plot() {
     local series=() key
     while IFS= read -r key; do
         local name=${key//[^A-Za-z0-9_+-]/_}
-        awk -F'\t' -v k="$key" '!/^#/ && $1 " " $2 == k && $1 != "gen" && $1 !~ /^convert-threads-/ {
+        awk -F'\t' -v k="$key" '!/^#/ && $1 " " $2 == k && $1 != "gen" && $1 !~ /^convert\+sign-threads-/ {
             printf "%.6f %.1f %s\n", $4 / 1e6, $3 / $6, $10 == "-" ? "NaN" : $10 / 1024 }' "$TSV" |
             sort -g >"$WORK/plot/$name.dat"
         if [[ -s $WORK/plot/$name.dat ]]; then series+=("'$WORK/plot/$name.dat' using 1:COL with linespoints title '$key'"); fi
