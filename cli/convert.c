@@ -311,6 +311,7 @@ int cmd_convert(int argc, char **argv)
         .sign_ctx = signer,
         .sign_file = signer && reference ? reference_sign : NULL,
         .sign_file_ctx = signer,
+        .file_digests = json,
         .force = force,
         .progress = progress >= 0 ? progress : isatty(2),
         .top = (int)top,

@@ -179,6 +179,34 @@ static int store_result(pipeline *p, int seq, const df_chunk_result *r, df_error
     return 0;
 }
 
+/* The reference signer rewrote the file: its size and digest are new. */
+static int signed_file_facts(const char *path, int digest, df_chunk_result *r, df_error *err)
+{
+    snprintf(r->path, sizeof r->path, "%s", path);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return df_error_errno(err, "%s: cannot reopen after signing", path);
+    EVP_MD_CTX *md = digest ? EVP_MD_CTX_new() : NULL;
+    if (md)
+        EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    char buf[65536];
+    size_t n;
+    r->bytes = 0;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (md)
+            EVP_DigestUpdate(md, buf, n);
+        r->bytes += n;
+    }
+    fclose(f);
+    if (md) {
+        unsigned int dl;
+        EVP_DigestFinal_ex(md, r->file_sha256, &dl);
+        EVP_MD_CTX_free(md);
+        r->has_file_sha256 = 1;
+    }
+    return 0;
+}
+
 static int worker_block(worker *wk, block *b, df_error *err)
 {
     pipeline *p = wk->p;
@@ -194,7 +222,9 @@ static int worker_block(worker *wk, block *b, df_error *err)
                      o->meta.batch_id, b->seq);
             target = wk->unsigned_path;
         }
-        if (df_chunk_open(&wk->w, o->profile, &o->meta, b->seq, target, o->sign != NULL, err) != 0)
+        int digests = (o->sign ? DF_CHUNK_C14N_DIGEST : 0) |
+                      (o->file_digests && !o->sign_file ? DF_CHUNK_FILE_DIGEST : 0);
+        if (df_chunk_open(&wk->w, o->profile, &o->meta, b->seq, target, digests, err) != 0)
             return -1;
         wk->open = 1;
     }
@@ -209,26 +239,8 @@ static int worker_block(worker *wk, block *b, df_error *err)
         if (o->sign_file) {
             int rc = o->sign_file(o->sign_file_ctx, wk->unsigned_path, path, r.c14n_digest, err);
             unlink(wk->unsigned_path);
-            if (rc != 0)
+            if (rc != 0 || signed_file_facts(path, o->file_digests, &r, err) != 0)
                 return -1;
-            /* The signed file differs from what was hashed while writing. */
-            FILE *f = fopen(path, "rb");
-            if (!f)
-                return df_error_errno(err, "%s: cannot reopen after signing", path);
-            EVP_MD_CTX *md = EVP_MD_CTX_new();
-            EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-            char buf[65536];
-            size_t n;
-            r.bytes = 0;
-            while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-                EVP_DigestUpdate(md, buf, n);
-                r.bytes += n;
-            }
-            fclose(f);
-            unsigned int dl;
-            EVP_DigestFinal_ex(md, r.file_sha256, &dl);
-            EVP_MD_CTX_free(md);
-            snprintf(r.path, sizeof r.path, "%s", path);
         }
         if (store_result(p, b->seq, &r, err) != 0)
             return -1;

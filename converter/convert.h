@@ -45,6 +45,7 @@ typedef struct df_convert_options {
     void *sign_file_ctx;
     df_chunk_done_fn on_chunk;
     void *on_chunk_ctx;
+    int file_digests;                 /* SHA-256 of every chunk file, in the results */
     int force;                        /* replace chunks of the same batch in out_dir */
     int keep_partial;                 /* on failure keep committed chunks (journal runs) */
     int progress;                     /* progress bar on stderr */

@@ -177,10 +177,14 @@ void df_summary_json(const df_convert_summary *s, FILE *f, int top)
         const df_chunk_result *c = &s->chunks[i];
         fprintf(f, "%s{\"seq\":%zu,\"path\":", i ? "," : "", i + 1);
         df_json_string(f, c->path, strlen(c->path));
-        fprintf(f, ",\"records\":%llu,\"bytes\":%llu,\"sha256\":\"", (unsigned long long)c->records,
+        fprintf(f, ",\"records\":%llu,\"bytes\":%llu", (unsigned long long)c->records,
                 (unsigned long long)c->bytes);
-        hex(f, c->file_sha256, 32);
-        fprintf(f, "\"}");
+        if (c->has_file_sha256) {
+            fprintf(f, ",\"sha256\":\"");
+            hex(f, c->file_sha256, 32);
+            fputc('"', f);
+        }
+        fputc('}', f);
     }
     fprintf(f, "],\"unmatched\":{");
     for (int c = 0; c < s->ncatalogs; c++) {

@@ -184,7 +184,7 @@ static int write_text_element(df_chunk_writer *w, const char *name, const char *
 }
 
 int df_chunk_open(df_chunk_writer *w, const df_profile *p, const df_chunk_meta *m, int chunk_seq,
-                  const char *path, int canonical_digest, df_error *err)
+                  const char *path, int digests, df_error *err)
 {
     memset(w, 0, sizeof *w);
     w->profile = p;
@@ -192,11 +192,13 @@ int df_chunk_open(df_chunk_writer *w, const df_profile *p, const df_chunk_meta *
     if (df_atomic_open(&w->file, path, err) != 0)
         return -1;
     w->out = malloc(OUT_BUF_SIZE);
-    w->whole = EVP_MD_CTX_new();
-    if (canonical_digest)
+    if (digests & DF_CHUNK_FILE_DIGEST)
+        w->whole = EVP_MD_CTX_new();
+    if (digests & DF_CHUNK_C14N_DIGEST)
         w->c14n = EVP_MD_CTX_new();
-    if (!w->out || !w->whole || (canonical_digest && !w->c14n) ||
-        !EVP_DigestInit_ex(w->whole, EVP_sha256(), NULL) ||
+    if (!w->out || ((digests & DF_CHUNK_FILE_DIGEST) && !w->whole) ||
+        ((digests & DF_CHUNK_C14N_DIGEST) && !w->c14n) ||
+        (w->whole && !EVP_DigestInit_ex(w->whole, EVP_sha256(), NULL)) ||
         (w->c14n && !EVP_DigestInit_ex(w->c14n, EVP_sha256(), NULL))) {
         df_chunk_abort(w);
         return df_errorf(err, "%s: out of memory", path);
@@ -324,7 +326,10 @@ int df_chunk_finish(df_chunk_writer *w, df_sign_fn sign, void *sign_ctx, df_chun
         return -1;
     }
     unsigned int dl = 0;
-    EVP_DigestFinal_ex(w->whole, res->file_sha256, &dl);
+    if (w->whole) {
+        EVP_DigestFinal_ex(w->whole, res->file_sha256, &dl);
+        res->has_file_sha256 = 1;
+    }
     snprintf(res->path, sizeof res->path, "%s", w->file.final_path);
     res->records = w->records;
     res->bytes = w->bytes;

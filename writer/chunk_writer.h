@@ -51,7 +51,8 @@ typedef struct df_chunk_result {
     uint64_t records;
     uint64_t bytes;               /* file size */
     unsigned char c14n_digest[32]; /* reference digest (canonical, unsigned) */
-    unsigned char file_sha256[32]; /* SHA-256 of the file as written */
+    unsigned char file_sha256[32]; /* SHA-256 of the file as written (DF_CHUNK_FILE_DIGEST) */
+    int has_file_sha256;
 } df_chunk_result;
 
 typedef struct df_chunk_writer {
@@ -70,11 +71,15 @@ typedef struct df_chunk_writer {
     uint64_t bytes;
 } df_chunk_writer;
 
+/* What to digest while writing (flags for df_chunk_open). */
+#define DF_CHUNK_C14N_DIGEST 1 /* the reference digest, for the streaming signer */
+#define DF_CHUNK_FILE_DIGEST 2 /* SHA-256 of the file's bytes, for the journal */
+
 /* Opens path (atomically: nothing appears under it until finish) and writes
- * the declaration, root and header. With `canonical_digest` the reference
- * digest is computed as the bytes are written. */
+ * the declaration, root and header; digests are computed as the bytes are
+ * written, as `digests` asks. */
 int df_chunk_open(df_chunk_writer *w, const df_profile *p, const df_chunk_meta *m, int chunk_seq,
-                  const char *path, int canonical_digest, df_error *err);
+                  const char *path, int digests, df_error *err);
 
 /* Appends nrecords pre-rendered records (df_render_record output). */
 int df_chunk_write_records(df_chunk_writer *w, const char *xml, size_t len, uint64_t nrecords,
