@@ -21,6 +21,7 @@
 #define BLOCK_SIZE (1u << 20)
 #define QUEUE_DEPTH 4
 #define MAX_THREADS 64
+#define MAX_BLOCKS 24
 #define CHUNK_RESERVE 16384 /* header, trailer and signature, within chunk_bytes */
 
 typedef struct block {
@@ -618,6 +619,8 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
     }
     /* Blocks and queues: bounded, whatever the input's size. */
     p->nblocks = p->threads * (QUEUE_DEPTH + 1) + 2;
+    if (p->nblocks > MAX_BLOCKS)
+        p->nblocks = MAX_BLOCKS; /* many threads share the blocks, memory stays put */
     p->blocks = calloc((size_t)p->nblocks, sizeof *p->blocks);
     if (!p->blocks || queue_init(&p->free_blocks, p->nblocks) != 0) {
         df_errorf(err, "out of memory");

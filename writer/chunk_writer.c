@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OUT_BUF_SIZE (1 << 20)
+#define OUT_BUF_SIZE (256 * 1024)
 static const char XML_DECL[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
 int df_buf_append(df_buf *b, const void *p, size_t n)
