@@ -30,6 +30,7 @@ int df_write_all(int fd, const void *buf, size_t len)
 int df_atomic_open(df_atomic_file *af, const char *final_path, df_error *err)
 {
     af->fd = -1;
+    af->written = af->flushed = 0;
     if (strlen(final_path) >= sizeof af->final_path - 64)
         return df_errorf(err, "%s: path too long", final_path);
     strcpy(af->final_path, final_path);
@@ -45,10 +46,18 @@ int df_atomic_open(df_atomic_file *af, const char *final_path, df_error *err)
     return 0;
 }
 
+#define WRITEBACK_STEP (4ULL << 20)
+
 int df_atomic_write(df_atomic_file *af, const void *buf, size_t len, df_error *err)
 {
     if (df_write_all(af->fd, buf, len) != 0)
         return df_error_errno(err, "cannot write %s (disk full?)", af->tmp_path);
+    af->written += len;
+    if (af->written - af->flushed >= WRITEBACK_STEP) {
+        /* Asynchronous: starts writing the range out and returns. */
+        sync_file_range(af->fd, (off_t)af->flushed, (off_t)(af->written - af->flushed), SYNC_FILE_RANGE_WRITE);
+        af->flushed = af->written;
+    }
     return 0;
 }
 

@@ -14,11 +14,15 @@ typedef struct df_atomic_file {
     char final_path[4096];
     char tmp_path[4096];
     int fd;
+    unsigned long long written;   /* bytes written so far */
+    unsigned long long flushed;   /* bytes whose writeback has been started */
 } df_atomic_file;
 
 /* Creates the temporary file; af->fd is open for writing. */
 int df_atomic_open(df_atomic_file *af, const char *final_path, df_error *err);
-/* Writes all of buf, retrying short writes; names the file on failure. */
+/* Writes all of buf, retrying short writes; names the file on failure.
+ * Writeback to disk is started every few MiB as the file grows, so that
+ * the fsync at commit finds little left to do and does not stall. */
 int df_atomic_write(df_atomic_file *af, const void *buf, size_t len, df_error *err);
 /* fsync, close, rename, fsync directory. On failure the temp file is removed. */
 int df_atomic_commit(df_atomic_file *af, df_error *err);
