@@ -3,12 +3,15 @@
  *
  * Streaming: the chunk writer hands over the SHA-256 of the chunk's
  * canonical form (without the Signature). SignedInfo is a fixed text with
- * that digest in it, so its canonical form is known without a DOM: as a
- * node-set of the document, SignedInfo carries the namespace declaration
- * it inherits from Signature (C14N 1.0 §2.3/§4.7: the nearest default
- * namespace in scope is output on the apex element of the subset), so the
- * bytes signed are `<SignedInfo xmlns="…xmldsig#">…</SignedInfo>` while the
- * element written into the file has no xmlns of its own.
+ * that digest in it, so its canonical form is known without a DOM. It is
+ * canonicalised as a document subset whose apex is SignedInfo: C14N 1.0
+ * renders an element's namespace node unless the nearest output ancestor
+ * already rendered the same one, and SignedInfo has no output ancestor, so
+ * the default namespace it inherits from Signature is rendered on it. The
+ * bytes signed are `<SignedInfo xmlns="…xmldsig#">…</SignedInfo>`; the
+ * element written into the file has no xmlns of its own. (Checked: xmlsec
+ * signs the same SignedInfo to the very same SignatureValue; without the
+ * xmlns, xmlsec1 --verify fails.)
  *
  * Reference: libxml2 DOM + libxmlsec1, for cross-checking. */
 #include "writer/signer.h"

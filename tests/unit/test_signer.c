@@ -674,6 +674,21 @@ Test(signer_keys, passphrase_from_env_or_file)
     o.pass_file = pf;
     cr_assert(df_signer_load(&s, &o, &err) == 0, "%s", err.msg);
     df_signer_free(s);
+    /* A passphrase file with CRLF and no further lines, or no newline. */
+    char dir[1200], pf2[1300], cmd[4000];
+    sg_scratch(dir, sizeof dir);
+    sg_path(pf2, sizeof pf2, dir, "pass-crlf");
+    snprintf(cmd, sizeof cmd, "printf 'test-pass\\r\\nsecond line\\n' > '%s' && chmod 600 '%s'", pf2, pf2);
+    cr_assert(system(cmd) == 0);
+    sg_opts(&o, kp, cp, sizeof kp, "ent-a.p12", NULL);
+    o.pass_env = NULL;
+    o.pass_file = pf2;
+    cr_assert(df_signer_load(&s, &o, &err) == 0, "%s", err.msg);
+    df_signer_free(s);
+    snprintf(cmd, sizeof cmd, "printf 'test-pass' > '%s'", pf2);
+    cr_assert(system(cmd) == 0);
+    cr_assert(df_signer_load(&s, &o, &err) == 0, "%s", err.msg);
+    df_signer_free(s);
     /* An unset variable, or no source at all, is said so. */
     sg_opts(&o, kp, cp, sizeof kp, "ent-a.p12", NULL);
     o.pass_env = "DF_SG_UNSET";
