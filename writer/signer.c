@@ -695,9 +695,10 @@ static int close_cb(void *ctx)
     return 0;
 }
 
-int df_signer_reference_sign_file(df_signer *s, const char *in_path, const char *out_path,
+int df_signer_reference_sign_file(void *ctx, const char *in_path, const char *out_path,
                                   unsigned char digest[32], df_error *err)
 {
+    const df_signer *s = ctx;
     if (df_xmlsec_init(err) != 0)
         return -1;
     df_xmlsec_clear_error();

@@ -58,8 +58,10 @@ int df_signer_sign_digest(void *ctx, const unsigned char digest[32], df_buf *sig
 /* Reference signer: signs the unsigned data file at in_path with libxmlsec1
  * (DOM) and writes the signed file atomically to out_path. If digest is not
  * NULL it receives the reference digest xmlsec computed. Memory is about
- * eight times the file's size. May run in several threads at once. */
-int df_signer_reference_sign_file(df_signer *s, const char *in_path, const char *out_path,
+ * eight times the file's size. May run in several threads at once.
+ * A df_file_sign_fn for df_convert (converter/convert.h): ctx is the
+ * df_signer. */
+int df_signer_reference_sign_file(void *ctx, const char *in_path, const char *out_path,
                                   unsigned char digest[32], df_error *err);
 
 /* Loads the key and certificate the way df_signer_load does, for the TLS

@@ -881,12 +881,6 @@ Test(signer, reference_signer_refusals)
 
 /* ---- every chunk made from the samples verifies ------------------------ */
 
-static int sg_reference_adapter(void *ctx, const char *unsigned_path, const char *final_path,
-                                unsigned char digest[32], df_error *err)
-{
-    return df_signer_reference_sign_file(ctx, unsigned_path, final_path, digest, err);
-}
-
 /* Converts one sample export (small chunks, two writer threads) with the
  * streaming or the reference signer; returns the summary. */
 static void sg_convert_sample(const char *name, df_signer *s, int reference, const char *out_dir,
@@ -922,7 +916,7 @@ static void sg_convert_sample(const char *name, df_signer *s, int reference, con
         .threads = 2,
     };
     if (reference) {
-        o.sign_file = sg_reference_adapter;
+        o.sign_file = df_signer_reference_sign_file; /* a df_file_sign_fn */
         o.sign_file_ctx = s;
     } else {
         o.sign = df_signer_sign_digest;
