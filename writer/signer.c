@@ -101,7 +101,7 @@ static int read_private_file(const char *path, const char *what, int allow_open_
         close(fd);
         return df_errorf(err,
                          "%s %s can be read or written by group or others (mode %04o); "
-                         "restrict it with `chmod 600 %s`, or accept it with --allow-open-key-perms",
+                         "restrict it with `chmod 600 %s`, or accept it with --allow-open-key-permissions",
                          what, path, (unsigned)(st.st_mode & 07777), path);
     }
     if (st.st_size > KEY_FILE_MAX) {
@@ -255,8 +255,8 @@ static int get_pass(pass_state *ps)
         return prompt_tty(ps);
     return df_errorf(ps->err,
                      "%s is protected by a passphrase and none was given: name an environment "
-                     "variable holding it (--pass-env), a file (--pass-file) or ask on the "
-                     "terminal (--pass-prompt)",
+                     "variable holding it (--passphrase-env VAR), a file (--passphrase-file FILE), "
+                     "or run from a terminal to be asked",
                      ps->key_path);
 }
 

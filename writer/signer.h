@@ -28,7 +28,8 @@ typedef enum { DF_SIGN_NONE, DF_SIGN_STREAMING, DF_SIGN_REFERENCE } df_sign_mode
  * that opens with the empty passphrase, or an unencrypted PEM key, needs
  * none): the environment variable if it is set, else the file, else the
  * terminal (/dev/tty, no echo) if pass_prompt. Messages name the CLI
- * options --pass-env, --pass-file, --pass-prompt, --allow-open-key-perms. */
+ * options --passphrase-env, --passphrase-file, --allow-open-key-permissions
+ * (cli/convert.c). */
 typedef struct df_key_options {
     const char *key_path;      /* .p12/.pfx; or PEM private key (with cert_path, or
                                   followed by its certificate in the same file) */

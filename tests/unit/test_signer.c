@@ -636,7 +636,7 @@ Test(signer_keys, open_permissions_refused_unless_allowed)
     char want[1400];
     snprintf(want, sizeof want, "chmod 600 %s", f);
     sg_load_fails(&o, want);
-    sg_load_fails(&o, "--allow-open-key-perms");
+    sg_load_fails(&o, "--allow-open-key-permissions");
     o.allow_open_perms = 1;
     df_signer *s = NULL;
     df_error err = {{0}};
