@@ -16,11 +16,11 @@ DEB_PACKAGES := build-essential pkg-config libcsv-dev libxml2-dev libxml2-utils 
 	libcriterion-dev clang libclang-rt-14-dev valgrind gnuplot-nox procps time
 
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -pthread -I. \
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -pthread -I. \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -DXMLSEC_CRYPTO_OPENSSL
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread -lm
 ifneq ($(SAN),)
-CFLAGS   += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+override CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=$(SAN)
 endif
 
@@ -83,6 +83,9 @@ test-unit: $(BUILD)/unit-tests $(BINS)
 test-e2e: $(BINS)
 	BUILD=$(abspath $(BUILD)) tests/e2e/run-all.sh
 
+# Sanitizer reports fail the run: ASan aborts, UBSan halts on the first error.
+test-asan: export ASAN_OPTIONS = abort_on_error=1:detect_leaks=1
+test-asan: export UBSAN_OPTIONS = halt_on_error=1:print_stacktrace=1
 test-asan:
 	$(MAKE) --no-print-directory BUILD=build-asan SAN=address,undefined CFLAGS="-O1 -g" test-unit test-e2e
 

@@ -83,12 +83,6 @@ static void catalog_file(const df_catalog_def *def, const char *dir, char *out, 
     snprintf(out, n, "%s/%s.csv", dir, name);
 }
 
-/* df_file_sign_fn over the reference (DOM) signer. */
-static int reference_sign(void *ctx, const char *in, const char *out, unsigned char digest[32], df_error *err)
-{
-    return df_signer_reference_sign_file(ctx, in, out, digest, err);
-}
-
 int cmd_convert(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -309,7 +303,7 @@ int cmd_convert(int argc, char **argv)
         .threads = threads > 0 ? (int)threads : cfg.threads,
         .sign = signer && !reference ? df_signer_sign_digest : NULL,
         .sign_ctx = signer,
-        .sign_file = signer && reference ? reference_sign : NULL,
+        .sign_file = signer && reference ? df_signer_reference_sign_file : NULL,
         .sign_file_ctx = signer,
         .file_digests = json,
         .force = force,

@@ -247,11 +247,10 @@ void df_parse_stage_free(df_parse_stage *s)
         df_csv_row *row = malloc(sizeof *row);
         df_error e;
         int fi;
-        if (row && !s->finished) {
+        if (row && !s->finished)
             while (df_parse_stage_next(s, row, &fi, &e) > 0)
                 ;
-            free(row);
-        }
+        free(row);
         pthread_join(s->thread, NULL);
     }
     for (int i = 0; i < NBATCHES; i++)
