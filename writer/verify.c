@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -163,6 +164,9 @@ static int verify_doc(xmlDocPtr doc, const char *ca, df_verify_result *out, df_e
 
     int rc = -1;
     xmlSecDSigCtxPtr ctx = NULL;
+    /* Checked here: xmlsec's own failure path for an unreadable file leaks. */
+    if (access(ca, R_OK) != 0)
+        return df_error_errno(err, "%s: cannot read the trusted CA certificate", ca);
     xmlSecKeysMngrPtr mngr = xmlSecKeysMngrCreate();
     if (!mngr || xmlSecCryptoAppDefaultKeysMngrInit(mngr) < 0) {
         df_errorf(err, "xmlsec: cannot create a keys manager");
