@@ -166,6 +166,7 @@ static int quoted_len(const char *s, size_t len)
 void df_rules_check(const df_profile *p, const df_doctype *dt, const df_catalog_set *cats,
                     const char *const *vals, const size_t *lens, df_check_result *out)
 {
+    uint64_t bad = 0; /* fields found malformed here: not looked up in a catalog */
     for (int i = 0; i < dt->nfields; i++) {
         const df_field_def *f = dt->fields[i];
         const char *v = vals[i];
@@ -177,7 +178,7 @@ void df_rules_check(const df_profile *p, const df_doctype *dt, const df_catalog_
                 df_check_add(out, DF_R_REQUIRED, i, "is required but empty");
             continue;
         }
-        int neg = 0;
+        int neg = 0, malformed = 1;
         size_t chars = 0;
         switch (f->type) {
         case DF_FT_TEXT:
@@ -186,22 +187,33 @@ void df_rules_check(const df_profile *p, const df_doctype *dt, const df_catalog_
             else if (f->max_length && chars > (size_t)f->max_length)
                 df_check_add(out, DF_R_TOO_LONG, i, "is %zu characters, at most %d allowed", chars,
                              f->max_length);
+            else
+                malformed = 0;
             break;
         case DF_FT_CODE:
             if (!df_valid_code(v, l, f->length))
                 df_check_add(out, DF_R_FORMAT, i, "'%.*s' is not %d digits", quoted_len(v, l), v, f->length);
+            else
+                malformed = 0;
             break;
         case DF_FT_DATE:
             if (!df_valid_date(v, l))
                 df_check_add(out, DF_R_FORMAT, i, "'%.*s' is not a date YYYY-MM-DD", quoted_len(v, l), v);
+            else
+                malformed = 0;
             break;
         case DF_FT_DECIMAL:
-            if (!df_valid_decimal(v, l, &neg))
+            if (!df_valid_decimal(v, l, &neg)) {
                 df_check_add(out, DF_R_FORMAT, i, "'%.*s' is not a plain decimal number", quoted_len(v, l), v);
-            else if (neg && f->nonnegative)
+                break;
+            }
+            malformed = 0;
+            if (neg && f->nonnegative)
                 df_check_add(out, DF_R_NEGATIVE_QTY, i, "%.*s is below zero", quoted_len(v, l), v);
             break;
         }
+        if (malformed)
+            bad |= 1ULL << i;
     }
     if (!cats)
         return;
@@ -216,9 +228,9 @@ void df_rules_check(const df_profile *p, const df_doctype *dt, const df_catalog_
             int fi = dt->catalog_fields[c][k];
             parts[k] = vals[fi];
             plens[k] = lens[fi];
-            judged |= lens[fi] == 0 || (out->skip_fields & (1ULL << fi));
+            judged |= lens[fi] == 0 || ((out->skip_fields | bad) & (1ULL << fi));
         }
-        if (judged) /* already E_REQUIRED, E_ENCODING or E_FORMAT */
+        if (judged) /* already E_REQUIRED, E_ENCODING, E_FORMAT or E_TOO_LONG */
             continue;
         if (!df_catalog_contains(cat, parts, plens)) {
             int fi = dt->catalog_fields[c][0];
