@@ -96,8 +96,11 @@ size_t df_decimal_normalise(const char *in, size_t inlen, char *out, size_t cap)
         unsigned char c = s[i];
         if (c == ',' || c == ' ' || c == '\t') {
             i++;
-        } else if (c == '+' && o == 0) {
-            i++;
+        } else if (c == '+' && o == 0 && i + 1 < inlen &&
+                   ((s[i + 1] >= '0' && s[i + 1] <= '9') || (s[i + 1] == 0xEF && i + 3 < inlen &&
+                                                             s[i + 2] == 0xBC && s[i + 3] >= 0x90 &&
+                                                             s[i + 3] <= 0x99))) {
+            i++; /* one leading '+' before a digit; "++5" or "+-5" stay malformed */
         } else if (c == 0xEF && i + 2 < inlen && s[i + 1] == 0xBC && s[i + 2] >= 0x90 && s[i + 2] <= 0x99) {
             out[o++] = (char)('0' + (s[i + 2] - 0x90)); /* U+FF10..FF19 */
             i += 3;

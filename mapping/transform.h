@@ -24,8 +24,8 @@ void df_trim(const char **s, size_t *len);
  * read and dropped; other bytes literal) into "YYYY-MM-DD" (11 bytes with
  * NUL). Returns 1 on a match. */
 int df_date_parse(const char *fmt, const char *in, size_t inlen, char out[11]);
-/* Full-width digits, '．' and '－' to ASCII; drops ',', '，', spaces and a
- * leading '+'. Returns the length written to out (cap >= inlen). */
+/* Full-width digits, '．' and '－' to ASCII; drops ',', '，', spaces and one
+ * leading '+' before a digit. Returns the length written to out (cap >= inlen). */
 size_t df_decimal_normalise(const char *in, size_t inlen, char *out, size_t cap);
 
 #endif
