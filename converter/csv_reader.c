@@ -15,7 +15,6 @@ typedef struct reader_state {
     long line;             /* physical line being parsed (row terminators seen + 1) */
     long row_start;        /* line the current row started on, 0 = no row yet */
     int last_term_cr;      /* the previous row ended with CR: a following LF is its tail */
-    int first_field;       /* a BOM may still be at the start */
     int failed;
     int too_big;
     df_csv_row_fn fn;
@@ -58,16 +57,6 @@ static void on_field(void *data, size_t len, void *vctx)
     if (st->row_start == 0)
         st->row_start = st->line;
     st->last_term_cr = 0;
-    if (st->first_field) {
-        st->first_field = 0;
-        if (len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) {
-            s += 3;
-            len -= 3;
-        } else if (len >= 4 && !memcmp(s, "\x84\x31\x95\x33", 4)) {
-            s += 4;
-            len -= 4;
-        }
-    }
     /* Newlines inside a quoted field move the physical line on. */
     if (len && memchr(s, '\n', len))
         st->line += count_newlines(s, len);
@@ -130,7 +119,6 @@ static void on_row(int term, void *vctx)
             return;
         }
     }
-    st->first_field = 0;
     st->last_term_cr = term == '\r';
     if (term == '\r' || term == '\n')
         st->line++;
@@ -158,7 +146,7 @@ int df_csv_read(const char *path, const df_csv_dialect *d, df_csv_row_fn fn, voi
     csv_set_quote(&p, (unsigned char)d->quote);
     csv_set_realloc_func(&p, bounded_realloc);
     csv_set_blk_size(&p, 4096);
-    reader_state st = {.line = 1, .first_field = 1, .fn = fn, .ctx = ctx, .err = err, .path = path};
+    reader_state st = {.line = 1, .fn = fn, .ctx = ctx, .err = err, .path = path};
     st.rowcap = 64 * 1024;
     st.rowbuf = malloc(st.rowcap);
     char *buf = malloc(DF_CSV_READ_BUF);
@@ -169,13 +157,42 @@ int df_csv_read(const char *path, const df_csv_dialect *d, df_csv_row_fn fn, voi
     }
     realloc_refused = 0;
     ssize_t n;
+    int first = 1;
     for (;;) {
         n = read(fd, buf, DF_CSV_READ_BUF);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             break;
-        if (csv_parse(&p, buf, (size_t)n, on_field, on_row, &st) != (size_t)n) {
+        const char *data = buf;
+        size_t dlen = (size_t)n;
+        if (first) {
+            /* A BOM goes before libcsv sees it: left in, it would make a
+             * quoted first field ("\xEF\xBB\xBF\"Name\"") unquoted text. A
+             * short first read (a pipe) is topped up so as not to split it. */
+            first = 0;
+            while (n < 4) {
+                ssize_t m = read(fd, buf + n, DF_CSV_READ_BUF - (size_t)n);
+                if (m < 0 && errno == EINTR)
+                    continue;
+                if (m < 0) {
+                    rc = df_error_errno(err, "%s: read error", path);
+                    goto out;
+                }
+                if (m == 0)
+                    break;
+                n += m;
+            }
+            dlen = (size_t)n;
+            if (dlen >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) {
+                data += 3;
+                dlen -= 3;
+            } else if (dlen >= 4 && !memcmp(buf, "\x84\x31\x95\x33", 4)) {
+                data += 4;
+                dlen -= 4;
+            }
+        }
+        if (csv_parse(&p, data, dlen, on_field, on_row, &st) != dlen) {
             if (realloc_refused)
                 rc = df_errorf(err, "%s:%ld: a field is longer than %u MiB; is a quote left open?", path,
                                st.row_start ? st.row_start : st.line, DF_CSV_MAX_FIELD >> 20);

@@ -196,10 +196,6 @@ static void load_field(void *data, size_t len, void *ctx)
         return;
     const char *s = data ? data : "";
     if (L->row == 0) {
-        if (L->ncols == 0 && len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) { /* BOM */
-            s += 3;
-            len -= 3;
-        }
         if (L->nheader < 64)
             snprintf(L->header_names[L->nheader++], DF_NAME_MAX, "%.*s", (int)len, s);
     } else {
@@ -284,9 +280,18 @@ int df_catalog_load_csv(df_catalog *c, const char *path, df_error *err)
     csv_load L = {.c = c, .path = path, .err = err};
     char buf[65536];
     ssize_t n;
-    int rc = 0;
+    int rc = 0, first = 1;
     while ((n = read(fd, buf, sizeof buf)) > 0) {
-        if (csv_parse(&p, buf, (size_t)n, load_field, load_row, &L) != (size_t)n) {
+        const char *data = buf;
+        size_t dlen = (size_t)n;
+        /* The BOM goes before libcsv sees it: left in, it would make a
+         * quoted first header field unquoted text. */
+        if (first && dlen >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) {
+            data += 3;
+            dlen -= 3;
+        }
+        first = 0;
+        if (csv_parse(&p, data, dlen, load_field, load_row, &L) != dlen) {
             rc = df_errorf(err, "%s: CSV error: %s", path, csv_strerror(csv_error(&p)));
             break;
         }
