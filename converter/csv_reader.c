@@ -211,9 +211,18 @@ int df_csv_read(const char *path, const df_csv_dialect *d, df_csv_row_fn fn, voi
         rc = df_error_errno(err, "%s: read error", path);
         goto out;
     }
+    /* A quote still open at the end of the file is an error, not a last
+     * field that silently swallowed every row after it. libcsv checks that
+     * in csv_fini only in strict mode, which is set here and not for the
+     * parse: strict parsing would refuse stray quotes inside fields. */
+    csv_set_opts(&p, (unsigned char)(csv_get_opts(&p) | CSV_STRICT | CSV_STRICT_FINI));
     if (csv_fini(&p, on_field, on_row, &st) != 0 && !st.failed) {
-        rc = df_errorf(err, "%s:%ld: CSV error at end of file: %s", path, st.line,
-                       csv_strerror(csv_error(&p)));
+        if (csv_error(&p) == CSV_EPARSE)
+            rc = df_errorf(err, "%s:%ld: a quoted field starting on this row is never closed (a stray quote?)",
+                           path, st.row_start ? st.row_start : st.line);
+        else
+            rc = df_errorf(err, "%s:%ld: CSV error at end of file: %s", path, st.line,
+                           csv_strerror(csv_error(&p)));
         goto out;
     }
     if (st.failed)
