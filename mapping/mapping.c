@@ -152,6 +152,17 @@ static int load_source(df_mapping *m, df_yaml *y, df_ynode *kn, df_ynode *vn, df
     return 0;
 }
 
+/* The key node of `key` in map (for complaints about the whole value). */
+static df_ynode *key_node(df_yaml *y, const df_ynode *map, const char *key)
+{
+    for (size_t i = 0; i < df_yaml_map_len(map); i++) {
+        df_ynode *k = df_yaml_map_key(y, map, i);
+        if (df_yaml_str(k) && !strcmp(df_yaml_str(k), key))
+            return k;
+    }
+    return NULL;
+}
+
 int df_mapping_load(df_mapping *m, const df_profile *p, const char *path, df_error *err)
 {
     static const char *const top[] = {"doc_type", "encoding", "csv", "fields", "description", NULL};
@@ -227,7 +238,8 @@ int df_mapping_load(df_mapping *m, const df_profile *p, const char *path, df_err
         if (!s->mapped) {
             s->column = -1;
             if (m->dt->fields[i]->required) {
-                df_yaml_fail(&y, fields, err, "required field %s of %s is not mapped (give it a column, "
+                /* At `fields:` itself: the mapping's first entry is not the problem. */
+                df_yaml_fail(&y, key_node(&y, root, "fields"), err, "required field %s of %s is not mapped (give it a column, "
                              "a constant or a column with a default)", m->dt->fields[i]->name, m->dt->code);
                 goto out;
             }
