@@ -1,0 +1,279 @@
+/* tests/unit/test_catalog.c — catalogs as hash sets (mapping/catalog.c):
+ * add, contains, remove, growth past many thousands of keys, and loading
+ * the portal's CSV exports (BOM, reordered columns, errors). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mapping/catalog.h"
+#include "mapping/profile.h"
+
+static df_profile ca_profile;
+static df_catalog_set ca_set;
+static df_catalog *ca_com, *ca_par;
+static char ca_dir[64];
+
+static void ca_setup(void)
+{
+    df_error err;
+    cr_assert_eq(df_profile_load(&ca_profile, "../../samples/profile/gd-v1.yaml", &err), 0, "%s", err.msg);
+    df_catalog_set_init(&ca_set, &ca_profile);
+    ca_com = &ca_set.cat[df_profile_catalog_index(&ca_profile, "commodity")];
+    ca_par = &ca_set.cat[df_profile_catalog_index(&ca_profile, "partner")];
+    strcpy(ca_dir, "/tmp/df-catalog-XXXXXX");
+    cr_assert_not_null(mkdtemp(ca_dir));
+}
+
+static void ca_teardown(void)
+{
+    df_catalog_set_free(&ca_set);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", ca_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", ca_dir);
+}
+
+TestSuite(catalog, .init = ca_setup, .fini = ca_teardown);
+
+static int ca_has2(const df_catalog *c, const char *a, const char *b)
+{
+    const char *parts[2] = {a, b};
+    size_t lens[2] = {strlen(a), strlen(b)};
+    return df_catalog_contains(c, parts, lens);
+}
+
+static void ca_add2(df_catalog *c, const char *a, const char *b)
+{
+    const char *parts[2] = {a, b};
+    size_t lens[2] = {strlen(a), strlen(b)};
+    df_error err;
+    cr_assert_eq(df_catalog_add(c, parts, lens, &err), 0, "%s", err.msg);
+}
+
+static void ca_del2(df_catalog *c, const char *a, const char *b)
+{
+    const char *parts[2] = {a, b};
+    size_t lens[2] = {strlen(a), strlen(b)};
+    df_catalog_remove(c, parts, lens);
+}
+
+static int ca_has1(const df_catalog *c, const char *a)
+{
+    const char *parts[1] = {a};
+    size_t lens[1] = {strlen(a)};
+    return df_catalog_contains(c, parts, lens);
+}
+
+static char *ca_file(const char *name, const char *text)
+{
+    static char path[128];
+    snprintf(path, sizeof path, "%s/%s", ca_dir, name);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+Test(catalog, empty_catalog_contains_nothing)
+{
+    cr_expect_not(ca_com->loaded);
+    cr_expect_not(ca_has2(ca_com, "86900000000011", "x"));
+    ca_del2(ca_com, "86900000000011", "x"); /* harmless */
+    cr_expect_eq(ca_com->count, 0);
+}
+
+Test(catalog, add_contains_remove)
+{
+    ca_add2(ca_com, "86900000000011", "0.25g*24粒/盒");
+    ca_add2(ca_com, "86900000000028", "10mg*30片/盒");
+    cr_expect(ca_com->loaded);
+    cr_expect_eq(ca_com->count, 2);
+    cr_expect(ca_has2(ca_com, "86900000000011", "0.25g*24粒/盒"));
+    cr_expect(ca_has2(ca_com, "86900000000028", "10mg*30片/盒"));
+    cr_expect_not(ca_has2(ca_com, "86900000000011", "10mg*30片/盒"));
+    cr_expect_not(ca_has2(ca_com, "86900000000011", "0.25g*24粒/盒 "));
+    /* Adding again is not a second key. */
+    ca_add2(ca_com, "86900000000011", "0.25g*24粒/盒");
+    cr_expect_eq(ca_com->count, 2);
+    ca_del2(ca_com, "86900000000011", "0.25g*24粒/盒");
+    cr_expect_eq(ca_com->count, 1);
+    cr_expect_not(ca_has2(ca_com, "86900000000011", "0.25g*24粒/盒"));
+    cr_expect(ca_has2(ca_com, "86900000000028", "10mg*30片/盒"));
+    /* Removing a key not present changes nothing. */
+    ca_del2(ca_com, "86900000000099", "x");
+    cr_expect_eq(ca_com->count, 1);
+    /* And it can come back. */
+    ca_add2(ca_com, "86900000000011", "0.25g*24粒/盒");
+    cr_expect(ca_has2(ca_com, "86900000000011", "0.25g*24粒/盒"));
+    cr_expect_eq(ca_com->count, 2);
+}
+
+Test(catalog, parts_are_not_concatenated)
+{
+    ca_add2(ca_com, "ab", "c");
+    cr_expect(ca_has2(ca_com, "ab", "c"));
+    cr_expect_not(ca_has2(ca_com, "a", "bc"));
+    cr_expect_not(ca_has2(ca_com, "abc", ""));
+}
+
+Test(catalog, empty_key_part_is_a_key)
+{
+    const char *parts[1] = {""};
+    size_t lens[1] = {0};
+    df_error err;
+    cr_assert_eq(df_catalog_add(ca_par, parts, lens, &err), 0);
+    cr_expect(df_catalog_contains(ca_par, parts, lens));
+    cr_expect_not(ca_has1(ca_par, " "));
+}
+
+/* Many keys: growth keeps every key findable, removal of half keeps the
+ * other half (backward-shift deletion must not break probe chains). */
+Test(catalog, growth_and_removal_of_many_keys)
+{
+    enum { N = 50000 };
+    char code[32], pack[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(code, sizeof code, "869%011d", i);
+        snprintf(pack, sizeof pack, "%dmg*%d片/盒", i % 97, i % 13);
+        ca_add2(ca_com, code, pack);
+    }
+    cr_assert_eq(ca_com->count, N);
+    cr_expect_geq(ca_com->cap * 7, ca_com->count * 10, "load factor stays below 0.7");
+    for (int i = 0; i < N; i++) {
+        snprintf(code, sizeof code, "869%011d", i);
+        snprintf(pack, sizeof pack, "%dmg*%d片/盒", i % 97, i % 13);
+        cr_assert(ca_has2(ca_com, code, pack), "key %d lost after growth", i);
+        snprintf(pack, sizeof pack, "%dmg*%d片/盒", i % 97 + 1, i % 13);
+        cr_assert_not(ca_has2(ca_com, code, pack), "wrong pack matched for %d", i);
+    }
+    for (int i = 0; i < N; i += 2) {
+        snprintf(code, sizeof code, "869%011d", i);
+        snprintf(pack, sizeof pack, "%dmg*%d片/盒", i % 97, i % 13);
+        ca_del2(ca_com, code, pack);
+    }
+    cr_expect_eq(ca_com->count, N / 2);
+    for (int i = 0; i < N; i++) {
+        snprintf(code, sizeof code, "869%011d", i);
+        snprintf(pack, sizeof pack, "%dmg*%d片/盒", i % 97, i % 13);
+        if (i % 2)
+            cr_assert(ca_has2(ca_com, code, pack), "key %d lost after removing others", i);
+        else
+            cr_assert_not(ca_has2(ca_com, code, pack), "removed key %d still found", i);
+    }
+}
+
+Test(catalog, overlong_key_is_refused_not_truncated)
+{
+    static char big[3000];
+    memset(big, 'x', sizeof big - 1);
+    const char *parts[1] = {big};
+    size_t lens[1] = {strlen(big)};
+    df_error err = {{0}};
+    cr_expect_neq(df_catalog_add(ca_par, parts, lens, &err), 0);
+    cr_expect(strstr(err.msg, "partner") != NULL, "%s", err.msg);
+    /* A key that only shares the first 2047 bytes is not "contained". */
+    big[2100] = 'y';
+    cr_expect_not(df_catalog_contains(ca_par, parts, lens));
+}
+
+/* ---- CSV loading ------------------------------------------------------ */
+
+Test(catalog, load_the_sample_exports)
+{
+    df_error err;
+    cr_assert_eq(df_catalog_load_csv(ca_com, "../../samples/catalogs/commodities.csv", &err), 0, "%s", err.msg);
+    cr_assert_eq(df_catalog_load_csv(ca_par, "../../samples/catalogs/partners.csv", &err), 0, "%s", err.msg);
+    cr_expect_eq(ca_com->count, 8);
+    cr_expect_eq(ca_par->count, 5);
+    cr_expect(ca_has2(ca_com, "86900000000073", "5mg*28片/盒"));
+    cr_expect(ca_has1(ca_par, "国药控股广州有限公司"));
+}
+
+Test(catalog, load_with_bom_and_reordered_columns)
+{
+    df_error err;
+    const char *path = ca_file("c.csv", "\xEF\xBB\xBF"
+                                        "DrugName,PackSpec,Extra,DrugCode\r\n"
+                                        "阿莫西林胶囊,0.25g*24粒/盒,x,86900000000011\r\n"
+                                        "\"氨氯地平片, 10mg\",\"10mg*30片/盒\",,86900000000028\r\n"
+                                        "\r\n"
+                                        "板蓝根,\"10g*10袋/盒 \",y,86900000000042\n");
+    cr_assert_eq(df_catalog_load_csv(ca_com, path, &err), 0, "%s", err.msg);
+    cr_expect_eq(ca_com->count, 3);
+    cr_expect(ca_has2(ca_com, "86900000000011", "0.25g*24粒/盒"));
+    cr_expect(ca_has2(ca_com, "86900000000028", "10mg*30片/盒"));
+    /* Exported keys are kept character for character: no trimming. */
+    cr_expect(ca_has2(ca_com, "86900000000042", "10g*10袋/盒 "));
+    cr_expect_not(ca_has2(ca_com, "86900000000042", "10g*10袋/盒"));
+}
+
+Test(catalog, load_with_bom_before_a_quoted_header)
+{
+    /* Excel and many ERPs write a BOM and quote every field. */
+    df_error err;
+    const char *path = ca_file("q.csv", "\xEF\xBB\xBF\"Name\",\"CreditCode\",\"LicenseNo\"\r\n"
+                                        "\"广州医药股份有限公司\",\"91440101190438411X\",\"粤AA0200001\"\r\n");
+    cr_assert_eq(df_catalog_load_csv(ca_par, path, &err), 0, "%s", err.msg);
+    cr_expect(ca_has1(ca_par, "广州医药股份有限公司"));
+}
+
+Test(catalog, missing_key_column_is_an_error)
+{
+    df_error err = {{0}};
+    const char *path = ca_file("p.csv", "Nam,CreditCode\n广州医药股份有限公司,9144\n");
+    cr_expect_neq(df_catalog_load_csv(ca_par, path, &err), 0);
+    cr_expect(strstr(err.msg, path) != NULL, "%s", err.msg);
+    cr_expect(strstr(err.msg, ":1:") != NULL, "%s", err.msg);
+    cr_expect(strstr(err.msg, "'Name'") != NULL, "%s", err.msg);
+}
+
+Test(catalog, second_key_column_missing_is_an_error)
+{
+    df_error err = {{0}};
+    const char *path = ca_file("c2.csv", "DrugCode,DrugName\n86900000000011,阿莫西林胶囊\n");
+    cr_expect_neq(df_catalog_load_csv(ca_com, path, &err), 0);
+    cr_expect(strstr(err.msg, "'PackSpec'") != NULL, "%s", err.msg);
+}
+
+Test(catalog, short_row_is_an_error)
+{
+    df_error err = {{0}};
+    const char *path = ca_file("c3.csv", "DrugName,DrugCode,PackSpec\n"
+                                         "a,86900000000011,p\n"
+                                         "b,86900000000028\n");
+    cr_expect_neq(df_catalog_load_csv(ca_com, path, &err), 0);
+    cr_expect(strstr(err.msg, "row 3") != NULL, "%s", err.msg);
+}
+
+Test(catalog, empty_and_missing_files_are_errors)
+{
+    df_error err = {{0}};
+    const char *path = ca_file("e.csv", "");
+    cr_expect_neq(df_catalog_load_csv(ca_par, path, &err), 0);
+    cr_expect(strstr(err.msg, "empty") != NULL, "%s", err.msg);
+    cr_expect_neq(df_catalog_load_csv(ca_par, "/nonexistent/partners.csv", &err), 0);
+    cr_expect(strstr(err.msg, "/nonexistent/partners.csv") != NULL, "%s", err.msg);
+}
+
+Test(catalog, header_only_is_an_empty_loaded_catalog)
+{
+    df_error err;
+    const char *path = ca_file("h.csv", "Name,CreditCode,LicenseNo\r\n");
+    cr_assert_eq(df_catalog_load_csv(ca_par, path, &err), 0, "%s", err.msg);
+    cr_expect(ca_par->loaded, "an empty catalog still rejects every partner");
+    cr_expect_eq(ca_par->count, 0);
+    cr_expect_not(ca_has1(ca_par, "广州医药股份有限公司"));
+}
+
+Test(catalog, join_key_uses_unit_separator)
+{
+    char buf[64];
+    const char *parts[2] = {"869", "盒"};
+    size_t lens[2] = {3, 3};
+    size_t n = df_catalog_join_key(ca_com->def, parts, lens, buf, sizeof buf);
+    cr_expect_eq(n, 7);
+    cr_expect(memcmp(buf, "869\x1f盒", 7) == 0);
+}

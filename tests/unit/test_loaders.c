@@ -1,0 +1,549 @@
+/* tests/unit/test_loaders.c — the profile and mapping loaders: the shipped
+ * files load, and each kind of broken file fails with a message that names
+ * the file and the line and column (in characters) of the offending node. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mapping/mapping.h"
+#include "mapping/profile.h"
+
+#define LD_SAMPLE_PROFILE "../../samples/profile/gd-v1.yaml"
+
+static df_profile ld_profile;  /* the shipped profile */
+static df_profile ld_broken;   /* a profile expected to fail */
+static df_mapping ld_mapping;
+static char ld_dir[64];
+
+static void ld_setup(void)
+{
+    df_error err;
+    cr_assert_eq(df_profile_load(&ld_profile, LD_SAMPLE_PROFILE, &err), 0, "%s", err.msg);
+    strcpy(ld_dir, "/tmp/df-loaders-XXXXXX");
+    cr_assert_not_null(mkdtemp(ld_dir));
+}
+
+static void ld_teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", ld_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", ld_dir);
+}
+
+TestSuite(loaders, .init = ld_setup, .fini = ld_teardown);
+
+static char *ld_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    static char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    return buf;
+}
+
+static void ld_write(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Line and column (1-based, column in characters as libyaml counts them)
+ * of the first occurrence of needle in text. */
+static void ld_position(const char *text, const char *needle, int *line, int *col)
+{
+    const char *at = strstr(text, needle);
+    cr_assert_not_null(at, "'%s' not found", needle);
+    *line = 1;
+    *col = 1;
+    for (const char *p = text; p < at; p++) {
+        if (*p == '\n') {
+            (*line)++;
+            *col = 1;
+        } else if (((unsigned char)*p & 0xC0) != 0x80) {
+            (*col)++;
+        }
+    }
+}
+
+/* Writes the shipped profile with the first `from` replaced by `to`. */
+static void ld_mutated_profile(const char *path, const char *from, const char *to)
+{
+    char *src = ld_slurp(LD_SAMPLE_PROFILE);
+    char *at = strstr(src, from);
+    cr_assert_not_null(at, "'%s' not in the sample profile", from);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    fwrite(src, 1, (size_t)(at - src), f);
+    fputs(to, f);
+    fputs(at + strlen(from), f);
+    fclose(f);
+}
+
+/* The message starts with "PATH:LINE:COL: " (possibly after a "profile: "
+ * or "mapping: " prefix) and contains `what`. */
+static void ld_expect_at(const df_error *err, const char *path, int line, int col, const char *what)
+{
+    char want[512];
+    snprintf(want, sizeof want, "%s:%d:%d: ", path, line, col);
+    cr_expect(strstr(err->msg, want) != NULL, "expected '%s' in: %s", want, err->msg);
+    if (what)
+        cr_expect(strstr(err->msg, what) != NULL, "expected '%s' in: %s", what, err->msg);
+}
+
+/* Profile case: mutate, load, expect the error at the mutated text's place
+ * (at_text: where the complaint should point, searched in the new file). */
+static void ld_profile_case(const char *name, const char *from, const char *to, const char *at_text,
+                            const char *what)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s.yaml", ld_dir, name);
+    ld_mutated_profile(path, from, to);
+    df_error err = {{0}};
+    int line, col;
+    ld_position(ld_slurp(path), at_text, &line, &col);
+    cr_expect_neq(df_profile_load(&ld_broken, path, &err), 0, "%s: a broken profile loaded", name);
+    ld_expect_at(&err, path, line, col, what);
+}
+
+static int ld_load_mapping_text(const char *name, const char *text, df_error *err, char *path, size_t n)
+{
+    snprintf(path, n, "%s/%s.yaml", ld_dir, name);
+    ld_write(path, text);
+    return df_mapping_load(&ld_mapping, &ld_profile, path, err);
+}
+
+/* Mapping case: text, expected line and column, and part of the message. */
+static void ld_mapping_case(const char *name, const char *text, int line, int col, const char *what)
+{
+    char path[128];
+    df_error err = {{0}};
+    int rc = ld_load_mapping_text(name, text, &err, path, sizeof path);
+    cr_expect_neq(rc, 0, "%s: a broken mapping loaded", name);
+    if (rc == 0)
+        df_mapping_free(&ld_mapping);
+    ld_expect_at(&err, path, line, col, what);
+}
+
+/* ---- the shipped files ------------------------------------------------ */
+
+Test(loaders, shipped_profile_tables)
+{
+    cr_expect_str_eq(ld_profile.name, "gd-v1");
+    cr_expect_eq(ld_profile.ndoctypes, 7);
+    cr_expect_eq(ld_profile.ncatalogs, 2);
+    cr_expect_str_eq(ld_profile.root, "DataFile");
+    cr_expect_eq(ld_profile.nheader, 7);
+    const df_doctype *sale = df_profile_doctype(&ld_profile, "SALE");
+    cr_assert_not_null(sale);
+    cr_expect_eq(sale->nfields, 17);
+    cr_expect_str_eq(sale->fields[0]->name, "BillNo");
+    cr_expect_str_eq(sale->fields[3]->name, "DrugCode"); /* "@drug" expanded in place */
+    cr_expect_str_eq(sale->fields[16]->name, "Amount");
+    const df_doctype *inv = df_profile_doctype(&ld_profile, "INVENTORY");
+    cr_assert_not_null(inv);
+    cr_expect_eq(inv->nfields, 14);
+    cr_expect_null(df_profile_doctype(&ld_profile, "sale"), "codes are case-sensitive");
+}
+
+Test(loaders, every_shipped_mapping_loads)
+{
+    static const char *names[] = {"sale", "sale_gb18030", "sale_return", "purchase", "purchase_return",
+                                  "inventory", "unqualified", "damage"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char path[256];
+        df_error err;
+        snprintf(path, sizeof path, "../../samples/mappings/%s.yaml", names[i]);
+        cr_expect_eq(df_mapping_load(&ld_mapping, &ld_profile, path, &err), 0, "%s: %s", names[i], err.msg);
+        df_mapping_free(&ld_mapping);
+    }
+}
+
+Test(loaders, mapping_options_are_read)
+{
+    char path[128];
+    df_error err;
+    int rc = ld_load_mapping_text("opts",
+                                  "doc_type: INVENTORY\n"
+                                  "encoding: gb18030\n"
+                                  "csv: {delimiter: tab, quote: \"'\", header: false, skip_rows: 2}\n"
+                                  "fields:\n"
+                                  "  StockDate: {column: \"3\", date: \"%Y%m%d\"}\n"
+                                  "  DrugCode: \"1\"\n"
+                                  "  DrugName: {constant: 阿莫西林}\n"
+                                  "  PackSpec: {column: \"2\", trim: false}\n"
+                                  "  Manufacturer: {constant: M}\n"
+                                  "  ApprovalNo: {constant: A}\n"
+                                  "  BatchNo: {column: \"4\", default: B0}\n"
+                                  "  ExpiryDate: {column: \"5\", date: [\"%Y-%m-%d\", \"%d/%m/%Y %H:%M\"]}\n"
+                                  "  Quantity: {column: \"6\", decimal: true}\n"
+                                  "  Unit: {column: \"7\", map: {\"1\": 盒, \"2\": 瓶}, map_strict: true}\n",
+                                  &err, path, sizeof path);
+    cr_assert_eq(rc, 0, "%s", err.msg);
+    const df_doctype *dt = ld_mapping.dt;
+    cr_expect_str_eq(dt->code, "INVENTORY");
+    cr_expect_eq(ld_mapping.encoding, DF_ENC_GB18030);
+    cr_expect_eq(ld_mapping.delimiter, '\t');
+    cr_expect_eq(ld_mapping.quote, '\'');
+    cr_expect_eq(ld_mapping.header, 0);
+    cr_expect_eq(ld_mapping.skip_rows, 2);
+    const df_field_source *s = &ld_mapping.src[df_doctype_field_index(dt, "StockDate")];
+    cr_expect_eq(s->column, 2, "column numbers count from 1");
+    cr_expect_eq(s->ndate_formats, 1);
+    s = &ld_mapping.src[df_doctype_field_index(dt, "ExpiryDate")];
+    cr_expect_eq(s->ndate_formats, 2);
+    cr_expect_str_eq(s->date_formats[1], "%d/%m/%Y %H:%M");
+    s = &ld_mapping.src[df_doctype_field_index(dt, "DrugName")];
+    cr_expect(s->has_constant);
+    cr_expect_str_eq(s->constant, "阿莫西林");
+    s = &ld_mapping.src[df_doctype_field_index(dt, "PackSpec")];
+    cr_expect_eq(s->trim, 0);
+    s = &ld_mapping.src[df_doctype_field_index(dt, "DrugCode")];
+    cr_expect_eq(s->trim, 1, "trim is on by default");
+    s = &ld_mapping.src[df_doctype_field_index(dt, "BatchNo")];
+    cr_expect(s->has_default);
+    cr_expect_str_eq(s->def, "B0");
+    s = &ld_mapping.src[df_doctype_field_index(dt, "Quantity")];
+    cr_expect(s->decimal);
+    s = &ld_mapping.src[df_doctype_field_index(dt, "Unit")];
+    cr_expect_eq(s->map.n, 2);
+    cr_expect(s->map_strict);
+    s = &ld_mapping.src[df_doctype_field_index(dt, "Warehouse")];
+    cr_expect_not(s->mapped, "an optional field may stay unmapped");
+    cr_expect_eq(df_mapping_columns_needed(&ld_mapping), 7);
+    df_mapping_free(&ld_mapping);
+}
+
+Test(loaders, bind_header_resolves_and_names_missing_columns)
+{
+    df_error err;
+    cr_assert_eq(df_mapping_load(&ld_mapping, &ld_profile, "../../samples/mappings/inventory.yaml", &err), 0, "%s",
+                 err.msg);
+    /* The export's columns, reordered, with spaces around one name. */
+    const char *names[] = {"单位", "数量", "有效期至", "生产日期", "批号", "批准文号", "生产企业", "剂型",
+                           "包装规格", "规格", " 通用名称 ", "药品本位码", "仓库", "库存日期"};
+    size_t lens[14];
+    for (int i = 0; i < 14; i++)
+        lens[i] = strlen(names[i]);
+    cr_assert_eq(df_mapping_bind_header(&ld_mapping, "in.csv", names, lens, 14, &err), 0, "%s", err.msg);
+    const df_doctype *dt = ld_mapping.dt;
+    cr_expect_eq(ld_mapping.src[df_doctype_field_index(dt, "StockDate")].column, 13);
+    cr_expect_eq(ld_mapping.src[df_doctype_field_index(dt, "DrugName")].column, 10);
+    cr_expect_eq(ld_mapping.src[df_doctype_field_index(dt, "Unit")].column, 0);
+    cr_expect_eq(df_mapping_columns_needed(&ld_mapping), 14);
+
+    /* Without 仓库: the message names the input, the mapping's line and the column. */
+    names[12] = "库房";
+    lens[12] = strlen(names[12]);
+    cr_expect_neq(df_mapping_bind_header(&ld_mapping, "in.csv", names, lens, 14, &err), 0);
+    int line, col;
+    ld_position(ld_slurp("../../samples/mappings/inventory.yaml"), "  Warehouse:", &line, &col);
+    char want[256];
+    snprintf(want, sizeof want, "../../samples/mappings/inventory.yaml:%d", line);
+    cr_expect(strstr(err.msg, "in.csv:1:") != NULL, "%s", err.msg);
+    cr_expect(strstr(err.msg, "'仓库'") != NULL, "%s", err.msg);
+    cr_expect(strstr(err.msg, want) != NULL, "expected %s in: %s", want, err.msg);
+    cr_expect(strstr(err.msg, "Warehouse") != NULL, "%s", err.msg);
+    df_mapping_free(&ld_mapping);
+}
+
+/* ---- broken mappings -------------------------------------------------- */
+
+Test(loaders, mapping_yaml_syntax_error)
+{
+    ld_mapping_case("syntax",
+                    "doc_type: SALE\n"
+                    "fields:\n"
+                    "  BillNo: a\n"
+                    "  BillDate: b: c\n",
+                    4, 14, "YAML syntax error");
+}
+
+Test(loaders, mapping_tab_indentation)
+{
+    ld_mapping_case("tab",
+                    "doc_type: SALE\n"
+                    "fields:\n"
+                    "\tBillNo: a\n",
+                    3, 1, "YAML syntax error");
+}
+
+Test(loaders, mapping_unknown_top_level_key)
+{
+    ld_mapping_case("topkey",
+                    "# the sale export\n"
+                    "doc_type: SALE\n"
+                    "field:\n"
+                    "  BillNo: a\n",
+                    3, 1, "unknown key 'field'");
+}
+
+Test(loaders, mapping_unknown_csv_key)
+{
+    ld_mapping_case("csvkey",
+                    "doc_type: SALE\n"
+                    "csv:\n"
+                    "  delimiter: \",\"\n"
+                    "  quoting: x\n"
+                    "fields:\n"
+                    "  BillNo: a\n",
+                    4, 3, "unknown key 'quoting'");
+}
+
+Test(loaders, mapping_unknown_source_key)
+{
+    ld_mapping_case("srckey",
+                    "doc_type: SALE\n"
+                    "fields:\n"
+                    "  BillNo: a\n"
+                    "  BillDate: {column: b, formats: x}\n",
+                    4, 25, "unknown key 'formats'");
+}
+
+Test(loaders, mapping_unknown_field)
+{
+    ld_mapping_case("field",
+                    "doc_type: SALE\n"
+                    "fields:\n"
+                    "  BillNo: a\n"
+                    "  StockDate: b\n",
+                    4, 3, "'StockDate' is not a field of document type SALE");
+}
+
+Test(loaders, mapping_field_mapped_twice)
+{
+    ld_mapping_case("twice",
+                    "doc_type: SALE\n"
+                    "fields:\n"
+                    "  BillNo: a\n"
+                    "  BillNo: b\n",
+                    4, 3, "mapped twice");
+}
+
+Test(loaders, mapping_unknown_doc_type)
+{
+    ld_mapping_case("doctype",
+                    "# x\n"
+                    "\n"
+                    "doc_type: SALES\n"
+                    "fields:\n"
+                    "  BillNo: a\n",
+                    3, 11, "unknown document type 'SALES'");
+}
+
+Test(loaders, mapping_missing_doc_type)
+{
+    char path[128];
+    df_error err = {{0}};
+    cr_expect_neq(ld_load_mapping_text("nodoctype", "fields:\n  BillNo: a\n", &err, path, sizeof path), 0);
+    cr_expect(strstr(err.msg, path) != NULL && strstr(err.msg, "doc_type") != NULL, "%s", err.msg);
+}
+
+Test(loaders, mapping_unknown_encoding)
+{
+    ld_mapping_case("encoding",
+                    "doc_type: SALE\n"
+                    "encoding: big5\n",
+                    2, 11, "unknown encoding 'big5'");
+}
+
+Test(loaders, mapping_required_field_unmapped)
+{
+    /* The complaint is about the `fields:` mapping as a whole: it points at
+     * its key, not at whichever field happens to come first. */
+    ld_mapping_case("required",
+                    "# sale\n"
+                    "doc_type: SALE\n"
+                    "\n"
+                    "fields:\n"
+                    "  BillNo: a\n"
+                    "  BillDate: b\n",
+                    4, 1, "required field PartnerName of SALE is not mapped");
+}
+
+Test(loaders, mapping_bad_date_directive)
+{
+    ld_mapping_case("directive",
+                    "doc_type: SALE\n"
+                    "fields:\n"
+                    "  BillNo: a\n"
+                    "  BillDate:\n"
+                    "    column: b\n"
+                    "    date: [\"%Y-%m-%d\", \"%Y/%m/%d/%q\"]\n",
+                    6, 24, "unknown directive %q");
+}
+
+Test(loaders, mapping_date_format_without_day)
+{
+    ld_mapping_case("noday",
+                    "doc_type: SALE\n"
+                    "fields:\n"
+                    "  BillNo: a\n"
+                    "  BillDate: {column: b, date: \"%Y-%m\"}\n",
+                    4, 31, "needs %Y, %m and %d");
+}
+
+Test(loaders, mapping_date_on_a_text_field)
+{
+    ld_mapping_case("datetext",
+                    "doc_type: SALE\n"
+                    "fields:\n"
+                    "  BillNo: {column: a, date: \"%Y-%m-%d\"}\n",
+                    3, 29, "applies to date fields");
+}
+
+Test(loaders, mapping_column_and_constant_both)
+{
+    ld_mapping_case("both_flow",
+                    "doc_type: SALE\n"
+                    "fields:\n"
+                    "  BillNo: a\n"
+                    "  Unit: {column: b, constant: 盒}\n",
+                    4, 9, "has both 'column' and 'constant'");
+    ld_mapping_case("both_block",
+                    "doc_type: SALE\n"
+                    "fields:\n"
+                    "  BillNo: a\n"
+                    "  BillDate:\n"
+                    "    column: b\n"
+                    "    constant: \"2026-10-01\"\n",
+                    5, 5, "has both 'column' and 'constant'");
+}
+
+Test(loaders, mapping_neither_column_nor_constant)
+{
+    ld_mapping_case("neither",
+                    "doc_type: SALE\n"
+                    "fields:\n"
+                    "  BillNo: {default: x}\n",
+                    3, 11, "needs 'column' or 'constant'");
+}
+
+Test(loaders, mapping_bad_boolean)
+{
+    ld_mapping_case("bool",
+                    "doc_type: SALE\n"
+                    "fields:\n"
+                    "  Quantity: {column: q, decimal: sure}\n",
+                    3, 34, "expected true or false");
+}
+
+Test(loaders, mapping_delimiter_equals_quote)
+{
+    ld_mapping_case("delimquote",
+                    "doc_type: SALE\n"
+                    "csv:\n"
+                    "  delimiter: \"|\"\n"
+                    "  quote: \"|\"\n",
+                    3, 3, "must differ");
+}
+
+Test(loaders, mapping_column_number_without_header)
+{
+    ld_mapping_case("colnum",
+                    "doc_type: INVENTORY\n"
+                    "csv: {header: false}\n"
+                    "fields:\n"
+                    "  StockDate: \"1\"\n"
+                    "  DrugCode: \"2\"\n"
+                    "  DrugName: 通用名称\n",
+                    6, 3, "column number");
+}
+
+Test(loaders, mapping_missing_file)
+{
+    df_error err = {{0}};
+    cr_expect_neq(df_mapping_load(&ld_mapping, &ld_profile, "/nonexistent/m.yaml", &err), 0);
+    cr_expect(strstr(err.msg, "/nonexistent/m.yaml") != NULL, "%s", err.msg);
+}
+
+Test(loaders, mapping_empty_file)
+{
+    char path[128];
+    df_error err = {{0}};
+    cr_expect_neq(ld_load_mapping_text("empty", "", &err, path, sizeof path), 0);
+    cr_expect(strstr(err.msg, path) != NULL, "%s", err.msg);
+}
+
+/* ---- broken profiles -------------------------------------------------- */
+
+Test(loaders, profile_yaml_syntax_error)
+{
+    /* "root DataFile" is a plain scalar; the next "key: value" line is then
+     * a mapping value where none is allowed: libyaml notices on that line. */
+    ld_profile_case("p_syntax", "  root: DataFile\n", "  root DataFile\n", ": \"1.0\"", "YAML syntax error");
+}
+
+Test(loaders, profile_unknown_key)
+{
+    ld_profile_case("p_key", "nonnegative: true}", "nonnegativ: true}", "nonnegativ:", "unknown key 'nonnegativ'");
+    ld_profile_case("p_topkey", "\ngroups:\n", "\ngroup:\n", "group:", "unknown key 'group'");
+    ld_profile_case("p_dfkey", "  record_count: RecordCount\n", "  record_count: RecordCount\n  recordcount: x\n",
+                    "recordcount:", "unknown key 'recordcount'");
+}
+
+Test(loaders, profile_unknown_field_in_doc_type)
+{
+    ld_profile_case("p_field", "UnitPrice, Amount]}", "UnitPrice, Amout]}", "Amout",
+                    "names field 'Amout', which 'fields' does not define");
+}
+
+Test(loaders, profile_unknown_group)
+{
+    ld_profile_case("p_group", "\"@drug\"", "\"@drugs\"", "\"@drugs\"", "group 'drugs' is not defined");
+}
+
+Test(loaders, profile_unknown_type)
+{
+    ld_profile_case("p_type", "UnitPrice:      {type: decimal}", "UnitPrice:      {type: money}", "money",
+                    "unknown type 'money'");
+}
+
+Test(loaders, profile_unknown_reason_code)
+{
+    ld_profile_case("p_reason", "error: E_PARTNER_UNMATCHED", "error: E_PARTNER", "E_PARTNER\n",
+                    "needs 'error'");
+}
+
+Test(loaders, profile_unknown_header_value)
+{
+    ld_profile_case("p_hv", "CreatedAt: created_at", "CreatedAt: creation_time", "creation_time",
+                    "unknown header value 'creation_time'");
+}
+
+Test(loaders, profile_bad_element_name)
+{
+    ld_profile_case("p_elem", "  record: Record\n", "  record: \"Rec ord\"\n", "\"Rec ord\"",
+                    "not a valid XML element name");
+}
+
+Test(loaders, profile_code_without_length)
+{
+    ld_profile_case("p_len", "{type: code, length: 14, required: true}", "{type: code, required: true}",
+                    "{type: code, required: true}", "needs 'length'");
+}
+
+Test(loaders, profile_doc_type_defined_twice)
+{
+    ld_profile_case("p_dup", "  DAMAGE:          {title: 毁损", "  SALE:            {title: 毁损", "SALE:            {title: 毁损",
+                    "defined twice");
+}
+
+Test(loaders, profile_bad_number)
+{
+    ld_profile_case("p_num", "max_length: 64, required: true}", "max_length: lots, required: true}", "lots",
+                    "expected a whole number");
+}
+
+Test(loaders, profile_missing_file)
+{
+    df_error err = {{0}};
+    cr_expect_neq(df_profile_load(&ld_broken, "/nonexistent/p.yaml", &err), 0);
+    cr_expect(strstr(err.msg, "/nonexistent/p.yaml") != NULL, "%s", err.msg);
+}

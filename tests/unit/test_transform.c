@@ -1,0 +1,398 @@
+/* tests/unit/test_transform.c — the value transforms of mapping/transform.c:
+ * trim, constant, default, date input formats, decimal normalisation and
+ * value maps, each step alone and through df_transform in its documented
+ * order (constant, trim, default, map, then date or decimal). */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "mapping/transform.h"
+
+/* ---- helpers ---------------------------------------------------------- */
+
+/* A field source with trim on (the loader's default) and nothing else. */
+static void tx_source(df_field_source *s)
+{
+    memset(s, 0, sizeof *s);
+    s->mapped = 1;
+    s->trim = 1;
+    s->column = 0;
+}
+
+/* Runs df_transform on a NUL-terminated input; the result is copied into
+ * out (NUL-terminated) and the status returned. */
+static df_tx_status tx_run(const df_field_source *s, const char *in, char *out, size_t outcap)
+{
+    char scratch[512];
+    const char *v = NULL;
+    size_t vl = 0;
+    size_t inlen = strlen(in);
+    df_tx_status st = df_transform(s, in, inlen, scratch, inlen + 64 < sizeof scratch ? inlen + 64 : sizeof scratch,
+                                   &v, &vl);
+    cr_assert_lt(vl, outcap);
+    memcpy(out, v, vl);
+    out[vl] = 0;
+    return st;
+}
+
+static void tx_trim_str(const char *in, const char *want)
+{
+    const char *s = in;
+    size_t l = strlen(in);
+    df_trim(&s, &l);
+    cr_expect(l == strlen(want) && memcmp(s, want, l) == 0, "trim('%s') gave '%.*s', want '%s'", in, (int)l, s,
+              want);
+}
+
+static void tx_date_ok(const char *fmt, const char *in, const char *want)
+{
+    char out[11] = "";
+    cr_expect(df_date_parse(fmt, in, strlen(in), out), "'%s' with format '%s' should parse", in, fmt);
+    cr_expect_str_eq(out, want, "'%s' with format '%s'", in, fmt);
+}
+
+static void tx_date_bad(const char *fmt, const char *in)
+{
+    char out[11];
+    cr_expect_not(df_date_parse(fmt, in, strlen(in), out), "'%s' with format '%s' should not parse", in, fmt);
+}
+
+static void tx_decimal(const char *in, const char *want)
+{
+    char out[128];
+    size_t n = df_decimal_normalise(in, strlen(in), out, sizeof out);
+    cr_expect(n == strlen(want) && memcmp(out, want, n) == 0, "normalise('%s') gave '%.*s', want '%s'", in, (int)n,
+              out, want);
+}
+
+/* ---- trim ------------------------------------------------------------- */
+
+Test(transform, trim_ascii_spaces_and_tabs)
+{
+    tx_trim_str("  abc  ", "abc");
+    tx_trim_str("\tabc\t", "abc");
+    tx_trim_str("abc", "abc");
+    tx_trim_str("a b  c", "a b  c"); /* inner spaces stay */
+    tx_trim_str("    ", "");
+    tx_trim_str("", "");
+}
+
+Test(transform, trim_ideographic_space)
+{
+    /* U+3000 is E3 80 80. */
+    tx_trim_str("\xE3\x80\x80\xE9\x98\xBF\xE3\x80\x80", "\xE9\x98\xBF");
+    tx_trim_str(" \xE3\x80\x80 x \xE3\x80\x80\xE3\x80\x80", "x");
+    tx_trim_str("\xE3\x80\x80", "");
+    /* Inner ideographic space stays. */
+    tx_trim_str("a\xE3\x80\x80" "b", "a\xE3\x80\x80" "b");
+}
+
+Test(transform, trim_does_not_eat_partial_multibyte)
+{
+    /* 〠 U+3020 is E3 80 A0: shares two bytes with U+3000, must stay. */
+    tx_trim_str("\xE3\x80\xA0", "\xE3\x80\xA0");
+    /* A value ending with ...E3 80 must not lose bytes. */
+    tx_trim_str("x\xE3\x80", "x\xE3\x80");
+}
+
+Test(transform, trim_through_transform_and_off)
+{
+    df_field_source s;
+    char out[64];
+    tx_source(&s);
+    cr_expect_eq(tx_run(&s, "\xE3\x80\x80 B001 \t", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "B001");
+    s.trim = 0;
+    cr_expect_eq(tx_run(&s, " B001 ", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, " B001 ");
+}
+
+/* ---- constant and default --------------------------------------------- */
+
+Test(transform, constant_replaces_the_input)
+{
+    df_field_source s;
+    char out[64];
+    tx_source(&s);
+    s.has_constant = 1;
+    s.constant = "盒";
+    s.constant_len = strlen(s.constant);
+    cr_expect_eq(tx_run(&s, "瓶", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "盒");
+    cr_expect_eq(tx_run(&s, "", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "盒");
+}
+
+Test(transform, default_only_when_empty_after_trim)
+{
+    df_field_source s;
+    char out[64];
+    tx_source(&s);
+    s.has_default = 1;
+    s.def = "盒";
+    s.def_len = strlen(s.def);
+    cr_expect_eq(tx_run(&s, "", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "盒");
+    cr_expect_eq(tx_run(&s, "  \xE3\x80\x80", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "盒", "a value of spaces is empty once trimmed");
+    cr_expect_eq(tx_run(&s, "瓶", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "瓶");
+}
+
+Test(transform, empty_without_default_stays_empty)
+{
+    df_field_source s;
+    char out[64];
+    tx_source(&s);
+    s.ndate_formats = 1;
+    strcpy(s.date_formats[0], "%Y-%m-%d");
+    cr_expect_eq(tx_run(&s, "  ", out, sizeof out), DF_TX_OK, "empty is for E_REQUIRED, not a bad date");
+    cr_expect_str_eq(out, "");
+}
+
+Test(transform, default_goes_through_date_and_decimal)
+{
+    df_field_source s;
+    char out[64];
+    tx_source(&s);
+    s.has_default = 1;
+    s.def = "2026/1/2";
+    s.def_len = strlen(s.def);
+    s.ndate_formats = 1;
+    strcpy(s.date_formats[0], "%Y/%m/%d");
+    cr_expect_eq(tx_run(&s, "", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "2026-01-02");
+
+    tx_source(&s);
+    s.has_default = 1;
+    s.def = "１,０００";
+    s.def_len = strlen(s.def);
+    s.decimal = 1;
+    cr_expect_eq(tx_run(&s, "", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "1000");
+}
+
+/* A default (or mapped value) longer than the input is normalised in full,
+ * not cut to the scratch space the input's length would need. */
+Test(transform, long_default_decimal_is_not_truncated)
+{
+    df_field_source s;
+    tx_source(&s);
+    s.has_default = 1;
+    s.def = "1,234,567,890,123,456,789,012,345,678,901,234,567,890.25";
+    s.def_len = strlen(s.def);
+    s.decimal = 1;
+    char scratch[256];
+    const char *v;
+    size_t vl;
+    /* The contract: scratch of at least inlen + 64 bytes. */
+    cr_assert_eq(df_transform(&s, "", 0, scratch, 0 + 64, &v, &vl), DF_TX_OK);
+    char got[128];
+    memcpy(got, v, vl);
+    got[vl] = 0;
+    cr_expect_str_eq(got, "1234567890123456789012345678901234567890.25");
+}
+
+/* ---- dates ------------------------------------------------------------ */
+
+Test(transform, date_formats_to_iso)
+{
+    tx_date_ok("%Y-%m-%d", "2026-10-02", "2026-10-02");
+    tx_date_ok("%Y/%m/%d", "2026/10/02", "2026-10-02");
+    tx_date_ok("%Y%m%d", "20261002", "2026-10-02");
+    tx_date_ok("%Y.%m.%d", "2026.10.02", "2026-10-02");
+    tx_date_ok("%d/%m/%Y", "02/10/2026", "2026-10-02");
+    tx_date_ok("%Y年%m月%d日", "2026年10月2日", "2026-10-02");
+}
+
+Test(transform, date_one_or_two_digit_month_and_day)
+{
+    tx_date_ok("%Y/%m/%d", "2026/1/5", "2026-01-05");
+    tx_date_ok("%Y/%m/%d", "2026/01/5", "2026-01-05");
+    tx_date_ok("%Y/%m/%d", "2026/1/05", "2026-01-05");
+    tx_date_ok("%Y-%m-%d", "2026-12-31", "2026-12-31");
+    /* Three digits are not a month. */
+    tx_date_bad("%Y/%m/%d", "2026/010/05");
+    tx_date_bad("%Y/%m/%d", "2026/10/005");
+}
+
+Test(transform, date_with_time_parts)
+{
+    tx_date_ok("%Y-%m-%d %H:%M:%S", "2026-10-02 08:05:09", "2026-10-02");
+    tx_date_ok("%Y-%m-%d %H:%M:%S", "2026-10-02 8:5:9", "2026-10-02");
+    tx_date_ok("%Y/%m/%d %H:%M", "2026/10/2 23:59", "2026-10-02");
+    tx_date_ok("%Y-%m-%dT%H:%M:%S", "2026-10-02T00:00:00", "2026-10-02");
+    /* The time is part of the format: a date alone does not match it, and
+     * a date with a time does not match a date-only format. */
+    tx_date_bad("%Y-%m-%d %H:%M:%S", "2026-10-02");
+    tx_date_bad("%Y-%m-%d", "2026-10-02 08:05:09");
+}
+
+Test(transform, date_invalid_calendar_days_do_not_match)
+{
+    tx_date_bad("%Y-%m-%d", "2026-02-30");
+    tx_date_bad("%Y-%m-%d", "2026-02-29"); /* not a leap year */
+    tx_date_ok("%Y-%m-%d", "2024-02-29", "2024-02-29");
+    tx_date_ok("%Y-%m-%d", "2000-02-29", "2000-02-29");
+    tx_date_bad("%Y-%m-%d", "2100-02-29"); /* century, not leap */
+    tx_date_bad("%Y-%m-%d", "2026-04-31");
+    tx_date_bad("%Y-%m-%d", "2026-13-01");
+    tx_date_bad("%Y-%m-%d", "2026-00-10");
+    tx_date_bad("%Y-%m-%d", "2026-10-00");
+    tx_date_bad("%Y/%m/%d", "2028/13/45");
+}
+
+Test(transform, date_malformed_inputs_do_not_match)
+{
+    tx_date_bad("%Y-%m-%d", "");
+    tx_date_bad("%Y-%m-%d", "26-10-02");    /* %Y is four digits */
+    tx_date_bad("%Y-%m-%d", "2026-10-02x"); /* trailing garbage */
+    tx_date_bad("%Y-%m-%d", "x2026-10-02");
+    tx_date_bad("%Y-%m-%d", "2026/10/02");  /* wrong separator */
+    tx_date_bad("%Y-%m-%d", "2026-10-");
+    tx_date_bad("%Y-%m-%d", "２０２６-10-02"); /* full-width digits are not read */
+}
+
+Test(transform, date_through_transform_tries_each_format)
+{
+    df_field_source s;
+    char out[64];
+    tx_source(&s);
+    s.ndate_formats = 3;
+    strcpy(s.date_formats[0], "%Y-%m-%d");
+    strcpy(s.date_formats[1], "%Y/%m/%d");
+    strcpy(s.date_formats[2], "%Y%m%d");
+    cr_expect_eq(tx_run(&s, " 2026/1/2 ", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "2026-01-02");
+    cr_expect_eq(tx_run(&s, "20261231", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "2026-12-31");
+    cr_expect_eq(tx_run(&s, "2026-02-30", out, sizeof out), DF_TX_BAD_DATE);
+    cr_expect_eq(tx_run(&s, "2026年10月2日", out, sizeof out), DF_TX_BAD_DATE);
+}
+
+/* ---- decimals --------------------------------------------------------- */
+
+Test(transform, decimal_thousands_separators)
+{
+    tx_decimal("1,234.50", "1234.50");
+    tx_decimal("1,234,567", "1234567");
+    tx_decimal("1，234", "1234"); /* full-width comma U+FF0C */
+    tx_decimal("1 234", "1234");
+    tx_decimal("1\xE3\x80\x80" "234", "1234"); /* ideographic space */
+}
+
+Test(transform, decimal_full_width_digits_point_minus)
+{
+    tx_decimal("２４", "24");
+    tx_decimal("０１２３４５６７８９", "0123456789");
+    tx_decimal("１２．５", "12.5");
+    tx_decimal("－３", "-3");
+    tx_decimal("－１，２３４．５０", "-1234.50");
+}
+
+Test(transform, decimal_leading_plus)
+{
+    tx_decimal("+5", "5");
+    tx_decimal("+0.5", "0.5");
+    tx_decimal("+５", "5");
+    /* Only one leading plus before a digit goes; any other stays and fails
+     * validation: "++5" and "+-5" are not numbers. */
+    tx_decimal("5+", "5+");
+    tx_decimal("++5", "++5");
+    tx_decimal("+-5", "+-5");
+    tx_decimal("+", "+");
+}
+
+Test(transform, decimal_through_transform_validates)
+{
+    df_field_source s;
+    char out[64];
+    tx_source(&s);
+    s.decimal = 1;
+    cr_expect_eq(tx_run(&s, " 1,234.50 ", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "1234.50");
+    cr_expect_eq(tx_run(&s, "２４", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "24");
+    cr_expect_eq(tx_run(&s, "+5", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "5");
+    cr_expect_eq(tx_run(&s, "－３", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "-3", "negative is for the rules (E_NEGATIVE_QTY), not a bad number");
+    cr_expect_eq(tx_run(&s, "1e5", out, sizeof out), DF_TX_BAD_DECIMAL);
+    cr_expect_eq(tx_run(&s, ".5", out, sizeof out), DF_TX_BAD_DECIMAL);
+    cr_expect_eq(tx_run(&s, "5.", out, sizeof out), DF_TX_BAD_DECIMAL);
+    cr_expect_eq(tx_run(&s, "1.2.3", out, sizeof out), DF_TX_BAD_DECIMAL);
+    cr_expect_eq(tx_run(&s, "abc", out, sizeof out), DF_TX_BAD_DECIMAL);
+    cr_expect_eq(tx_run(&s, "++5", out, sizeof out), DF_TX_BAD_DECIMAL);
+    cr_expect_eq(tx_run(&s, "+-5", out, sizeof out), DF_TX_BAD_DECIMAL);
+    cr_expect_eq(tx_run(&s, "+", out, sizeof out), DF_TX_BAD_DECIMAL);
+}
+
+/* ---- value maps ------------------------------------------------------- */
+
+static char *tx_map_from[] = {"01", "02", "片"};
+static char *tx_map_to[] = {"片剂", "胶囊剂", "片剂"};
+static size_t tx_map_from_len[] = {2, 2, 3};
+static size_t tx_map_to_len[] = {6, 9, 6};
+
+static void tx_map_source(df_field_source *s, int strict)
+{
+    tx_source(s);
+    s->map.n = 3;
+    s->map.from = tx_map_from;
+    s->map.to = tx_map_to;
+    s->map.from_len = tx_map_from_len;
+    s->map.to_len = tx_map_to_len;
+    s->map_strict = strict;
+}
+
+Test(transform, map_hit)
+{
+    df_field_source s;
+    char out[64];
+    tx_map_source(&s, 0);
+    cr_expect_eq(tx_run(&s, "01", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "片剂");
+    cr_expect_eq(tx_run(&s, " 02 ", out, sizeof out), DF_TX_OK, "the map sees the trimmed value");
+    cr_expect_str_eq(out, "胶囊剂");
+    cr_expect_eq(tx_run(&s, "片", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "片剂");
+}
+
+Test(transform, map_miss_passes_through)
+{
+    df_field_source s;
+    char out[64];
+    tx_map_source(&s, 0);
+    cr_expect_eq(tx_run(&s, "注射剂", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "注射剂");
+    /* Exact keys only: no prefix match. */
+    cr_expect_eq(tx_run(&s, "011", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "011");
+    cr_expect_eq(tx_run(&s, "0", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "0");
+}
+
+Test(transform, map_strict_miss_is_unmapped)
+{
+    df_field_source s;
+    char out[64];
+    tx_map_source(&s, 1);
+    cr_expect_eq(tx_run(&s, "01", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "片剂");
+    cr_expect_eq(tx_run(&s, "99", out, sizeof out), DF_TX_UNMAPPED);
+    cr_expect_str_eq(out, "99", "the unmapped value is handed back for the message");
+    /* Empty is not a miss: it is E_REQUIRED's business. */
+    cr_expect_eq(tx_run(&s, "", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "");
+}
+
+Test(transform, map_applies_to_the_default)
+{
+    df_field_source s;
+    char out[64];
+    tx_map_source(&s, 1);
+    s.has_default = 1;
+    s.def = "02";
+    s.def_len = 2;
+    cr_expect_eq(tx_run(&s, "", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "胶囊剂");
+}
