@@ -528,6 +528,19 @@ static int on_row(void *ctx, const df_csv_row *row, df_error *err)
 }
 
 /* Existing chunks of the same batch in out_dir: refused, or removed with force. */
+/* A chunk file of this batch as df_chunk_path names it: BATCH_ + at least
+ * five digits + .xml. Not "BATCH_other_00001.xml", a chunk of batch
+ * "BATCH_other", nor a backup "BATCH_00001.xml.bak". */
+static int is_batch_chunk(const char *name, const char *batch, size_t bl)
+{
+    if (strncmp(name, batch, bl) || name[bl] != '_')
+        return 0;
+    const char *d = name + bl + 1, *q = d;
+    while (*q >= '0' && *q <= '9')
+        q++;
+    return q - d >= 5 && !strcmp(q, ".xml");
+}
+
 static int check_existing(const df_convert_options *o, df_error *err)
 {
     DIR *d = opendir(o->out_dir);
@@ -537,7 +550,7 @@ static int check_existing(const df_convert_options *o, df_error *err)
     struct dirent *e;
     int rc = 0;
     while ((e = readdir(d))) {
-        if (strncmp(e->d_name, o->meta.batch_id, bl) || e->d_name[bl] != '_' || !strstr(e->d_name, ".xml"))
+        if (!is_batch_chunk(e->d_name, o->meta.batch_id, bl))
             continue;
         if (!o->force) {
             rc = df_errorf(err, "%s already holds chunks of batch %s (%s); use another --batch-id, or "
