@@ -2,13 +2,16 @@
 # benchmarks/sim-upload-bench.sh — drugflow-sim's speed (issue 4):
 #  1. transfers: 8 concurrent curl clients upload distinct signed data files
 #     over mutual TLS on loopback to a server run with --defer-processing;
-#     prints MB/s (target >= 200 MB/s);
+#     prints MB/s (target >= 200 MB/s), once with --upload-check header (only
+#     the first 64 KiB parsed at upload) and once with the default full
+#     well-formedness check;
 #  2. processing: the same server then processes the PENDING files
 #     (SIGUSR1: signature, schema, every record against the catalogs);
 #     prints records/s and MB/s.
 # Environment: BUILD (default build), CLIENTS (8), FILES (128), RECORDS per
 # base file (7000, about 4 MiB), BASES distinct signed base files (8),
-# WORKERS processing threads (2). Prints "key=value" lines; exit 0 on success.
+# WORKERS processing threads (2), SIM_OPTS more serve options (e.g.
+# "--upload-check header"). Prints "key=value" lines; exit 0 on success.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -50,12 +53,16 @@ for i in $(seq 1 "$FILES"); do
 done
 bytes=$(cat "$W/files"/*.xml | wc -c)
 
-"$SIM" serve --data "$W/data" --pki "$W/pki" --profile "$root/samples/profile/gd-v1.yaml" \
-    --schema "$root/samples/schema/gd-v1.xsd" --port 0 --port-file "$W/port" --log "$W/sim.log" \
-    --workers "$WORKERS" --defer-processing >/dev/null 2>"$W/sim.err" &
-pid=$!
-for _ in $(seq 1 100); do [ -s "$W/port" ] && break; sleep 0.05; done
-url=https://localhost:$(cat "$W/port")/data/clientAccept
+# start_sim DATA MODE — a server with --defer-processing; sets pid and url.
+start_sim() {
+    rm -f "$W/port"
+    "$SIM" serve --data "$1" --pki "$W/pki" --profile "$root/samples/profile/gd-v1.yaml" \
+        --schema "$root/samples/schema/gd-v1.xsd" --port 0 --port-file "$W/port" --log "$W/sim-$2.log" \
+        --workers "$WORKERS" --defer-processing --upload-check "$2" ${SIM_OPTS:-} >/dev/null 2>"$W/sim.err" &
+    pid=$!
+    for _ in $(seq 1 100); do [ -s "$W/port" ] && break; sleep 0.05; done
+    url=https://localhost:$(cat "$W/port")/data/clientAccept
+}
 
 # One curl per client, its files one after another on one connection (--next).
 client() {
@@ -70,23 +77,44 @@ client() {
     curl "${args[@]}" >"$W/client$c.out"
 }
 cpu() { awk '{ print ($14 + $15) / 100 }' "/proc/$pid/stat"; }
-c0=$(cpu)
-t0=$(now)
-cpids=()
-for c in $(seq 1 "$CLIENTS"); do client "$c" & cpids+=($!); done
-wait "${cpids[@]}"
-t1=$(now)
-c1=$(cpu)
-ok=$(cat "$W"/client*.out | grep -c '^200$' || true)
-[ "$ok" -eq "$FILES" ] || { echo "sim-upload-bench: only $ok of $FILES uploads answered 200" >&2; exit 1; }
-grep -c 'outcome=code=0 ' "$W/sim.log" | grep -qx "$FILES" || { echo "sim-upload-bench: not all uploads got Code 0" >&2; exit 1; }
-upload_s=$(echo "$t1 - $t0" | bc -l)
-mbps=$(echo "$bytes / 1048576 / $upload_s" | bc -l)
+
+# uploads MODE — all files by CLIENTS clients to a server checking MODE;
+# prints the figures; leaves the server running (pid).
+uploads() {
+    local mode=$1 data=$W/data-$1
+    cp -r "$W/data" "$data"
+    start_sim "$data" "$mode"
+    local load0 c0 c1 t0 t1 ok cpids=() c
+    load0=$(cut -d' ' -f1 /proc/loadavg)
+    c0=$(cpu)
+    t0=$(now)
+    for c in $(seq 1 "$CLIENTS"); do client "$c" & cpids+=($!); done
+    wait "${cpids[@]}"
+    t1=$(now)
+    c1=$(cpu)
+    ok=$(cat "$W"/client*.out | grep -c '^200$' || true)
+    [ "$ok" -eq "$FILES" ] || { echo "sim-upload-bench: only $ok of $FILES uploads answered 200" >&2; exit 1; }
+    grep -c 'outcome=code=0 ' "$W/sim-$mode.log" | grep -qx "$FILES" ||
+        { echo "sim-upload-bench: not all uploads got Code 0" >&2; exit 1; }
+    local s mbps
+    s=$(echo "$t1 - $t0" | bc -l)
+    mbps=$(echo "$bytes / 1048576 / $s" | bc -l)
+    printf 'upload_check=%s upload_seconds=%.3f upload_MBps=%.1f server_cpu_seconds=%.2f load_before=%s target_MBps=200 %s\n' \
+        "$mode" "$s" "$mbps" "$(echo "$c1 - $c0" | bc -l)" "$load0" \
+        "$(echo "$mbps >= 200" | bc -l | sed 's/^1$/meets_target=yes/;s/^0$/meets_target=no/')"
+}
+
+printf 'clients=%d files=%d bytes=%d cpus=%d sim_opts="%s"\n' "$CLIENTS" "$FILES" "$bytes" "$(nproc)" "${SIM_OPTS:-}"
+uploads header
+kill -TERM "$pid"
+wait "$pid" || true
+uploads full
+W_DATA=$W/data-full
 
 # Processing of everything received.
 t2=$(now)
 kill -USR1 "$pid"
-db=$W/data/$A/state.db
+db=$W_DATA/$A/state.db
 while :; do
     left=$(sqlite3 "$db" "SELECT count(*) FROM files WHERE status IN ('PENDING','PROCESSING')" 2>/dev/null || echo 1)
     [ "$left" -eq 0 ] && break
@@ -102,9 +130,5 @@ kill -TERM "$pid"
 wait "$pid" || true
 pid=
 
-printf 'clients=%d files=%d bytes=%d cpus=%d\n' "$CLIENTS" "$FILES" "$bytes" "$(nproc)"
-printf 'upload_seconds=%.3f upload_MBps=%.1f server_cpu_seconds=%.2f target_MBps=200 %s\n' "$upload_s" "$mbps" \
-    "$(echo "$c1 - $c0" | bc -l)" \
-    "$(echo "$mbps >= 200" | bc -l | sed 's/1/meets_target=yes/;s/^0$/meets_target=no/')"
 printf 'processing_workers=%d records=%d processing_seconds=%.3f records_per_s=%.0f processing_MBps=%.1f\n' \
     "$WORKERS" "$records" "$proc_s" "$(echo "$records / $proc_s" | bc -l)" "$(echo "$bytes / 1048576 / $proc_s" | bc -l)"

@@ -430,8 +430,10 @@ static void xc_serror(void *ctx, xmlErrorPtr e)
     }
 }
 
-/* 0 if acceptable; -1 with x->msg set otherwise. */
-static int check_xml(const df_profile *p, const unsigned char *buf, size_t len, xml_check *x)
+/* 0 if acceptable; -1 with x->msg set otherwise. prefix > 0: only the
+ * first prefix bytes are parsed (root, DOCTYPE, header); the rest of the
+ * file's well-formedness is then left to processing (E_SCHEMA). */
+static int check_xml(const df_profile *p, const unsigned char *buf, size_t len, size_t prefix, xml_check *x)
 {
     memset(x, 0, sizeof *x);
     x->p = p;
@@ -454,7 +456,10 @@ static int check_xml(const df_profile *p, const unsigned char *buf, size_t len, 
     }
     pc->_private = x; /* the callbacks get the parser context (userData) */
     xmlCtxtUseOptions(pc, XML_PARSE_NONET);
-    xmlParseChunk(pc, (const char *)buf, (int)len, 1);
+    if (prefix > 0 && len > prefix)
+        xmlParseChunk(pc, (const char *)buf, (int)prefix, 0);
+    else
+        xmlParseChunk(pc, (const char *)buf, (int)len, 1);
     int wf = pc->wellFormed;
     xmlFreeParserCtxt(pc);
     if (x->doctype || (x->seen_root && !x->root_ok))
@@ -602,7 +607,7 @@ static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
         return answer(c, r, 2002, m, NULL);
     }
     xml_check x;
-    if (check_xml(s->p, r->buf, r->len, &x) != 0)
+    if (check_xml(s->p, r->buf, r->len, s->cfg->check_prefix ? 65536 : 0, &x) != 0)
         return answer(c, r, 2003, x.msg, NULL);
     for (int i = 0; i < s->cfg->narchived; i++) {
         if (strcmp(s->cfg->archived[i], x.period) == 0) {

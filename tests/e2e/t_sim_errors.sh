@@ -82,4 +82,17 @@ st=$(as a toOperationCommodity.do -o /dev/null -w '%{http_code}')
 assert_eq "$st" 405 "GET"
 alive "bad requests"
 sim_stop
+
+# --upload-check header: a file broken after its first 64 KiB is accepted and
+# FAILED in processing (E_SCHEMA); non-XML and a wrong root are still 2003.
+sim_start "$T/data" --upload-check header
+signed "$T/long.xml" "$A" 2026-10 400 0 0 ent-a
+head -c 150000 "$T/long.xml" >"$T/cut.xml"
+r=$(result a "$(upload a "$T/cut.xml")")
+assert_eq "$(xval "$r" Status)" FAILED "cut file: $r"
+printf '%s' "$r" | grep -q 'code="E_SCHEMA">not well-formed' || fail "cut file error: $r"
+assert_eq "$(code_of "$(as a toUploadFile.do -F "file=@$T/x.csv")")" 2003 "CSV, header check"
+assert_eq "$(code_of "$(as a toUploadFile.do -F "file=@$T/root.xml")")" 2003 "root, header check"
+assert_eq "$(code_of "$(as a toUploadFile.do -F "file=@$T/dtd.xml")")" 2003 "DOCTYPE, header check"
+sim_stop
 echo "t_sim_errors: ok"
