@@ -169,6 +169,7 @@ typedef struct sim_config {
     const char *port_file;
     const char *log_path;
     long long max_upload;
+    long long max_inflight; /* upload bytes held in memory at once; beyond: 5000 */
     int workers;
     size_t queue_cap;
     int defer;

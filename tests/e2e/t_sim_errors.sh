@@ -6,7 +6,7 @@
 . "$(dirname "$0")/sim-common.sh"
 
 seed "$T/data" "$A"
-sim_start "$T/data" --max-upload 200K --archived 2026-08,2026-09
+sim_start "$T/data" --max-upload 200K --max-inflight 300K --archived 2026-08,2026-09
 alive() {
     local r
     r=$(as a toOperationCommodity.do -d since=0)
@@ -68,6 +68,23 @@ head -c 8000000 /dev/zero >"$T/zeros"
 r=$(as a toUploadFile.do -F "file=@$T/zeros" || true)
 assert_eq "$(code_of "$r")" 2002 "8 MB of zeros: $r"
 alive "oversized bodies"
+
+# 5000 busy: one slow upload holds 150 KB of the 300 KB allowed in memory.
+signed "$T/mid.xml" "$A" 2026-10 260 0 0 ent-a
+[ "$(stat -c %s "$T/mid.xml")" -gt 153600 ] || fail "mid.xml too small"
+as a toUploadFile.do -F "file=@$T/mid.xml" --limit-rate 20k -o /dev/null 2>/dev/null &
+slow=$!
+sleep 0.5
+r=$(as a toUploadFile.do -F "file=@$T/mid.xml")
+assert_eq "$(code_of "$r")" 5000 "busy: $r"
+kill "$slow" 2>/dev/null || true
+wait "$slow" 2>/dev/null || true
+for i in $(seq 1 50); do
+    r=$(as a toUploadFile.do -F "file=@$T/mid.xml")
+    [ "$(code_of "$r")" = 0 ] && break
+    sleep 0.1
+done
+assert_eq "$(code_of "$r")" 0 "memory released after the slow client left: $r"
 
 # Huge headers: an HTTP error (431/413/400) or a closed connection, never a hang.
 { printf 'X-Big: '; head -c 300000 /dev/zero | tr '\0' 'x'; echo; } >"$T/big-header"
