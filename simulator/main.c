@@ -62,6 +62,11 @@ static void serve_usage(FILE *o)
             "  --defer-processing    leave received files PENDING (until SIGUSR1, or a restart\n"
             "                        without this option)\n"
             "  --max-connections N   concurrent connections (default 256)\n"
+            "  --max-inflight BYTES  upload bytes held in memory at once; an upload beyond\n"
+            "                        answers 5000 busy (default 1G, at least --max-upload)\n"
+            "  --upload-check MODE   full (default): the whole file must be well-formed XML at\n"
+            "                        upload (else 2003); header: only its first 64 KiB (root,\n"
+            "                        DOCTYPE, header), the rest is checked in processing (E_SCHEMA)\n"
             "Fault injection (for clients' tests; deterministic for a --fault-seed and request order):\n"
             "  --fault-5xx SHARE     answer this share of requests (0..1) with HTTP 500 or 503\n"
             "  --fault-reset SHARE   reset this share of connections in the middle of the request body\n"
@@ -175,7 +180,7 @@ static int cmd_serve(int argc, char **argv)
     enum {
         O_DATA = 256, O_PKI, O_CA, O_CERT, O_KEY, O_PROFILE, O_SCHEMA, O_LISTEN, O_PORT, O_PORT_FILE, O_LOG,
         O_DAEMON, O_PID_FILE, O_MAX_UPLOAD, O_ARCHIVED, O_WORKERS, O_QUEUE, O_DEFER, O_MAXCONN, O_F5XX, O_FRESET,
-        O_FSTALL, O_LATENCY, O_FSEED
+        O_FSTALL, O_LATENCY, O_FSEED, O_CHECK, O_INFLIGHT
     };
     static const struct option opts[] = {
         {"data", required_argument, 0, O_DATA},          {"pki", required_argument, 0, O_PKI},
@@ -190,7 +195,8 @@ static int cmd_serve(int argc, char **argv)
         {"max-connections", required_argument, 0, O_MAXCONN},
         {"fault-5xx", required_argument, 0, O_F5XX},     {"fault-reset", required_argument, 0, O_FRESET},
         {"fault-stall", required_argument, 0, O_FSTALL}, {"latency-ms", required_argument, 0, O_LATENCY},
-        {"fault-seed", required_argument, 0, O_FSEED},   {"help", no_argument, 0, 'h'},
+        {"fault-seed", required_argument, 0, O_FSEED},   {"upload-check", required_argument, 0, O_CHECK},
+        {"max-inflight", required_argument, 0, O_INFLIGHT}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     static sim_config cfg;
     static char pki_ca[1100], pki_cert[1100], pki_key[1100], prof_buf[1100], schema_buf[1100];
@@ -198,6 +204,7 @@ static int cmd_serve(int argc, char **argv)
     cfg.listen_addr = "127.0.0.1";
     cfg.port = 20830;
     cfg.max_upload = 32LL << 20;
+    cfg.max_inflight = 1LL << 30;
     cfg.workers = 2;
     cfg.queue_cap = 1024;
     cfg.fault_seed = 1;
@@ -249,6 +256,11 @@ static int cmd_serve(int argc, char **argv)
         case O_FSTALL: bad = parse_share(optarg, &cfg.fault_stall); break;
         case O_LATENCY: bad = parse_int(optarg, 0, 600000, &v); cfg.latency_ms = (int)v; break;
         case O_FSEED: bad = parse_int(optarg, 0, (long long)(~0ULL >> 1), &v); cfg.fault_seed = (unsigned long long)v; break;
+        case O_INFLIGHT: bad = (cfg.max_inflight = parse_size(optarg)) <= 0; break;
+        case O_CHECK:
+            bad = strcmp(optarg, "full") != 0 && strcmp(optarg, "header") != 0;
+            cfg.check_prefix = strcmp(optarg, "header") == 0;
+            break;
         case 'h': serve_usage(stdout); return 0;
         default: serve_usage(stderr); return EXIT_USAGE;
         }
@@ -262,6 +274,8 @@ static int cmd_serve(int argc, char **argv)
         serve_usage(stderr);
         return EXIT_USAGE;
     }
+    if (cfg.max_inflight < cfg.max_upload + 65536)
+        cfg.max_inflight = cfg.max_upload + 65536; /* one upload always fits */
     if (!cfg.profile_path)
         cfg.profile_path = default_path("samples/profile/gd-v1.yaml", "profile/gd-v1.yaml", prof_buf,
                                         sizeof prof_buf);
@@ -356,8 +370,7 @@ static int cmd_serve(int argc, char **argv)
         close(report);
         FILE *f = freopen("/dev/null", "r", stdin);
         f = freopen("/dev/null", "w", stdout);
-        if (cfg.log_path)
-            f = freopen(cfg.log_path, "a", stderr);
+        f = freopen(cfg.log_path ? cfg.log_path : "/dev/null", "a", stderr);
         (void)f;
     } else {
         fputs(line, stdout);

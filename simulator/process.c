@@ -230,7 +230,7 @@ int sim_process_file(sim_processor *pr, sim_ent *e, const char *id, df_error *er
         return -1;
     }
     if (!v.valid) {
-        fail_file(&r, "E_SIGNATURE", v.reason);
+        fail_file(&r, v.malformed ? "E_SCHEMA" : "E_SIGNATURE", v.reason);
     } else if (strcmp(v.signer_cn, e->code) != 0) {
         char m[600];
         snprintf(m, sizeof m, "signed by %s, not by the uploading enterprise %s", v.signer_cn, e->code);

@@ -42,6 +42,7 @@ struct sim_server {
     FILE *log;
     pthread_mutex_t log_mu;
     atomic_ullong reqno;
+    atomic_llong inflight; /* upload bytes held in memory by requests in progress */
     pthread_mutex_t stop_mu;
     pthread_cond_t stop_cv;
     int stopping;
@@ -70,7 +71,8 @@ typedef struct req {
     size_t form_bytes;
     const char *last_key;
     /* upload */
-    int have_file, too_big;
+    int have_file, too_big, busy;
+    long long held; /* bytes counted in s->inflight for this request */
     char filename[256];
     unsigned char *buf;
     size_t len, cap;
@@ -274,6 +276,20 @@ static enum MHD_Result reset_connection(struct MHD_Connection *c, req *r)
 
 /* ---- request bodies ---- */
 
+/* Counts n more upload bytes held in memory; 0 if that would pass
+ * --max-inflight (the upload is then answered 5000). */
+static int hold(req *r, long long n)
+{
+    sim_server *s = r->s;
+    long long now = atomic_fetch_add(&s->inflight, n) + n;
+    if (now > s->cfg->max_inflight) {
+        atomic_fetch_sub(&s->inflight, n);
+        return 0;
+    }
+    r->held += n;
+    return 1;
+}
+
 static int add_value(req *r, const char *key, const char *data, size_t size, uint64_t off)
 {
     r->form_bytes += size;
@@ -328,7 +344,7 @@ static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char 
             r->have_file = 1;
             snprintf(r->filename, sizeof r->filename, "%s", filename ? filename : "");
         }
-        if (r->too_big || size == 0)
+        if (r->too_big || r->busy || size == 0)
             return MHD_YES;
         if (r->len + size > (size_t)r->s->cfg->max_upload) {
             r->too_big = 1;
@@ -341,6 +357,15 @@ static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char 
             size_t nc = r->cap ? r->cap * 2 : 1 << 20;
             while (nc < r->len + size)
                 nc *= 2;
+            if (nc > (size_t)r->s->cfg->max_upload)
+                nc = (size_t)r->s->cfg->max_upload; /* >= len + size, checked above */
+            if ((long long)nc > r->held && !hold(r, (long long)nc - r->held)) {
+                r->busy = 1;
+                free(r->buf);
+                r->buf = NULL;
+                r->len = r->cap = 0;
+                return MHD_YES;
+            }
             unsigned char *p = realloc(r->buf, nc);
             if (!p)
                 return MHD_NO;
@@ -430,8 +455,10 @@ static void xc_serror(void *ctx, xmlErrorPtr e)
     }
 }
 
-/* 0 if acceptable; -1 with x->msg set otherwise. */
-static int check_xml(const df_profile *p, const unsigned char *buf, size_t len, xml_check *x)
+/* 0 if acceptable; -1 with x->msg set otherwise. prefix > 0: only the
+ * first prefix bytes are parsed (root, DOCTYPE, header); the rest of the
+ * file's well-formedness is then left to processing (E_SCHEMA). */
+static int check_xml(const df_profile *p, const unsigned char *buf, size_t len, size_t prefix, xml_check *x)
 {
     memset(x, 0, sizeof *x);
     x->p = p;
@@ -454,7 +481,10 @@ static int check_xml(const df_profile *p, const unsigned char *buf, size_t len, 
     }
     pc->_private = x; /* the callbacks get the parser context (userData) */
     xmlCtxtUseOptions(pc, XML_PARSE_NONET);
-    xmlParseChunk(pc, (const char *)buf, (int)len, 1);
+    if (prefix > 0 && len > prefix)
+        xmlParseChunk(pc, (const char *)buf, (int)prefix, 0);
+    else
+        xmlParseChunk(pc, (const char *)buf, (int)len, 1);
     int wf = pc->wellFormed;
     xmlFreeParserCtxt(pc);
     if (x->doctype || (x->seen_root && !x->root_ok))
@@ -601,8 +631,10 @@ static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
         snprintf(m, sizeof m, "file larger than %lld bytes", s->cfg->max_upload);
         return answer(c, r, 2002, m, NULL);
     }
+    if (r->busy)
+        return answer(c, r, 5000, "busy: too many uploads in progress, retry later", NULL);
     xml_check x;
-    if (check_xml(s->p, r->buf, r->len, &x) != 0)
+    if (check_xml(s->p, r->buf, r->len, s->cfg->check_prefix ? 65536 : 0, &x) != 0)
         return answer(c, r, 2003, x.msg, NULL);
     for (int i = 0; i < s->cfg->narchived; i++) {
         if (strcmp(s->cfg->archived[i], x.period) == 0) {
@@ -711,7 +743,9 @@ static enum MHD_Result first_call(sim_server *s, struct MHD_Connection *c, const
             snprintf(m, sizeof m, "file larger than %lld bytes", cfg->max_upload);
             return answer(c, r, 2002, m, NULL);
         }
-        if (len > 0 && len <= cfg->max_upload + UPLOAD_SLACK) {
+        if (len > 0) {
+            if (!hold(r, len))
+                return answer(c, r, 5000, "busy: too many uploads in progress, retry later", NULL);
             r->buf = malloc((size_t)len);
             r->cap = r->buf ? (size_t)len : 0;
         }
@@ -797,6 +831,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
         outcome = buf;
     }
     log_request(s, r, outcome);
+    if (r->held)
+        atomic_fetch_sub(&s->inflight, r->held);
     if (r->pp)
         MHD_destroy_post_processor(r->pp);
     for (int i = 0; i < r->nids; i++)

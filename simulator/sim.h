@@ -169,9 +169,11 @@ typedef struct sim_config {
     const char *port_file;
     const char *log_path;
     long long max_upload;
+    long long max_inflight; /* upload bytes held in memory at once; beyond: 5000 */
     int workers;
     size_t queue_cap;
     int defer;
+    int check_prefix; /* --upload-check header: parse only the first 64 KiB at upload */
     int narchived;
     char archived[SIM_MAX_ARCHIVED][16];
     double fault_5xx, fault_reset, fault_stall;

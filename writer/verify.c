@@ -153,8 +153,10 @@ static xmlNodePtr find_signature(xmlNodePtr root, df_verify_result *out)
 
 static int verify_doc(xmlDocPtr doc, const char *ca, df_verify_result *out, df_error *err)
 {
-    if (doc->intSubset || doc->extSubset)
+    if (doc->intSubset || doc->extSubset) {
+        out->malformed = 1;
         return invalid(out, "a DOCTYPE declaration is not allowed%s", NULL);
+    }
     xmlNodePtr root = xmlDocGetRootElement(doc);
     if (!root)
         return invalid(out, "no root element%s", NULL);
@@ -264,6 +266,7 @@ static int verify_common(const void *buf, size_t len, const char *path, const ch
         if (doc)
             xmlFreeDoc(doc);
         xmlFreeParserCtxt(pc);
+        out->malformed = 1;
         return invalid(out, "not well-formed XML: %s", msg);
     }
     xmlFreeParserCtxt(pc);

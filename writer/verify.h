@@ -28,6 +28,7 @@
 
 typedef struct df_verify_result {
     int valid;              /* 1: signature verified against the trusted CA */
+    int malformed;          /* 1: not even parsed (not well-formed XML, or a DOCTYPE) */
     char reason[512];       /* when !valid: why, in one line */
     char signer_cn[256];    /* subject CN of the signer's certificate ("" if none found) */
     char signer_subject[512]; /* the whole subject, one line (RFC 2253) */

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/sim-common.sh"
 
 seed "$T/data" "$A"
-sim_start "$T/data" --max-upload 200K --archived 2026-08,2026-09
+sim_start "$T/data" --max-upload 200K --max-inflight 300K --archived 2026-08,2026-09
 alive() {
     local r
     r=$(as a toOperationCommodity.do -d since=0)
@@ -69,6 +69,23 @@ r=$(as a toUploadFile.do -F "file=@$T/zeros" || true)
 assert_eq "$(code_of "$r")" 2002 "8 MB of zeros: $r"
 alive "oversized bodies"
 
+# 5000 busy: one slow upload holds 150 KB of the 300 KB allowed in memory.
+signed "$T/mid.xml" "$A" 2026-10 260 0 0 ent-a
+[ "$(stat -c %s "$T/mid.xml")" -gt 153600 ] || fail "mid.xml too small"
+as a toUploadFile.do -F "file=@$T/mid.xml" --limit-rate 20k -o /dev/null 2>/dev/null &
+slow=$!
+sleep 0.5
+r=$(as a toUploadFile.do -F "file=@$T/mid.xml")
+assert_eq "$(code_of "$r")" 5000 "busy: $r"
+kill "$slow" 2>/dev/null || true
+wait "$slow" 2>/dev/null || true
+for i in $(seq 1 50); do
+    r=$(as a toUploadFile.do -F "file=@$T/mid.xml")
+    [ "$(code_of "$r")" = 0 ] && break
+    sleep 0.1
+done
+assert_eq "$(code_of "$r")" 0 "memory released after the slow client left: $r"
+
 # Huge headers: an HTTP error (431/413/400) or a closed connection, never a hang.
 { printf 'X-Big: '; head -c 300000 /dev/zero | tr '\0' 'x'; echo; } >"$T/big-header"
 st=$(as a toOperationCommodity.do -d since=0 -H @"$T/big-header" -o /dev/null -w '%{http_code}' || true)
@@ -81,5 +98,18 @@ assert_eq "$st" 404 "unknown entry"
 st=$(as a toOperationCommodity.do -o /dev/null -w '%{http_code}')
 assert_eq "$st" 405 "GET"
 alive "bad requests"
+sim_stop
+
+# --upload-check header: a file broken after its first 64 KiB is accepted and
+# FAILED in processing (E_SCHEMA); non-XML and a wrong root are still 2003.
+sim_start "$T/data" --upload-check header
+signed "$T/long.xml" "$A" 2026-10 400 0 0 ent-a
+head -c 150000 "$T/long.xml" >"$T/cut.xml"
+r=$(result a "$(upload a "$T/cut.xml")")
+assert_eq "$(xval "$r" Status)" FAILED "cut file: $r"
+printf '%s' "$r" | grep -q 'code="E_SCHEMA">not well-formed' || fail "cut file error: $r"
+assert_eq "$(code_of "$(as a toUploadFile.do -F "file=@$T/x.csv")")" 2003 "CSV, header check"
+assert_eq "$(code_of "$(as a toUploadFile.do -F "file=@$T/root.xml")")" 2003 "root, header check"
+assert_eq "$(code_of "$(as a toUploadFile.do -F "file=@$T/dtd.xml")")" 2003 "DOCTYPE, header check"
 sim_stop
 echo "t_sim_errors: ok"

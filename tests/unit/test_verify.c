@@ -79,6 +79,7 @@ Test(verify, tampered_content_is_invalid)
 {
     df_verify_result r = vt_run("t.xml");
     cr_assert_eq(r.valid, 0);
+    cr_assert_eq(r.malformed, 0);
     cr_assert(r.reason[0] != '\0');
 }
 
@@ -119,6 +120,7 @@ Test(verify, not_xml_is_invalid_not_error)
     df_error err = {{0}};
     cr_assert_eq(df_verify_memory("<DataFile><oops></DataFile>", 27, ca, &r, &err), 0);
     cr_assert_eq(r.valid, 0);
+    cr_assert_eq(r.malformed, 1);
     cr_assert(strstr(r.reason, "well-formed") != NULL, "%s", r.reason);
 }
 
