@@ -52,7 +52,7 @@ static int load_file(df_config *c, const char *path, df_error *err)
     static const char *const tls[] = {"ca", "connect_timeout", "transfer_timeout", NULL};
     static const char *const cert[] = {"key", "cert", "passphrase_env", "passphrase_file", "allow_open_permissions", NULL};
     static const char *const conv[] = {"threads", "chunk_records", "chunk_bytes", NULL};
-    static const char *const upl[] = {"parallel", "attempts", "status_timeout", NULL};
+    static const char *const upl[] = {"parallel", "attempts", "status_timeout", "retry_base_ms", NULL};
     df_yaml y;
     if (df_yaml_load(&y, path, err) != 0)
         return df_error_prefix(err, "configuration");
@@ -129,6 +129,10 @@ static int load_file(df_config *c, const char *path, df_error *err)
         if (set_long(&y, n, "status_timeout", 1, 7 * 86400, &l, err))
             goto out;
         c->status_timeout = (int)l;
+        l = c->retry_base_ms;
+        if (set_long(&y, n, "retry_base_ms", 1, 600000, &l, err))
+            goto out;
+        c->retry_base_ms = (int)l;
     }
     rc = 0;
 out:
@@ -166,6 +170,7 @@ int df_config_load(df_config *c, const char *path, df_error *err)
     c->connect_timeout = 15;
     c->transfer_timeout = 600;
     c->status_timeout = 600;
+    c->retry_base_ms = 500;
     if (!path || !*path)
         path = getenv("DRUGFLOW_CONFIG");
     if (path && *path) {
@@ -185,7 +190,12 @@ int df_config_load(df_config *c, const char *path, df_error *err)
     env_str("DRUGFLOW_WORKSPACE", c->workspace, sizeof c->workspace);
     env_str("DRUGFLOW_CATALOGS", c->catalogs, sizeof c->catalogs);
     if (env_int("DRUGFLOW_THREADS", 0, 64, &c->threads, err) ||
-        env_int("DRUGFLOW_UPLOADS", 1, 64, &c->uploads, err))
+        env_int("DRUGFLOW_UPLOADS", 1, 64, &c->uploads, err) ||
+        env_int("DRUGFLOW_ATTEMPTS", 1, 100, &c->attempts, err) ||
+        env_int("DRUGFLOW_STATUS_TIMEOUT", 1, 7 * 86400, &c->status_timeout, err) ||
+        env_int("DRUGFLOW_RETRY_BASE_MS", 1, 600000, &c->retry_base_ms, err) ||
+        env_int("DRUGFLOW_CONNECT_TIMEOUT", 1, 3600, &c->connect_timeout, err) ||
+        env_int("DRUGFLOW_TRANSFER_TIMEOUT", 1, 86400, &c->transfer_timeout, err))
         return -1;
     return 0;
 }

@@ -35,6 +35,7 @@ typedef struct df_config {
     int connect_timeout;           /* seconds */
     int transfer_timeout;          /* seconds */
     int status_timeout;            /* seconds to wait for results */
+    int retry_base_ms;             /* first backoff delay; doubles up to 30 s, with jitter */
 } df_config;
 
 /* Defaults, then the file (explicit path, $DRUGFLOW_CONFIG or

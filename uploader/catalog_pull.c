@@ -1,0 +1,130 @@
+/* uploader/catalog_pull.c — incremental catalog pull into the journal; see catalog_pull.h. */
+#include "uploader/catalog_pull.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "uploader/answer.h"
+
+const char *df_catalog_entry(const df_profile *p, const df_catalog_def *def)
+{
+    /* The profile names the catalogs "commodity" and "partner" and their
+     * entries "commodities" and "partners". */
+    if (!strcmp(def->name, "commodity"))
+        return p->entry_commodities;
+    if (!strcmp(def->name, "partner"))
+        return p->entry_partners;
+    return NULL;
+}
+
+typedef struct apply_ctx {
+    df_journal *j;
+    const df_catalog_def *def;
+    df_pull_result *r;
+} apply_ctx;
+
+static int apply(void *arg, const char *op, const char *const *cols, const size_t *lens, df_error *err)
+{
+    apply_ctx *c = arg;
+    if (df_journal_catalog_apply(c->j, c->def, op, cols, lens, err) != 0)
+        return -1;
+    if (!strcmp(op, "DELETE"))
+        c->r->deleted++;
+    else if (!strcmp(op, "UPDATE"))
+        c->r->updated++;
+    else
+        c->r->added++;
+    return 0;
+}
+
+/* One catalog: 0, 1 (network or refused), -1 (journal). */
+static int pull_one(df_client *c, df_journal *j, const df_profile *p, const df_catalog_def *def, int attempts,
+                    df_pull_result *r, df_error *err)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->name, sizeof r->name, "%s", def->name);
+    const char *entry = df_catalog_entry(p, def);
+    if (!entry)
+        return df_errorf(err, "the profile has no entry for catalog %s", def->name);
+    if (df_journal_catalog_version(j, def->name, &r->old_version, err) != 0)
+        return -1;
+    char since[32];
+    snprintf(since, sizeof since, "%lld", r->old_version);
+    char *form = NULL;
+    size_t flen = 0;
+    if (df_form_add(&form, &flen, "since", since) != 0)
+        return df_errorf(err, "out of memory");
+    long delay = 500;
+    for (int attempt = 1;; attempt++) {
+        df_transfer t;
+        if (df_transfer_form(c, &t, entry, form, DF_ANSWER_MAX_CATALOG, err) != 0) {
+            free(form);
+            return -1;
+        }
+        long http;
+        char msg[1200];
+        df_tx_class k = df_client_perform(c, &t, &http, msg, sizeof msg);
+        if (k == DF_TX_OK) {
+            df_answer a;
+            apply_ctx ac = {j, def, r};
+            if (df_journal_begin(j, err) != 0) {
+                df_transfer_cleanup(&t);
+                free(form);
+                return -1;
+            }
+            df_error perr;
+            int rc = df_answer_parse_catalog(t.body, t.len, DF_ANSWER_MAX_CATALOG, def, &a, apply, &ac, &perr);
+            if (rc == 0 && a.code == 0 && a.version < 0)
+                rc = df_errorf(&perr, "the answer has no <Version>");
+            if (rc == 0 && a.code == 0 && df_journal_catalog_set_version(j, def->name, a.version, &perr) != 0)
+                rc = -1;
+            if (rc == 0 && a.code == 0) {
+                df_transfer_cleanup(&t);
+                free(form);
+                if (df_journal_commit(j, err) != 0)
+                    return -1;
+                r->new_version = a.version;
+                return df_journal_catalog_count(j, def->name, &r->entries, err);
+            }
+            df_journal_rollback(j);
+            r->added = r->updated = r->deleted = 0;
+            if (rc != 0) {
+                df_errorf(err, "%s: %s", t.url, perr.msg);
+                df_transfer_cleanup(&t);
+                free(form);
+                return 1;
+            }
+            if (a.code != 5000) {
+                df_errorf(err, "%s: Code %d %s — %s", t.url, a.code, a.message, df_code_advice(a.code));
+                df_transfer_cleanup(&t);
+                free(form);
+                return 1;
+            }
+            snprintf(msg, sizeof msg, "%s: Code 5000 %s", t.url, a.message);
+            k = DF_TX_TRANSIENT;
+        }
+        df_transfer_cleanup(&t);
+        if (k == DF_TX_REFUSED || attempt >= attempts) {
+            df_errorf(err, "%s%s", msg, k == DF_TX_REFUSED ? "" : " (gave up after all attempts)");
+            free(form);
+            return 1;
+        }
+        usleep((useconds_t)(delay / 2 + rand() % (delay / 2 + 1)) * 1000);
+        delay = delay * 2 > 30000 ? 30000 : delay * 2;
+    }
+}
+
+int df_catalog_pull(df_client *c, df_journal *j, const df_profile *p, int attempts,
+                    df_pull_result res[DF_MAX_CATALOGS], int *nres, df_error *err)
+{
+    *nres = 0;
+    for (int i = 0; i < p->ncatalogs; i++) {
+        int rc = pull_one(c, j, p, &p->catalogs[i], attempts > 0 ? attempts : 8, &res[i], err);
+        if (rc != 0)
+            return df_error_prefix(err, "catalog %s", p->catalogs[i].name) == -1 ? rc : rc;
+        (*nres)++;
+    }
+    return 0;
+}

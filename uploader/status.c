@@ -1,0 +1,342 @@
+/* uploader/status.c — polling, storing and reporting the server's results; see status.h. */
+#include "uploader/status.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/atomic_file.h"
+#include "uploader/answer.h"
+
+#define IDS_PER_REQUEST 100
+
+typedef struct id_list {
+    df_chunk_row *rows;
+    size_t n, cap;
+} id_list;
+
+static int collect(void *arg, const df_chunk_row *r)
+{
+    id_list *l = arg;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        df_chunk_row *nr = realloc(l->rows, cap * sizeof *nr);
+        if (!nr)
+            return 1;
+        l->rows = nr;
+        l->cap = cap;
+    }
+    l->rows[l->n++] = *r;
+    return 0;
+}
+
+typedef struct poll_ctx {
+    df_journal *j;
+    df_chunk_row *rows;
+    size_t n;
+    int final;
+    df_error *err;
+    int failed;
+} poll_ctx;
+
+static int on_file(void *arg, const df_file_result *f)
+{
+    poll_ctx *c = arg;
+    df_chunk_state st;
+    if (df_chunk_state_parse(f->status, &st) != 0 || !df_chunk_state_final(st))
+        return 0; /* PENDING, PROCESSING */
+    for (size_t i = 0; i < c->n; i++) {
+        if (strcmp(c->rows[i].file_id, f->file_id) != 0 || c->rows[i].state != DF_CS_UPLOADED)
+            continue;
+        df_record_error errs[DF_MAX_RECORD_ERRORS];
+        for (int e = 0; e < f->nerrors; e++) {
+            errs[e].seq = f->errors[e].seq;
+            snprintf(errs[e].code, sizeof errs[e].code, "%s", f->errors[e].code);
+            snprintf(errs[e].message, sizeof errs[e].message, "%s", f->errors[e].message);
+        }
+        if (df_journal_set_result(c->j, c->rows[i].id, st, f->total, f->passed, f->failed, errs, f->nerrors,
+                                  c->err) != 0) {
+            c->failed = 1;
+            return 1;
+        }
+        c->rows[i].state = st;
+        c->final++;
+    }
+    return 0;
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int df_status_poll(const df_status_options *o, df_status_totals *t, df_error *err)
+{
+    memset(t, 0, sizeof *t);
+    long timeout = o->timeout_s > 0 ? o->timeout_s : 600;
+    long interval = o->interval_ms > 0 ? o->interval_ms : 300;
+    int attempts = o->attempts > 0 ? o->attempts : 8;
+    long long deadline = now_ms() + timeout * 1000;
+    int failures = 0;
+    for (;;) {
+        id_list l = {0};
+        if (df_journal_chunks(o->journal, o->batch, DF_JSEL_TO_POLL, collect, &l, err) != 0) {
+            free(l.rows);
+            return -1;
+        }
+        if (l.n == 0) {
+            free(l.rows);
+            return 0;
+        }
+        int transient = 0;
+        for (size_t first = 0; first < l.n; first += IDS_PER_REQUEST) {
+            size_t n = l.n - first < IDS_PER_REQUEST ? l.n - first : IDS_PER_REQUEST;
+            char *form = NULL;
+            size_t flen = 0;
+            for (size_t i = 0; i < n; i++)
+                if (df_form_add(&form, &flen, "fileId", l.rows[first + i].file_id) != 0) {
+                    free(form);
+                    free(l.rows);
+                    return df_errorf(err, "out of memory");
+                }
+            df_transfer tx;
+            if (df_transfer_form(o->client, &tx, df_client_profile(o->client)->entry_results, form,
+                                 DF_ANSWER_MAX_RESULTS, err) != 0) {
+                free(form);
+                free(l.rows);
+                return -1;
+            }
+            free(form);
+            long http;
+            char msg[1200];
+            df_tx_class k = df_client_perform(o->client, &tx, &http, msg, sizeof msg);
+            if (k == DF_TX_OK) {
+                df_answer a;
+                poll_ctx c = {o->journal, l.rows + first, n, 0, err, 0};
+                df_error perr;
+                if (df_answer_parse_results(tx.body, tx.len, DF_ANSWER_MAX_RESULTS, &a, on_file, &c, &perr) != 0) {
+                    if (c.failed) {
+                        df_transfer_cleanup(&tx);
+                        free(l.rows);
+                        return -1;
+                    }
+                    snprintf(msg, sizeof msg, "%s: %s", tx.url, perr.msg);
+                    k = DF_TX_REFUSED;
+                } else if (a.code == 5000) {
+                    k = DF_TX_TRANSIENT;
+                    snprintf(msg, sizeof msg, "%s: Code 5000 %s", tx.url, a.message);
+                } else if (a.code != 0) {
+                    k = DF_TX_REFUSED;
+                    snprintf(msg, sizeof msg, "%s: Code %d %s — %s", tx.url, a.code, a.message,
+                             df_code_advice(a.code));
+                }
+            }
+            df_transfer_cleanup(&tx);
+            if (k == DF_TX_REFUSED) {
+                t->network = 1;
+                snprintf(t->error, sizeof t->error, "%s", msg);
+                free(l.rows);
+                return 0;
+            }
+            if (k == DF_TX_TRANSIENT) {
+                transient = 1;
+                snprintf(t->error, sizeof t->error, "%s", msg);
+                if (o->progress)
+                    fprintf(o->progress, "drugflow: results: %s (will retry)\n", msg);
+            }
+        }
+        free(l.rows);
+        failures = transient ? failures + 1 : 0;
+        if (failures >= attempts) {
+            t->network = 1;
+            return 0;
+        }
+        if (!transient)
+            t->error[0] = 0;
+        long long left = deadline - now_ms();
+        if (left <= 0) {
+            t->timed_out = 1;
+            return 0;
+        }
+        long pause = interval < left ? interval : (long)left;
+        if (o->progress)
+            fprintf(o->progress, "waiting for the server's results…\n");
+        usleep((useconds_t)pause * 1000);
+        interval = interval * 3 / 2 > 5000 ? 5000 : interval * 3 / 2;
+    }
+}
+
+/* ---- report ---- */
+
+typedef struct report_ctx {
+    FILE *out;
+    df_status_totals *t;
+    char batch[128];
+} report_ctx;
+
+static int report_row(void *arg, const df_chunk_row *r)
+{
+    report_ctx *c = arg;
+    df_status_totals *t = c->t;
+    t->chunks++;
+    t->records += r->records;
+    switch (r->state) {
+    case DF_CS_PASSED: t->passed++; break;
+    case DF_CS_PARTIAL: t->partial++; break;
+    case DF_CS_FAILED: t->failed++; break;
+    case DF_CS_UPLOADED: t->pending++; break;
+    case DF_CS_REFUSED: t->refused++; break;
+    default: t->not_uploaded++; break;
+    }
+    if (df_chunk_state_final(r->state)) {
+        t->rec_total += r->total;
+        t->rec_passed += r->passed;
+        t->rec_failed += r->failed;
+    }
+    if (!c->out)
+        return 0;
+    if (strcmp(c->batch, r->batch) != 0) {
+        snprintf(c->batch, sizeof c->batch, "%s", r->batch);
+        fprintf(c->out, "\nbatch %s\n%5s  %-26s %9s  %-9s  %-32s %9s %9s %9s\n", r->batch, "chunk", "file",
+                "records", "state", "FileId", "total", "passed", "failed");
+    }
+    char tot[32] = "-", pas[32] = "-", fai[32] = "-";
+    if (df_chunk_state_final(r->state)) {
+        snprintf(tot, sizeof tot, "%lld", r->total);
+        snprintf(pas, sizeof pas, "%lld", r->passed);
+        snprintf(fai, sizeof fai, "%lld", r->failed);
+    }
+    const char *st = r->state == DF_CS_UPLOADED ? "pending" : df_chunk_state_name(r->state);
+    fprintf(c->out, "%5d  %-26s %9lld  %-9s  %-32s %9s %9s %9s\n", r->seq, r->name, r->records, st,
+            r->file_id[0] ? r->file_id : "-", tot, pas, fai);
+    if (r->state == DF_CS_REFUSED)
+        fprintf(c->out, "       refused: %s\n", r->message);
+    return 0;
+}
+
+int df_status_report(df_journal *j, const char *batch, FILE *out, df_status_totals *t, df_error *err)
+{
+    df_status_totals keep = *t;
+    memset(t, 0, sizeof *t);
+    t->timed_out = keep.timed_out;
+    t->network = keep.network;
+    memcpy(t->error, keep.error, sizeof t->error);
+    report_ctx c = {out, t, ""};
+    if (df_journal_chunks(j, batch, DF_JSEL_ALL, report_row, &c, err) != 0)
+        return -1;
+    if (out) {
+        fprintf(out, "\n%d chunk(s), %lld record(s): %d PASSED, %d PARTIAL, %d FAILED, %d pending, %d refused, "
+                "%d not uploaded\n", t->chunks, t->records, t->passed, t->partial, t->failed, t->pending, t->refused,
+                t->not_uploaded);
+        if (t->passed + t->partial + t->failed)
+            fprintf(out, "records checked by the server: %lld, passed %lld, failed %lld\n", t->rec_total,
+                    t->rec_passed, t->rec_failed);
+    }
+    return 0;
+}
+
+void df_status_json(const df_status_totals *t, FILE *out)
+{
+    fprintf(out, "\"chunks\": %d, \"records\": %lld, \"passed\": %d, \"partial\": %d, \"failed\": %d, "
+            "\"pending\": %d, \"refused\": %d, \"not_uploaded\": %d, \"records_checked\": %lld, "
+            "\"records_passed\": %lld, \"records_failed\": %lld, \"timed_out\": %s, \"network_error\": %s",
+            t->chunks, t->records, t->passed, t->partial, t->failed, t->pending, t->refused, t->not_uploaded,
+            t->rec_total, t->rec_passed, t->rec_failed, t->timed_out ? "true" : "false",
+            t->network ? "true" : "false");
+}
+
+/* ---- server-errors.csv ---- */
+
+typedef struct csv_ctx {
+    df_journal *j;
+    df_atomic_file af;
+    df_error *err;
+    int failed;
+    long long rows;
+    const df_chunk_row *chunk;
+    char *line;
+    size_t cap;
+} csv_ctx;
+
+static void csv_field(char *out, size_t *o, const char *s)
+{
+    int quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (quote)
+        out[(*o)++] = '"';
+    for (; *s; s++) {
+        if (*s == '"')
+            out[(*o)++] = '"';
+        out[(*o)++] = *s;
+    }
+    if (quote)
+        out[(*o)++] = '"';
+}
+
+static int csv_error(void *arg, const df_record_error *e)
+{
+    csv_ctx *c = arg;
+    char seq[64], cseq[32];
+    snprintf(seq, sizeof seq, "%lld", e->seq);
+    snprintf(cseq, sizeof cseq, "%d", c->chunk->seq);
+    const char *f[] = {c->chunk->name, c->chunk->file_id, cseq, seq, e->code, e->message};
+    size_t need = 16;
+    for (size_t i = 0; i < 6; i++)
+        need += 2 * strlen(f[i]) + 3;
+    if (need > c->cap) {
+        char *l = realloc(c->line, need);
+        if (!l) {
+            c->failed = df_errorf(c->err, "out of memory");
+            return 1;
+        }
+        c->line = l;
+        c->cap = need;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < 6; i++) {
+        if (i)
+            c->line[o++] = ',';
+        csv_field(c->line, &o, f[i]);
+    }
+    c->line[o++] = '\r';
+    c->line[o++] = '\n';
+    if (df_atomic_write(&c->af, c->line, o, c->err) != 0) {
+        c->failed = -1;
+        return 1;
+    }
+    c->rows++;
+    return 0;
+}
+
+static int csv_chunk(void *arg, const df_chunk_row *r)
+{
+    csv_ctx *c = arg;
+    if (!df_chunk_state_final(r->state))
+        return 0;
+    c->chunk = r;
+    if (df_journal_record_errors(c->j, r->id, csv_error, c, c->err) != 0) {
+        c->failed = -1;
+        return 1;
+    }
+    return c->failed ? 1 : 0;
+}
+
+int df_status_write_errors(df_journal *j, const char *batch, const char *path, long long *nrows, df_error *err)
+{
+    csv_ctx c = {.j = j, .err = err};
+    *nrows = 0;
+    if (df_atomic_open(&c.af, path, err) != 0)
+        return -1;
+    static const char head[] = "\xEF\xBB\xBF" "FileName,FileId,ChunkSeq,RecordSeq,Code,Message\r\n";
+    if (df_atomic_write(&c.af, head, sizeof head - 1, err) != 0 ||
+        df_journal_chunks(j, batch, DF_JSEL_ALL, csv_chunk, &c, err) != 0 || c.failed) {
+        df_atomic_abort(&c.af);
+        free(c.line);
+        return -1;
+    }
+    free(c.line);
+    *nrows = c.rows;
+    return df_atomic_commit(&c.af, err);
+}

@@ -1,0 +1,52 @@
+/* uploader/status.h — the server's results: polling toDowloadFileDeal.do,
+ * storing what it says, and reporting it.
+ *
+ * df_status_poll asks for the uploaded chunks' FileIds (at most 100 per
+ * request) until every one is final (PASSED, PARTIAL, FAILED) or the
+ * timeout; each final result and its record errors go into the journal in
+ * one transaction. df_status_report prints a table per chunk and the
+ * totals from the journal; df_status_write_errors writes the record errors
+ * to a CSV (UTF-8 with BOM, for spreadsheet users) beside rejects.csv. */
+#ifndef DF_UPLOADER_STATUS_H
+#define DF_UPLOADER_STATUS_H
+
+#include <stdio.h>
+
+#include "base/error.h"
+#include "uploader/client.h"
+#include "uploader/journal.h"
+
+typedef struct df_status_options {
+    df_client *client;
+    df_journal *journal;
+    const char *batch;   /* NULL: every batch */
+    long timeout_s;      /* give up waiting after this (default 600) */
+    long interval_ms;    /* first pause between polls (default 300; grows to 5 s) */
+    int attempts;        /* consecutive transient failures tolerated (default 8) */
+    FILE *progress;
+} df_status_options;
+
+typedef struct df_status_totals {
+    int chunks, passed, partial, failed, pending, refused, not_uploaded;
+    long long records, rec_total, rec_passed, rec_failed;
+    int timed_out;       /* some results were not final */
+    int network;         /* the server could not be asked */
+    char error[1024];
+} df_status_totals;
+
+/* Polls until final or timeout. Returns -1 on a journal error; network
+ * trouble and the timeout are reported in t (network, timed_out, error). */
+int df_status_poll(const df_status_options *o, df_status_totals *t, df_error *err);
+
+/* Counts the chunks of batch (NULL: all) from the journal and, if out is
+ * not NULL, prints the table and totals. */
+int df_status_report(df_journal *j, const char *batch, FILE *out, df_status_totals *t, df_error *err);
+
+/* Writes the record errors of a batch's chunks to path (atomically);
+ * *nrows gets the number of errors written. */
+int df_status_write_errors(df_journal *j, const char *batch, const char *path, long long *nrows, df_error *err);
+
+/* The totals as a JSON object body (no braces), for --json summaries. */
+void df_status_json(const df_status_totals *t, FILE *out);
+
+#endif
