@@ -27,6 +27,9 @@ static const char convert_help[] =
     "  -c, --config FILE         configuration file (default $DRUGFLOW_CONFIG, ./drugflow.yaml)\n"
     "Catalogs (partners and commodities that rows must match):\n"
     "      --catalogs DIR        portal CSV exports DIR/commodities.csv and DIR/partners.csv\n"
+    "                            (default: the catalogs 'drugflow catalog pull' put in the workspace,\n"
+    "                            else the configuration's 'catalogs:' folder)\n"
+    "  -w, --workspace DIR       workspace whose pulled catalogs are used (default: configuration)\n"
     "      --commodities FILE    the commodity catalog export\n"
     "      --partners FILE       the partner catalog export\n"
     "      --no-catalogs         do not match catalogs (rows are still checked otherwise)\n"
@@ -88,6 +91,7 @@ int cmd_convert(int argc, char **argv)
     static const struct option opts[] = {
         {"mapping", required_argument, 0, 'm'},      {"profile", required_argument, 0, OPT_PROFILE},
         {"config", required_argument, 0, 'c'},       {"catalogs", required_argument, 0, OPT_CATALOGS},
+        {"workspace", required_argument, 0, 'w'},
         {"commodities", required_argument, 0, OPT_COMMODITIES},
         {"partners", required_argument, 0, OPT_PARTNERS},
         {"no-catalogs", no_argument, 0, OPT_NO_CATALOGS},
@@ -109,7 +113,7 @@ int cmd_convert(int argc, char **argv)
         {"quiet", no_argument, 0, 'q'},              {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    const char *mapping_path = NULL, *profile_path = NULL, *config_path = NULL, *catalogs_dir = NULL,
+    const char *mapping_path = NULL, *profile_path = NULL, *config_path = NULL, *catalogs_dir = NULL, *workspace = NULL,
                *commodities = NULL, *partners = NULL, *out_dir = NULL, *period = NULL, *batch = NULL,
                *ecode = NULL, *ename = NULL, *created = NULL, *rejects = NULL, *sign = NULL, *key = NULL,
                *cert = NULL, *pass_env = NULL, *pass_file = NULL;
@@ -119,12 +123,13 @@ int cmd_convert(int argc, char **argv)
     uint64_t cbytes = 0;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "m:c:o:p:j:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:c:o:p:j:w:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'm': mapping_path = optarg; break;
         case OPT_PROFILE: profile_path = optarg; break;
         case 'c': config_path = optarg; break;
         case OPT_CATALOGS: catalogs_dir = optarg; break;
+        case 'w': workspace = optarg; break;
         case OPT_COMMODITIES: commodities = optarg; break;
         case OPT_PARTNERS: partners = optarg; break;
         case OPT_NO_CATALOGS: no_catalogs = 1; break;
@@ -205,7 +210,21 @@ int cmd_convert(int argc, char **argv)
     df_signer *signer = NULL;
     df_catalog_set cats;
     df_catalog_set_init(&cats, &profile);
-    if (!no_catalogs) {
+    int from_workspace = 0;
+    if (!no_catalogs && !catalogs_dir && !commodities && !partners) {
+        /* The workspace's pulled catalogs come first (drugflow catalog pull). */
+        char src[4200];
+        int l = df_cli_load_catalogs(&profile, workspace ? workspace : cfg.workspace, NULL, &cats, src, sizeof src,
+                                     &err);
+        if (l < 0) {
+            df_cli_fail(DF_EXIT_USAGE, &err);
+            goto out;
+        }
+        from_workspace = l > 0;
+        if (from_workspace && !quiet)
+            fprintf(stderr, "catalogs: %s\n", src);
+    }
+    if (!no_catalogs && !from_workspace) {
         if (!catalogs_dir && !commodities && !partners && cfg.catalogs[0])
             catalogs_dir = cfg.catalogs;
         if (!catalogs_dir && !commodities && !partners) {

@@ -169,6 +169,7 @@ int df_run(const df_run_options *o, df_convert_summary *s, df_run_result *r, df_
     co.on_chunk_ctx = c;
     co.force = 0;
     co.keep_partial = 1;
+    co.file_digests = 1;
     int crc = df_convert(&co, s, err);
     r->converted = crc == 0;
     df_upload_queue_close(&c->q);
