@@ -200,7 +200,7 @@ static int report_row(void *arg, const df_chunk_row *r)
         return 0;
     if (strcmp(c->batch, r->batch) != 0) {
         snprintf(c->batch, sizeof c->batch, "%s", r->batch);
-        fprintf(c->out, "\nbatch %s\n%5s  %-26s %9s  %-9s  %-32s %9s %9s %9s\n", r->batch, "chunk", "file",
+        fprintf(c->out, "\nbatch %s\n%5s  %-36s %9s  %-9s  %-32s %9s %9s %9s\n", r->batch, "chunk", "file",
                 "records", "state", "FileId", "total", "passed", "failed");
     }
     char tot[32] = "-", pas[32] = "-", fai[32] = "-";
@@ -210,7 +210,7 @@ static int report_row(void *arg, const df_chunk_row *r)
         snprintf(fai, sizeof fai, "%lld", r->failed);
     }
     const char *st = r->state == DF_CS_UPLOADED ? "pending" : df_chunk_state_name(r->state);
-    fprintf(c->out, "%5d  %-26s %9lld  %-9s  %-32s %9s %9s %9s\n", r->seq, r->name, r->records, st,
+    fprintf(c->out, "%5d  %-36s %9lld  %-9s  %-32s %9s %9s %9s\n", r->seq, r->name, r->records, st,
             r->file_id[0] ? r->file_id : "-", tot, pas, fai);
     if (r->state == DF_CS_REFUSED)
         fprintf(c->out, "       refused: %s\n", r->message);
