@@ -86,6 +86,7 @@ test-e2e: $(BINS)
 # Sanitizer reports fail the run: ASan aborts, UBSan halts on the first error.
 test-asan: export ASAN_OPTIONS = abort_on_error=1:detect_leaks=1
 test-asan: export UBSAN_OPTIONS = halt_on_error=1:print_stacktrace=1
+test-asan: export LSAN_OPTIONS = suppressions=$(abspath tests/lsan.supp)
 test-asan:
 	$(MAKE) --no-print-directory BUILD=build-asan SAN=address,undefined CFLAGS="-O1 -g" test-unit test-e2e
 

@@ -127,6 +127,8 @@ static int flush_out(df_chunk_writer *w)
 static int io_write(void *ctx, const char *buf, int len)
 {
     df_chunk_writer *w = ctx;
+    if (w->discarding)
+        return len; /* an aborted chunk: swallow quietly, libxml2 would print an I/O error */
     if (w->io_failed)
         return -1;
     size_t n = (size_t)len;
@@ -344,7 +346,7 @@ int df_chunk_finish(df_chunk_writer *w, df_sign_fn sign, void *sign_ctx, df_chun
 void df_chunk_abort(df_chunk_writer *w)
 {
     if (w->xw) {
-        w->io_failed = 1; /* drop whatever the writer still flushes */
+        w->discarding = 1; /* drop whatever the writer still flushes */
         xmlFreeTextWriter(w->xw);
         w->xw = NULL;
     }

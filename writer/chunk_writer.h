@@ -66,6 +66,7 @@ typedef struct df_chunk_writer {
     char *out;             /* own write buffer in front of the fd */
     size_t out_len;
     int io_failed;
+    int discarding;        /* aborted: further output is dropped */
     df_error io_err;
     uint64_t records;
     uint64_t bytes;
