@@ -481,10 +481,18 @@ static int check_xml(const df_profile *p, const unsigned char *buf, size_t len, 
     }
     pc->_private = x; /* the callbacks get the parser context (userData) */
     xmlCtxtUseOptions(pc, XML_PARSE_NONET);
-    if (prefix > 0 && len > prefix)
-        xmlParseChunk(pc, (const char *)buf, (int)prefix, 0);
-    else
-        xmlParseChunk(pc, (const char *)buf, (int)len, 1);
+    /* Fed in pieces: one chunk of many MiB makes libxml2's push parser
+     * give up with "Huge input lookup" on a 20,000-record file. */
+    size_t end = prefix > 0 && len > prefix ? prefix : len, off = 0;
+    const size_t piece = 64 * 1024;
+    while (off < end && pc->wellFormed) {
+        size_t n = end - off < piece ? end - off : piece;
+        int last = off + n == end && end == len;
+        xmlParseChunk(pc, (const char *)buf + off, (int)n, last);
+        off += n;
+    }
+    if (end == 0)
+        xmlParseChunk(pc, (const char *)buf, 0, 1);
     int wf = pc->wellFormed;
     xmlFreeParserCtxt(pc);
     if (x->doctype || (x->seen_root && !x->root_ok))
