@@ -207,18 +207,79 @@ stage_convert() { # stage_convert STAGE TYPE ROWS FILE [OPTION...]
     OK_STATUSES="0"
 }
 
-# TODO(run): time `drugflow run` (convert, sign, upload, poll) against a local
-# drugflow-sim once both exist: start build/drugflow-sim on a free port with
-# the test PKI, run the pipeline on FILE, stop the simulator by its pid.
-stage_run_upload() { # stage_run_upload TYPE ROWS FILE
-    skip_stage "run+upload (sim)" "$1" "$2" "TODO: drugflow run against drugflow-sim is not wired in yet"
+# drugflow run against drugflow-sim on loopback: convert, sign and upload up to
+# the last upload confirmed (--no-status; the server's processing deferred, so
+# that transfers are measured, not the simulator's checks). Each run is a new
+# batch on a server seeded with the benchmark catalogs.
+SIM=$BUILD/drugflow-sim
+SIM_DIR=$WORK/sim
+SIM_PID=
+A_CODE=91440101MA59TEST0A
+sim_down() {
+    if [[ -n $SIM_PID ]]; then
+        kill -TERM "$SIM_PID" 2>/dev/null || true
+        wait "$SIM_PID" 2>/dev/null || true
+        SIM_PID=
+    fi
+}
+sim_up() { # sim_up [serve option...]: a fresh server and workspace; exports DRUGFLOW_CONFIG
+    sim_down
+    rm -rf "$SIM_DIR"
+    mkdir -p "$SIM_DIR"
+    "$SIM" seed --data "$SIM_DIR/data" --enterprise "$A_CODE" --profile samples/profile/gd-v1.yaml \
+        --commodities "$DATA/catalogs/commodities.csv" --partners "$DATA/catalogs/partners.csv" >/dev/null
+    "$SIM" serve --data "$SIM_DIR/data" --pki "$PKI" --profile samples/profile/gd-v1.yaml \
+        --schema samples/schema/gd-v1.xsd --port 0 --port-file "$SIM_DIR/port" --log /dev/null \
+        --queue 100000 --defer-processing "$@" >/dev/null 2>"$SIM_DIR/err" &
+    SIM_PID=$!
+    local i
+    for ((i = 0; i < 200; i++)); do [[ -s $SIM_DIR/port ]] && break; sleep 0.05; done
+    [[ -s $SIM_DIR/port ]] || return 1
+    cat >"$SIM_DIR/drugflow.yaml" <<CONF
+enterprise: {code: $A_CODE, name: 广州样例医药连锁有限公司}
+endpoint: https://localhost:$(cat "$SIM_DIR/port")/data/clientAccept/
+workspace: $SIM_DIR/ws
+tls: {ca: $PWD/$PKI/ca.pem}
+certificate: {key: $PWD/$PKI/ent-a.p12, passphrase_file: $PWD/$PKI/passphrase}
+CONF
+    export DRUGFLOW_CONFIG=$SIM_DIR/drugflow.yaml
+    "$DRUGFLOW" catalog pull >/dev/null 2>&1
 }
 
-# TODO(run): time polling toDowloadFileDeal.do until every chunk is PASSED or
-# PARTIAL, and check the simulator's counts against gen's --expect file.
-stage_run_results() { # stage_run_results TYPE ROWS FILE
-    skip_stage "run+results (sim)" "$1" "$2" "TODO: result polling against drugflow-sim is not wired in yet"
+stage_run() { # stage_run STAGE TYPE ROWS FILE UPLOADS [serve option...]
+    local stage=$1 type=$2 rows=$3 file=$4 uploads=$5
+    shift 5
+    if [[ ! -x $SIM ]] || ! sim_up "$@"; then
+        skip_stage "$stage" "$type" "$rows" "drugflow-sim did not start: $(head -c 200 "$SIM_DIR/err" 2>/dev/null)"
+        sim_down
+        return 0
+    fi
+    local mapping
+    mapping=samples/mappings/$(tr '[:upper:]' '[:lower:]' <<<"$type").yaml
+    OK_STATUSES="0 1"
+    # A new batch id for every run, so that each run uploads everything.
+    run_stage "$stage" "$type" "$rows" "$file" bash -c \
+        'exec "$0" run -q --no-status --batch-id "B$(date +%s%N)" "$@"' "$DRUGFLOW" \
+        --mapping "$mapping" --period 2026-10 --created-at 2026-11-01T02:00:00+08:00 -P "$uploads" "$file"
+    OK_STATUSES="0"
+    sim_down
 }
+
+# drugflow upload of 50 ready chunks (issue 5's latency target): each run
+# starts from an empty workspace, so every chunk is sent again.
+stage_upload() { # stage_upload STAGE TYPE ROWS FILE UPLOADS CHUNK_DIR [serve option...]
+    local stage=$1 type=$2 rows=$3 file=$4 uploads=$5 chunks=$6
+    shift 6
+    if [[ ! -x $SIM ]] || ! sim_up "$@"; then
+        skip_stage "$stage" "$type" "$rows" "drugflow-sim did not start: $(head -c 200 "$SIM_DIR/err" 2>/dev/null)"
+        sim_down
+        return 0
+    fi
+    run_stage "$stage" "$type" "$rows" "$file" bash -c \
+        'rm -rf "$1"; exec "$0" upload -P "$2" "$3"' "$DRUGFLOW" "$SIM_DIR/ws" "$uploads" "$chunks"
+    sim_down
+}
+trap 'sim_down; rm -rf "$WORK" "$CONVERT_OUT"' EXIT
 
 # --------------------------------------------------------------------- data
 
@@ -265,8 +326,6 @@ for type in "${TYPES[@]}"; do
         stage_convert convert "$type" "$rows" "$file" --sign none
         stage_convert convert+sign-streaming "$type" "$rows" "$file" --sign streaming "${SIGN_OPTS[@]}"
         stage_convert convert+sign-reference "$type" "$rows" "$file" --sign reference "${SIGN_OPTS[@]}"
-        stage_run_upload "$type" "$rows" "$file"
-        stage_run_results "$type" "$rows" "$file"
     done
 done
 
@@ -278,6 +337,22 @@ ref_file=$DATA/SALE-$(human_rows "$REF_ROWS").csv
 for threads in "${THREAD_COUNTS[@]}"; do
     stage_convert "convert+sign-threads-$threads" SALE "$REF_ROWS" "$ref_file" --threads "$threads" \
         --sign streaming "${SIGN_OPTS[@]}"
+done
+
+echo "== drugflow run against drugflow-sim on loopback (SALE $(human_rows "$REF_ROWS"), processing deferred)"
+stage_run run SALE "$REF_ROWS" "$ref_file" 4
+for uploads in 1 8; do
+    stage_run "run-P$uploads" SALE "$REF_ROWS" "$ref_file" "$uploads"
+    stage_run "run-P$uploads-latency200" SALE "$REF_ROWS" "$ref_file" "$uploads" --latency-ms 200
+done
+echo "== drugflow upload of 50 signed chunks, 200 ms added per request (SALE $(human_rows "$REF_ROWS"))"
+UPLOAD_CHUNKS=$WORK/upload-chunks
+"$DRUGFLOW" convert -q --mapping samples/mappings/sale.yaml --catalogs "$DATA/catalogs" \
+    --config samples/drugflow.yaml --period 2026-10 --out "$UPLOAD_CHUNKS" --batch-id UP \
+    --chunk-records $(((REF_ROWS + 49) / 50)) --sign streaming "${SIGN_OPTS[@]}" "$ref_file" || true
+for uploads in 1 8; do
+    stage_upload "upload-P$uploads-latency200" SALE "$REF_ROWS" "$ref_file" "$uploads" "$UPLOAD_CHUNKS" \
+        --latency-ms 200
 done
 
 # ------------------------------------------------------------------ report
@@ -323,6 +398,10 @@ RATIOS=$(
     ratio_line "convert+sign/convert" convert+sign-streaming convert SALE 1.25x
     ratio_line "convert+sign(reference)/convert" convert+sign-reference convert SALE ""
     ratio_line "parse-only/cat" csvparse cat SALE ""
+    ratio_line "run (to the last upload confirmed)/convert+sign" run convert+sign-streaming SALE 1.5x
+    ratio_line "upload of 50 chunks, 200 ms latency: 8 connections/1 connection" upload-P8-latency200 \
+        upload-P1-latency200 SALE 0.2x
+    ratio_line "run with 200 ms latency: 8 connections/1 connection" run-P8-latency200 run-P1-latency200 SALE ""
     rss_line
     for threads in "${THREAD_COUNTS[@]:1}"; do
         ratio_line "convert --threads $threads speed-up over --threads 1" convert+sign-threads-1 "convert+sign-threads-$threads" SALE ""
