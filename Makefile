@@ -13,7 +13,7 @@ PKGS     := libxml-2.0 xmlsec1-openssl libcurl libmicrohttpd sqlite3 yaml-0.1 op
 DEB_PACKAGES := build-essential pkg-config libcsv-dev libxml2-dev libxml2-utils \
 	libxmlsec1-dev xmlsec1 libssl-dev openssl libcurl4-openssl-dev curl \
 	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev sqlite3 libyaml-dev \
-	libcriterion-dev clang libclang-rt-14-dev valgrind gnuplot-nox procps time
+	libcriterion-dev clang libclang-rt-14-dev valgrind gnuplot-nox procps time bc
 
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -pthread -I. \
@@ -92,6 +92,7 @@ test-asan:
 
 bench: deps all
 	benchmarks/run.sh full
+	benchmarks/sim-upload-bench.sh | tee benchmarks/results/sim-upload-latest.txt
 
 bench-quick: deps all
 	benchmarks/run.sh quick
