@@ -498,7 +498,7 @@ static int on_row(void *ctx, const df_csv_row *row, df_error *err)
         }
         const char *v;
         size_t vl;
-        df_tx_status st = df_transform(src, in, inlen, p->arena + off, inlen + 32, &v, &vl);
+        df_tx_status st = df_transform(src, in, inlen, p->arena + off, inlen + 64, &v, &vl);
         if (v == p->arena + off)
             off += vl;
         vals[i] = v;

@@ -169,6 +169,11 @@ df_tx_status df_transform(const df_field_source *s, const char *in, size_t inlen
         return DF_TX_BAD_DATE;
     }
     if (s->decimal) {
+        /* Normalising never lengthens, but a default or mapped value can be
+         * longer than the input the scratch was sized for: refuse it rather
+         * than hand back a number cut short. */
+        if (l > scratch_cap)
+            return DF_TX_BAD_DECIMAL;
         size_t n = df_decimal_normalise(v, l, scratch, scratch_cap);
         *out = scratch;
         *outlen = n;

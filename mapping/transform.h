@@ -14,7 +14,9 @@ typedef enum { DF_TX_OK = 0, DF_TX_BAD_DATE, DF_TX_BAD_DECIMAL, DF_TX_UNMAPPED }
 
 /* Transforms in[0..inlen). The result is *out and *outlen, pointing into in,
  * into the source's own strings or into scratch (at least inlen*1+64
- * bytes; results never grow beyond that). */
+ * bytes; results never grow beyond that). A default or mapped value that
+ * needs decimal normalisation and is longer than scratch_cap is
+ * DF_TX_BAD_DECIMAL, never a number cut short. */
 df_tx_status df_transform(const df_field_source *s, const char *in, size_t inlen, char *scratch,
                           size_t scratch_cap, const char **out, size_t *outlen);
 
