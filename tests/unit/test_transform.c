@@ -190,6 +190,27 @@ Test(transform, long_default_decimal_is_not_truncated)
     memcpy(got, v, vl);
     got[vl] = 0;
     cr_expect_str_eq(got, "1234567890123456789012345678901234567890.25");
+    /* Beyond the scratch given: refused, not cut short. */
+    cr_expect_eq(df_transform(&s, "", 0, scratch, 32, &v, &vl), DF_TX_BAD_DECIMAL);
+    if (vl <= 32)
+        cr_expect(vl != 32 || memcmp(v, "12345678901234567890123456789012", 32) != 0,
+                  "a number cut to the scratch's size was handed back");
+    s.map.n = 1;
+    char *from[] = {"整箱"}, *to[] = {"1,000,000,000,000,000,000,000,000,000,000,000,000,000.000"};
+    size_t from_len[] = {strlen(from[0])}, to_len[] = {strlen(to[0])};
+    s.map.from = from;
+    s.map.to = to;
+    s.map.from_len = from_len;
+    s.map.to_len = to_len;
+    cr_expect_eq(df_transform(&s, "整箱", strlen("整箱"), scratch, strlen("整箱") + 32, &v, &vl), DF_TX_BAD_DECIMAL,
+                 "a mapped value longer than the scratch");
+    cr_assert_eq(df_transform(&s, "整箱", strlen("整箱"), scratch, sizeof scratch, &v, &vl), DF_TX_OK);
+    char want[128];
+    size_t wl = 0;
+    for (const char *c = to[0]; *c; c++)
+        if (*c != ',')
+            want[wl++] = *c;
+    cr_expect(vl == wl && memcmp(v, want, wl) == 0, "mapped and normalised: '%.*s'", (int)vl, v);
 }
 
 /* ---- dates ------------------------------------------------------------ */
