@@ -75,6 +75,13 @@ failing "$T/open" 3
 assert_contains "$T/open.err" "$T/open.csv:3002:"
 [ ! -e "$T/open/rejects.csv" ] || fail "a failed run left rejects.csv"
 [ -z "$(ls -A "$T/open")" ] || fail "a failed run left files: $(ls -A "$T/open")"
+# The same with one big chunk, still open in its writer when the error comes:
+# the one message is the real one, no libxml2 "I/O error : flush error".
+convert "$T/open1" "$SALE" "$T/open.csv"
+failing "$T/open1" 3
+[ -z "$(ls -A "$T/open1")" ] || fail "a failed run left files: $(ls -A "$T/open1")"
+assert_eq "$(wc -l <"$T/open1.err")" 1 "one line on stderr: $(cat "$T/open1.err")"
+assert_not_contains "$T/open1.err" "I/O error"
 
 # --- configuration files -------------------------------------------------
 # Each broken file: exit 2, FILE:LINE:COL of the offending node, no chunk.
