@@ -96,15 +96,47 @@ int df_cli_find_profile(const char *explicit_path, const df_config *cfg, char *o
     return df_errorf(err, "no profile found: give --profile FILE or 'profile:' in the configuration");
 }
 
+/* The number in s[0..n), all digits, or -1. */
+static int digits_at(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* YYYY-MM-DDTHH:MM:SS followed by Z or ±HH:MM, every part in range: what
+ * the schema's xs:dateTime accepts for CreatedAt (no fractional seconds). */
+static int valid_created_at(const char *s)
+{
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    size_t l = strlen(s);
+    if (l != 20 && l != 25)
+        return 0;
+    if (s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+        return 0;
+    int y = digits_at(s, 4), mo = digits_at(s + 5, 2), d = digits_at(s + 8, 2), h = digits_at(s + 11, 2),
+        mi = digits_at(s + 14, 2), se = digits_at(s + 17, 2);
+    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+        se < 0 || se > 59)
+        return 0;
+    if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 0;
+    if (l == 20)
+        return s[19] == 'Z';
+    int th = digits_at(s + 20, 2), tm = digits_at(s + 23, 2);
+    return (s[19] == '+' || s[19] == '-') && s[22] == ':' && th >= 0 && tm >= 0 && tm <= 59 &&
+           (th < 14 || (th == 14 && tm == 0));
+}
+
 int df_cli_created_at(const char *explicit_value, char *out, size_t n, df_error *err)
 {
     if (explicit_value) {
-        /* YYYY-MM-DDTHH:MM:SS followed by Z or ±HH:MM */
         const char *s = explicit_value;
-        size_t l = strlen(s);
-        int ok = l >= 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' &&
-                 (s[19] == 'Z' || s[19] == '+' || s[19] == '-');
-        if (!ok)
+        if (!valid_created_at(s))
             return df_errorf(err, "--created-at '%s' is not a time like 2026-11-01T02:00:00+08:00", s);
         snprintf(out, n, "%s", s);
         return 0;
