@@ -41,7 +41,20 @@ usage_error "chunk records 0" -c "$SAMPLES/drugflow.yaml" -m "$SALE" -p 2026-10 
 usage_error "threads 0" -c "$SAMPLES/drugflow.yaml" -m "$SALE" -p 2026-10 -o "$T/u" --threads 0 "$SAMPLES/exports/sale.csv"
 usage_error "unknown option" -c "$SAMPLES/drugflow.yaml" -m "$SALE" -p 2026-10 -o "$T/u" --chunks 5 "$SAMPLES/exports/sale.csv"
 usage_error "bad batch id" -c "$SAMPLES/drugflow.yaml" -m "$SALE" -p 2026-10 -o "$T/u" --batch-id "a/b" "$SAMPLES/exports/sale.csv"
-usage_error "bad created-at" -c "$SAMPLES/drugflow.yaml" -m "$SALE" -p 2026-10 -o "$T/u" --created-at yesterday "$SAMPLES/exports/sale.csv"
+# --created-at goes into every chunk as CreatedAt (xs:dateTime): anything the
+# schema would refuse is refused here.
+for bad in yesterday 2026-13-45T99:99:99Z 2026-11-01T02:00:00+0800 "2026-11-01T02:00:00+08:00 " 2026-02-29T00:00:00Z \
+    2026-11-01T24:00:00Z 2026-11-01T02:60:00Z 2026-11-01T02:00:00+15:00 2026-11-01 2026-11-01T02:00:00; do
+    usage_error "created-at $bad" -c "$SAMPLES/drugflow.yaml" -m "$SALE" -p 2026-10 -o "$T/u" --created-at "$bad" \
+        "$SAMPLES/exports/sale.csv"
+done
+for good in 2028-02-29T23:59:59Z 2026-11-01T02:00:00+08:00 2026-11-01T02:00:00-05:30 2026-11-01T02:00:00+14:00; do
+    rm -rf "$T/ca"
+    run convert -c "$SAMPLES/drugflow.yaml" -m "$SALE" -p 2026-10 -o "$T/ca" -q --created-at "$good" "$SAMPLES/exports/sale.csv"
+    assert_eq "$rc" 1 "created-at $good"
+    validate "$T/ca/2026-10-SALE-01_00001.xml"
+    assert_eq "$(xml_str "$T/ca/2026-10-SALE-01_00001.xml" /DataFile/Header/CreatedAt)" "$good" "CreatedAt $good"
+done
 usage_error "no catalogs" -m "$SALE" -p 2026-10 -o "$T/u" --enterprise-code 91440101MA59TEST0A --enterprise-name x \
     --profile "$SAMPLES/profile/gd-v1.yaml" "$SAMPLES/exports/sale.csv"
 run unknown-command
