@@ -437,7 +437,7 @@ static int on_row(void *ctx, const df_csv_row *row, df_error *err)
             names[i] = p->arena + off;
             off += lens[i] + 1;
         }
-        if (df_mapping_bind_header(p->o->mapping, p->input, names, lens, row->kept, err) != 0)
+        if (df_mapping_bind_header(p->o->mapping, p->input, row->line, names, lens, row->kept, err) != 0)
             return -1;
         return df_rejects_header(&p->rejects, names, lens, row->kept, err);
     }

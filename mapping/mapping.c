@@ -282,7 +282,7 @@ void df_mapping_free(df_mapping *m)
     }
 }
 
-int df_mapping_bind_header(df_mapping *m, const char *input_path, const char *const *names,
+int df_mapping_bind_header(df_mapping *m, const char *input_path, long line, const char *const *names,
                            const size_t *lens, int n, df_error *err)
 {
     if (!m->header)
@@ -308,8 +308,8 @@ int df_mapping_bind_header(df_mapping *m, const char *input_path, const char *co
             }
         }
         if (s->column < 0)
-            return df_errorf(err, "%s:1: the header has no column '%s', which %s:%d maps to field %s; "
-                             "fix the column name in the mapping or the export", input_path,
+            return df_errorf(err, "%s:%ld: the header has no column '%s', which %s:%d maps to field %s; "
+                             "fix the column name in the mapping or the export", input_path, line,
                              s->column_name, m->path, s->line, m->dt->fields[i]->name);
     }
     return 0;

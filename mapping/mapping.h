@@ -57,9 +57,10 @@ typedef struct df_mapping {
 int df_mapping_load(df_mapping *m, const df_profile *p, const char *path, df_error *err);
 void df_mapping_free(df_mapping *m);
 
-/* Resolves columns named in the mapping against an export's header row.
- * Fails naming the input file, the mapping line and the missing column. */
-int df_mapping_bind_header(df_mapping *m, const char *input_path, const char *const *names,
+/* Resolves columns named in the mapping against an export's header row,
+ * which is on line `line` of input_path (after any skip_rows). Fails naming
+ * the input file and line, the mapping line and the missing column. */
+int df_mapping_bind_header(df_mapping *m, const char *input_path, long line, const char *const *names,
                            const size_t *lens, int n, df_error *err);
 
 /* The highest input column the mapping reads, +1 (0 if none). */

@@ -231,7 +231,7 @@ Test(loaders, bind_header_resolves_and_names_missing_columns)
     size_t lens[14];
     for (int i = 0; i < 14; i++)
         lens[i] = strlen(names[i]);
-    cr_assert_eq(df_mapping_bind_header(&ld_mapping, "in.csv", names, lens, 14, &err), 0, "%s", err.msg);
+    cr_assert_eq(df_mapping_bind_header(&ld_mapping, "in.csv", 1, names, lens, 14, &err), 0, "%s", err.msg);
     const df_doctype *dt = ld_mapping.dt;
     cr_expect_eq(ld_mapping.src[df_doctype_field_index(dt, "StockDate")].column, 13);
     cr_expect_eq(ld_mapping.src[df_doctype_field_index(dt, "DrugName")].column, 10);
@@ -241,12 +241,12 @@ Test(loaders, bind_header_resolves_and_names_missing_columns)
     /* Without 仓库: the message names the input, the mapping's line and the column. */
     names[12] = "库房";
     lens[12] = strlen(names[12]);
-    cr_expect_neq(df_mapping_bind_header(&ld_mapping, "in.csv", names, lens, 14, &err), 0);
+    cr_expect_neq(df_mapping_bind_header(&ld_mapping, "in.csv", 3, names, lens, 14, &err), 0);
     int line, col;
     ld_position(ld_slurp("../../samples/mappings/inventory.yaml"), "  Warehouse:", &line, &col);
     char want[256];
     snprintf(want, sizeof want, "../../samples/mappings/inventory.yaml:%d", line);
-    cr_expect(strstr(err.msg, "in.csv:1:") != NULL, "%s", err.msg);
+    cr_expect(strstr(err.msg, "in.csv:3:") != NULL, "the header's own line: %s", err.msg);
     cr_expect(strstr(err.msg, "'仓库'") != NULL, "%s", err.msg);
     cr_expect(strstr(err.msg, want) != NULL, "expected %s in: %s", want, err.msg);
     cr_expect(strstr(err.msg, "Warehouse") != NULL, "%s", err.msg);
