@@ -24,6 +24,14 @@ same_output "$T/a" "$T/c" "one thread vs two"
 convert "$T/d" "$SAMPLES/mappings/sale.yaml" --chunk-records 300 --threads 7 "$T/in.csv"
 same_output "$T/a" "$T/d" "one thread vs seven"
 
+# One record per chunk: hundreds of chunks in flight across many writers,
+# still numbered and filled exactly as with one writer.
+gen_sale 300 9 "$T/small.csv"
+convert "$T/one1" "$SAMPLES/mappings/sale.yaml" --chunk-records 1 --threads 1 "$T/small.csv"
+convert "$T/one16" "$SAMPLES/mappings/sale.yaml" --chunk-records 1 --threads 16 "$T/small.csv"
+[ "$(chunks "$T/one1" | wc -l)" -gt 250 ] || fail "one record per chunk: too few chunks"
+same_output "$T/one1" "$T/one16" "one record per chunk, 1 vs 16 threads"
+
 # SOURCE_DATE_EPOCH: 2026-10-31T18:00:00Z is 2026-11-01T02:00:00+08:00, the
 # --created-at of the runs above: the files must be the very same bytes.
 epoch=$(date -u -d 2026-10-31T18:00:00Z +%s)
