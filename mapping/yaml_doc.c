@@ -160,6 +160,13 @@ int df_yaml_check_keys(df_yaml *y, const df_ynode *map, const char *const *allow
             return df_yaml_fail(y, kn, err, "unknown key '%s' in %s (allowed: %s)",
                                 k ? k : "?", what, list);
         }
+        /* A repeated key would be silently ignored (lookups find the first). */
+        for (size_t j = 0; j < i; j++) {
+            df_ynode *prev = df_yaml_map_key(y, map, j);
+            if (df_yaml_str(prev) && !strcmp(df_yaml_str(prev), k))
+                return df_yaml_fail(y, kn, err, "key '%s' appears twice in %s (first on line %d)", k, what,
+                                    df_yaml_line(prev));
+        }
     }
     return 0;
 }

@@ -50,7 +50,8 @@ df_ynode *df_yaml_seq_at(df_yaml *y, const df_ynode *n, size_t i);
 int df_yaml_bool(df_yaml *y, const df_ynode *n, int *out, df_error *err);
 int df_yaml_long(df_yaml *y, const df_ynode *n, long min, long max, long *out, df_error *err);
 /* Fails unless every key of map is one of the NULL-terminated allowed list,
- * so that a typo in a key is an error, not a silently ignored line. */
+ * and none appears twice, so that a typo in a key or a repeated key is an
+ * error, not a silently ignored line. */
 int df_yaml_check_keys(df_yaml *y, const df_ynode *map, const char *const *allowed,
                        const char *what, df_error *err);
 
