@@ -126,6 +126,13 @@ rc=0
 failing "$T/cfg" 2
 assert_contains "$T/cfg.err" "$T/cfg.yaml:3:3: unknown key 'nmae'"
 
+# A repeated key in the configuration: refused, not the first one silently kept.
+printf 'enterprise:\n  code: 91440101MA59TEST0A\n  name: x\ncatalogs: %s\ncatalogs: /elsewhere\n' "$SAMPLES/catalogs" >"$T/cfg2.yaml"
+rc=0
+"$DF" convert -c "$T/cfg2.yaml" -m "$SALE" -p 2026-10 -o "$T/cfg2" "$SAMPLES/exports/sale.csv" 2>"$T/cfg2.err" || rc=$?
+failing "$T/cfg2" 2
+assert_contains "$T/cfg2.err" "$T/cfg2.yaml:5:1: key 'catalogs' appears twice"
+
 convert "$T/cat" "$SALE" --catalogs "$T/nonexistent-catalogs" "$SAMPLES/exports/sale.csv"
 failing "$T/cat" 2
 assert_contains "$T/cat.err" "$T/nonexistent-catalogs/commodities.csv"

@@ -133,6 +133,17 @@ Test(csv_reader, plain_rows_crlf)
     CR_ROW(2, 3, "4", "5", "6");
 }
 
+Test(csv_reader, mixed_line_ends_count_lines)
+{
+    /* CRLF, LF and a bare CR each end one line. */
+    cr_read_ok("a,b\r\n1,2\n3,4\r5,6\r\n\r\n7,8\n");
+    cr_expect_eq(cr_got.n, 5);
+    CR_ROW(1, 2, "1", "2");
+    CR_ROW(2, 3, "3", "4");
+    CR_ROW(3, 4, "5", "6");
+    CR_ROW(4, 6, "7", "8");
+}
+
 Test(csv_reader, last_row_without_newline)
 {
     cr_read_ok("a,b\r\n1,2");

@@ -326,6 +326,28 @@ Test(loaders, mapping_field_mapped_twice)
                     4, 3, "mapped twice");
 }
 
+Test(loaders, mapping_repeated_key)
+{
+    /* YAML lookups find the first: a repeat must not be silently dropped. */
+    ld_mapping_case("repeat_csv",
+                    "doc_type: SALE\n"
+                    "csv:\n"
+                    "  delimiter: \";\"\n"
+                    "  header: true\n"
+                    "  delimiter: \",\"\n",
+                    5, 3, "key 'delimiter' appears twice in 'csv' (first on line 3)");
+    ld_mapping_case("repeat_source",
+                    "doc_type: SALE\n"
+                    "fields:\n"
+                    "  BillNo: {column: a, trim: false, column: b}\n",
+                    3, 36, "key 'column' appears twice");
+    ld_mapping_case("repeat_top",
+                    "doc_type: SALE\n"
+                    "encoding: GBK\n"
+                    "encoding: UTF-8\n",
+                    3, 1, "key 'encoding' appears twice in the mapping (first on line 2)");
+}
+
 Test(loaders, mapping_unknown_doc_type)
 {
     ld_mapping_case("doctype",
@@ -486,6 +508,12 @@ Test(loaders, profile_unknown_key)
     ld_profile_case("p_topkey", "\ngroups:\n", "\ngroup:\n", "group:", "unknown key 'group'");
     ld_profile_case("p_dfkey", "  record_count: RecordCount\n", "  record_count: RecordCount\n  recordcount: x\n",
                     "recordcount:", "unknown key 'recordcount'");
+}
+
+Test(loaders, profile_repeated_key)
+{
+    ld_profile_case("p_repeat", "  record: Record\n", "  record: Record\n  record: Rec\n", "record: Rec\n",
+                    "key 'record' appears twice");
 }
 
 Test(loaders, profile_unknown_field_in_doc_type)
