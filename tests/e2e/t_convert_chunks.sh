@@ -56,6 +56,28 @@ grep -ah -o '<BillNo>[^<]*</BillNo>' "${files[@]}" | sed 's/<[^>]*>//g' >"$T/ord
 awk -F, 'NR > 1 { n = substr($1, 3) + 0; if (n % 10) print $1 }' "$T/big.csv" >"$T/order.want"
 cmp -s "$T/order.got" "$T/order.want" || fail "records are not in input order across chunks"
 
+# Signed chunks stay under the limit too: the signature (with its
+# certificate) comes within the room kept for header and trailer. The test
+# PKI is shared with the other scripts of the build, made once under a lock.
+PKI=$BUILD/e2e-pki
+(
+    flock 9
+    [ -f "$PKI/done" ] || { "$ROOT/samples/pki/make-pki.sh" --force "$PKI" >/dev/null && touch "$PKI/done"; }
+) 9>"$BUILD/e2e-pki.lock"
+for mode in streaming reference; do
+    DRUGFLOW_PASSPHRASE=$(cat "$PKI/passphrase") convert "$T/signed-$mode" "$SAMPLES/mappings/sale.yaml" \
+        --sign "$mode" --key "$PKI/ent-a.p12" --chunk-bytes 64K "$T/big.csv" </dev/null
+    assert_eq "$rc" 1 "signed ($mode): $(cat "$T/signed-$mode.err")"
+    mapfile -t files < <(chunks "$T/signed-$mode")
+    [ "${#files[@]}" -ge 10 ] || fail "signed 64K chunks ($mode): only ${#files[@]}"
+    for f in "${files[@]}"; do
+        size=$(stat -c %s "$f")
+        [ "$size" -lt 65536 ] || fail "signed ($mode) $f is $size bytes, not under 64 KiB"
+        grep -q '<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">' "$f" || fail "$f is not signed"
+    done
+    validate "${files[0]}"
+done
+
 # An existing batch: refused without --force, untouched; --force replaces it
 # and removes its now surplus chunks.
 before=$(cat "$T/r23"/*.xml | sha256sum)
