@@ -109,13 +109,20 @@ static int load_source(df_mapping *m, df_yaml *y, df_ynode *kn, df_ynode *vn, df
         for (size_t i = 0; i < cnt; i++) {
             df_ynode *fn = df_yaml_is_seq(n) ? df_yaml_seq_at(y, n, i) : n;
             const char *f = df_yaml_str(fn);
-            if (!f || !strstr(f, "%Y") || !strstr(f, "%m") || !strstr(f, "%d") ||
-                strlen(f) >= sizeof s->date_formats[0])
-                return df_yaml_fail(y, fn, err, "a date format needs %%Y, %%m and %%d, e.g. \"%%Y/%%m/%%d\"");
-            for (const char *c = f; *c; c++)
-                if (*c == '%' && !strchr("YmdHMS%", c[1]))
+            /* Walk the directives as df_date_parse does: "%%" is a literal
+             * '%' (so "%%d" is no day), a lone '%' at the end is an error. */
+            int ymd = 0;
+            for (const char *c = f; c && *c; c++) {
+                if (*c != '%')
+                    continue;
+                c++;
+                if (!*c || !strchr("YmdHMS%", *c))
                     return df_yaml_fail(y, fn, err, "unknown directive %%%c in date format (use %%Y %%m %%d "
-                                        "%%H %%M %%S)", c[1] ? c[1] : ' ');
+                                        "%%H %%M %%S, %%%% for a '%%')", *c ? *c : ' ');
+                ymd |= *c == 'Y' ? 1 : *c == 'm' ? 2 : *c == 'd' ? 4 : 0;
+            }
+            if (!f || ymd != 7 || strlen(f) >= sizeof s->date_formats[0])
+                return df_yaml_fail(y, fn, err, "a date format needs %%Y, %%m and %%d, e.g. \"%%Y/%%m/%%d\"");
             strcpy(s->date_formats[s->ndate_formats++], f);
         }
     }
