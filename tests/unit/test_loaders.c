@@ -411,6 +411,38 @@ Test(loaders, mapping_date_format_without_day)
                     4, 31, "needs %Y, %m and %d");
 }
 
+Test(loaders, mapping_date_format_literal_percent)
+{
+    /* "%%d" is a literal "%d", not a day: no format could ever match. */
+    ld_mapping_case("pctday",
+                    "doc_type: SALE\n"
+                    "fields:\n"
+                    "  BillNo: a\n"
+                    "  BillDate: {column: b, date: \"%Y-%m-%%d\"}\n",
+                    4, 31, "needs %Y, %m and %d");
+    ld_mapping_case("pctend",
+                    "doc_type: SALE\n"
+                    "fields:\n"
+                    "  BillNo: a\n"
+                    "  BillDate: {column: b, date: \"%Y-%m-%d%\"}\n",
+                    4, 31, "unknown directive");
+}
+
+Test(loaders, mapping_date_format_percent_literal_is_fine)
+{
+    char path[128];
+    df_error err;
+    cr_assert_eq(ld_load_mapping_text("pctok",
+                                      "doc_type: INVENTORY\n"
+                                      "fields:\n"
+                                      "  StockDate: {column: s, date: \"%%%Y%m%d\"}\n"
+                                      "  DrugCode: c\n  DrugName: n\n  PackSpec: p\n  Manufacturer: m\n"
+                                      "  ApprovalNo: a\n  BatchNo: b\n  ExpiryDate: e\n  Quantity: q\n  Unit: u\n",
+                                      &err, path, sizeof path),
+                 0, "%s", err.msg);
+    df_mapping_free(&ld_mapping);
+}
+
 Test(loaders, mapping_date_on_a_text_field)
 {
     ld_mapping_case("datetext",

@@ -223,6 +223,8 @@ Test(transform, date_formats_to_iso)
     tx_date_ok("%Y.%m.%d", "2026.10.02", "2026-10-02");
     tx_date_ok("%d/%m/%Y", "02/10/2026", "2026-10-02");
     tx_date_ok("%Y年%m月%d日", "2026年10月2日", "2026-10-02");
+    tx_date_ok("%%%Y%m%d", "%20261002", "2026-10-02"); /* %% is a literal '%' */
+    tx_date_bad("%%%Y%m%d", "20261002");
 }
 
 Test(transform, date_one_or_two_digit_month_and_day)
