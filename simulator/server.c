@@ -29,6 +29,10 @@ enum { E_COMMODITIES, E_PARTNERS, E_UPLOAD, E_RESULTS, E_COUNT };
 #define MAX_IDS 100
 #define FORM_LIMIT (1 << 20)
 #define UPLOAD_SLACK (64 * 1024) /* multipart framing allowed beyond the file limit */
+/* A body announced larger than the limit is read and dropped, so that the
+ * client can read the 2002 answer (a client still sending when the server
+ * closes sees a broken pipe, not the answer); beyond this, answered at once. */
+#define DISCARD_LIMIT (1LL << 30)
 
 struct sim_server {
     struct MHD_Daemon *d;
@@ -71,7 +75,7 @@ typedef struct req {
     size_t form_bytes;
     const char *last_key;
     /* upload */
-    int have_file, too_big, busy;
+    int have_file, too_big, busy, discard;
     long long held; /* bytes counted in s->inflight for this request */
     char filename[256];
     unsigned char *buf;
@@ -630,6 +634,13 @@ static void file_id(const char *code, const unsigned char *sha, char *out)
 static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
 {
     sim_server *s = r->s;
+    if (r->discard && r->busy)
+        return answer(c, r, 5000, "busy: too many uploads in progress, retry later", NULL);
+    if (r->discard) {
+        char m[128];
+        snprintf(m, sizeof m, "file larger than %lld bytes", s->cfg->max_upload);
+        return answer(c, r, 2002, m, NULL);
+    }
     if (r->broken)
         return answer(c, r, 2001, "malformed multipart/form-data body", NULL);
     if (!r->have_file)
@@ -747,13 +758,19 @@ static enum MHD_Result first_call(sim_server *s, struct MHD_Connection *c, const
     long long len = cl ? atoll(cl) : -1;
     if (r->entry == E_UPLOAD) {
         if (len > cfg->max_upload + UPLOAD_SLACK) {
+            if (len <= DISCARD_LIMIT) {
+                r->too_big = r->discard = 1;
+                return MHD_YES;
+            }
             char m[128];
             snprintf(m, sizeof m, "file larger than %lld bytes", cfg->max_upload);
             return answer(c, r, 2002, m, NULL);
         }
         if (len > 0) {
-            if (!hold(r, len))
-                return answer(c, r, 5000, "busy: too many uploads in progress, retry later", NULL);
+            if (!hold(r, len)) {
+                r->busy = r->discard = 1; /* read and drop the body, then answer */
+                return MHD_YES;
+            }
             r->buf = malloc((size_t)len);
             r->cap = r->buf ? (size_t)len : 0;
         }
@@ -799,7 +816,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             if (r->received >= r->reset_after)
                 return reset_connection(c, r);
         }
-        if (r->pp && !r->broken && MHD_post_process(r->pp, upload_data, n) != MHD_YES)
+        if (r->pp && !r->broken && !r->discard && MHD_post_process(r->pp, upload_data, n) != MHD_YES)
             r->broken = 1;
         return MHD_YES;
     }

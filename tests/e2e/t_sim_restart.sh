@@ -56,7 +56,7 @@ PORT=$(cat "$T/port2")
 URL=https://localhost:$PORT/data/clientAccept
 r=$(as a toDowloadFileDeal.do -d "fileId=$id3")
 assert_eq "$(xval "$r" Status)" PASSED "daemon serves the same state"
-assert_contains "$T/daemon.log" "entry=toDowloadFileDeal.do outcome=code=0"
+log_has "$T/daemon.log" "entry=toDowloadFileDeal.do outcome=code=0"
 kill -TERM "$dpid"
 for i in $(seq 1 100); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
 kill -0 "$dpid" 2>/dev/null && fail "daemon did not stop"
