@@ -84,7 +84,7 @@ typedef struct req {
     int reset;
     size_t reset_after, received;
     int responded;
-    char outcome[64];
+    char outcome[96];
 } req;
 
 /* ---- responses ---- */
@@ -575,13 +575,12 @@ static int file_row(void *arg, const sim_file_info *f)
     sim_buf_add(b, "</FileId><FileName>", 19);
     sim_buf_esc(b, f->name, strlen(f->name));
     sim_buf_addf(b, "</FileName><ReceivedAt>%s</ReceivedAt><Status>%s</Status>", f->received, f->status);
-    if (strcmp(f->status, "PENDING") != 0 && strcmp(f->status, "PROCESSING") != 0) {
-        sim_buf_addf(b, "<Total>%lld</Total><Passed>%lld</Passed><Failed>%lld</Failed><Errors>", f->total,
-                     f->passed, f->failed);
-        if (f->errors)
-            sim_buf_add(b, f->errors, strlen(f->errors));
-        sim_buf_add(b, "</Errors>", 9);
-    }
+    /* Counts are 0 and Errors empty until processed (PENDING, PROCESSING). */
+    sim_buf_addf(b, "<Total>%lld</Total><Passed>%lld</Passed><Failed>%lld</Failed><Errors>", f->total, f->passed,
+                 f->failed);
+    if (f->errors)
+        sim_buf_add(b, f->errors, strlen(f->errors));
+    sim_buf_add(b, "</Errors>", 9);
     sim_buf_add(b, "</File>", 7);
     return b->oom ? -1 : 0;
 }
@@ -699,7 +698,9 @@ static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
     }
     sim_buf b = {0};
     sim_buf_addf(&b, "<FileId>%s</FileId><Duplicate>%s</Duplicate>", id, dup ? "true" : "false");
-    return answer(c, r, 0, "OK", &b);
+    enum MHD_Result ret = answer(c, r, 0, "OK", &b);
+    snprintf(r->outcome, sizeof r->outcome, "code=0 http=200 file=%s%s", id, dup ? " duplicate" : "");
+    return ret;
 }
 
 /* ---- the access handler ---- */
@@ -844,7 +845,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     if (!r)
         return;
     const char *outcome = r->outcome;
-    char buf[96];
+    char buf[160];
     if (!outcome[0] || toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
         snprintf(buf, sizeof buf, "%s%s%s", outcome, outcome[0] ? "," : "",
                  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK         ? "completed"
