@@ -240,8 +240,8 @@ int sim_cmd_seed(int argc, char **argv, int mode)
             break;
         }
         const df_catalog_def *def = &prof.catalogs[ci];
-        sim_catrow *rows;
-        size_t n;
+        sim_catrow *rows = NULL;
+        size_t n = 0;
         long changes;
         if (sim_load_catalog_csv(files[i], def, &rows, &n, &err) != 0 ||
             sim_catalog_apply(e, def, rows, n, mode, &changes, &err) != 0) {
@@ -251,8 +251,7 @@ int sim_cmd_seed(int argc, char **argv, int mode)
             printf("%s %s: %zu rows, %ld changes, version %lld\n", code, def->name, n, changes,
                    sim_catalog_version(e, def));
         }
-        if (status == 0)
-            sim_free_rows(rows, n);
+        sim_free_rows(rows, n);
     }
     sim_ent_close(e);
     return status;

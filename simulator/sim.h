@@ -173,7 +173,7 @@ typedef struct sim_config {
     int workers;
     size_t queue_cap;
     int defer;
-    int check_prefix; /* --upload-check header: parse only the first 64 KiB at upload */
+    int check_prefix; /* --upload-check header (default): parse only the first 64 KiB at upload */
     int narchived;
     char archived[SIM_MAX_ARCHIVED][16];
     double fault_5xx, fault_reset, fault_stall;
