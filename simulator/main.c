@@ -126,8 +126,7 @@ static int parse_int(const char *s, long long min, long long max, long long *out
     return 0;
 }
 
-/* A default data path: as given if it exists, else under the install's share dir. */
-static const char *default_path(const char *rel, const char *share_rel, char *buf, size_t n)
+const char *sim_default_path(const char *rel, const char *share_rel, char *buf, size_t n)
 {
     if (access(rel, R_OK) == 0)
         return rel;
@@ -280,10 +279,10 @@ static int cmd_serve(int argc, char **argv)
     if (cfg.max_inflight < cfg.max_upload + 65536)
         cfg.max_inflight = cfg.max_upload + 65536; /* one upload always fits */
     if (!cfg.profile_path)
-        cfg.profile_path = default_path("samples/profile/gd-v1.yaml", "profile/gd-v1.yaml", prof_buf,
+        cfg.profile_path = sim_default_path("samples/profile/gd-v1.yaml", "profile/gd-v1.yaml", prof_buf,
                                         sizeof prof_buf);
     if (!cfg.schema_path)
-        cfg.schema_path = default_path("samples/schema/gd-v1.xsd", "schema/gd-v1.xsd", schema_buf,
+        cfg.schema_path = sim_default_path("samples/schema/gd-v1.xsd", "schema/gd-v1.xsd", schema_buf,
                                        sizeof schema_buf);
     struct stat st;
     if (stat(cfg.data_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {

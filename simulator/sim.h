@@ -190,6 +190,11 @@ int sim_server_port(const sim_server *s);
 /* Stops accepting, wakes stalled requests, closes connections. */
 void sim_server_stop(sim_server *s);
 
+/* ---- main.c ---- */
+/* A default data file: rel if readable (run from the repository root), else
+ * share_rel under the installation's share/drugflow/ (next to bin/), else rel. */
+const char *sim_default_path(const char *rel, const char *share_rel, char *buf, size_t n);
+
 /* ---- util (store.c) ---- */
 /* Formats a Unix time as local ISO-8601 with offset: 2026-11-01T02:00:00+08:00 */
 void sim_iso_time(long long t, char *buf, size_t n);
