@@ -654,16 +654,6 @@ static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
     xml_check x;
     if (check_xml(s->p, r->buf, r->len, s->cfg->check_prefix ? 65536 : 0, &x) != 0)
         return answer(c, r, 2003, x.msg, NULL);
-    for (int i = 0; i < s->cfg->narchived; i++) {
-        if (strcmp(s->cfg->archived[i], x.period) == 0) {
-            char m[300];
-            snprintf(m, sizeof m,
-                     "period %s is archived and its data may not be changed; request a deletion through the "
-                     "enterprise portal",
-                     x.period);
-            return answer(c, r, 2004, m, NULL);
-        }
-    }
     unsigned char sha[32];
     unsigned int dl = 0;
     EVP_Digest(r->buf, r->len, sha, &dl, EVP_sha256(), NULL);
@@ -672,6 +662,20 @@ static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
     for (int i = 0; i < 32; i++)
         sprintf(hex + 2 * i, "%02x", sha[i]);
     int dup = sim_file_exists(r->ent, id);
+    /* An archived period refuses new content; a file it already holds is
+     * still a duplicate (a retry after a lost answer). */
+    if (!dup) {
+        for (int i = 0; i < s->cfg->narchived; i++) {
+            if (strcmp(s->cfg->archived[i], x.period) == 0) {
+                char m[300];
+                snprintf(m, sizeof m,
+                         "period %s is archived and its data may not be changed; request a deletion through the "
+                         "enterprise portal",
+                         x.period);
+                return answer(c, r, 2004, m, NULL);
+            }
+        }
+    }
     int reserved = 0;
     if (!dup && !__atomic_load_n(&s->pr->paused, __ATOMIC_RELAXED)) {
         if (!sim_processor_reserve(s->pr))

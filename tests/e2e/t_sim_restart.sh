@@ -33,6 +33,17 @@ r=$(as a toContactsBusiness.do -d since=0)
 assert_eq "$(xval "$r" Version)" 1
 sim_stop
 
+# Archiving a period after the fact: its files already received are still
+# duplicates (Code 0), new content for it answers 2004.
+sim_start "$T/data" --archived 2026-10
+r=$(as a toUploadFile.do -F "file=@$T/f2.xml")
+assert_eq "$(xval "$r" Code)" 0 "archived period, known file: $r"
+assert_eq "$(xval "$r" Duplicate)" true
+signed "$T/f4.xml" "$A" 2026-10 3 0 0 ent-a
+r=$(as a toUploadFile.do -F "file=@$T/f4.xml")
+assert_eq "$(xval "$r" Code)" 2004 "archived period, new file: $r"
+sim_stop
+
 # SIGUSR1 processes what --defer-processing left.
 sim_start "$T/data" --defer-processing
 id3=$(upload a "$T/f3.xml")
