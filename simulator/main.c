@@ -57,7 +57,7 @@ static void serve_usage(FILE *o)
             "  --max-upload BYTES    file size limit, answered 2002 (default 32M; K/M/G suffixes)\n"
             "  --archived PERIOD     a period (YYYY-MM) whose new data answers 2004; repeatable,\n"
             "                        or comma-separated\n"
-            "  --workers N           processing threads (default 2)\n"
+            "  --workers N           processing threads (default: the CPUs, 2 to 8)\n"
             "  --queue N             processing queue length; a full queue answers 5000 (default 1024)\n"
             "  --defer-processing    leave received files PENDING (until SIGUSR1, or a restart\n"
             "                        without this option)\n"
@@ -78,7 +78,8 @@ static void serve_usage(FILE *o)
             "Prints 'port=N' on standard output once listening. One log line per request:\n"
             "time, enterprise, entry, outcome (code=C http=S, or the fault), milliseconds.\n"
             "Signals: TERM/INT stop cleanly (files being processed finish, queued ones stay\n"
-            "PENDING and resume on restart); USR1 processes the PENDING files now.\n"
+            "PENDING and resume on restart); USR1 processes the PENDING files now; HUP reopens\n"
+            "the --log file.\n"
             "Exit status: 0 stopped by a signal, 1 could not start, 2 usage error.\n");
 }
 
@@ -207,7 +208,8 @@ static int cmd_serve(int argc, char **argv)
     cfg.max_upload = 32LL << 20;
     cfg.max_inflight = 1LL << 30;
     cfg.check_prefix = 1;
-    cfg.workers = 2;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg.workers = ncpu < 2 ? 2 : ncpu > 8 ? 8 : (int)ncpu;
     cfg.queue_cap = 1024;
     cfg.fault_seed = 1;
     cfg.max_connections = 256;
@@ -397,8 +399,10 @@ static int cmd_serve(int argc, char **argv)
             scanning = pthread_create(&scanner, NULL, scan_thread, &sa) == 0;
             continue;
         }
-        if (sig == SIGHUP)
+        if (sig == SIGHUP) {
+            sim_server_reopen_log(srv);
             continue;
+        }
         break;
     }
     sim_server_stop(srv);

@@ -976,6 +976,20 @@ fail:
     return -1;
 }
 
+void sim_server_reopen_log(sim_server *s)
+{
+    if (!s->cfg->log_path)
+        return;
+    pthread_mutex_lock(&s->log_mu);
+    FILE *f = fopen(s->cfg->log_path, "a");
+    if (f) {
+        if (s->log != stderr)
+            fclose(s->log);
+        s->log = f;
+    }
+    pthread_mutex_unlock(&s->log_mu);
+}
+
 int sim_server_port(const sim_server *s)
 {
     return s->port;

@@ -187,6 +187,8 @@ typedef struct sim_server sim_server;
 int sim_server_start(const sim_config *cfg, const df_profile *p, sim_processor *pr, sim_registry *reg,
                      sim_server **out, df_error *err);
 int sim_server_port(const sim_server *s);
+/* Reopens --log (after the file was rotated away). */
+void sim_server_reopen_log(sim_server *s);
 /* Stops accepting, wakes stalled requests, closes connections. */
 void sim_server_stop(sim_server *s);
 

@@ -62,5 +62,11 @@ curl -sS --cacert "$PKI/ca.pem" --cert "$PKI/ent-a.pem" --key "$PKI/ent-a.key" -
     "https://127.0.0.1:$PORT/data/clientAccept/toContactsBusiness.do" -d since=0 | grep -q '<Code>0</Code>'
 # One log line per request with enterprise, entry, outcome and milliseconds.
 log_has "$T/sim.log" "enterprise=$A entry=toContactsBusiness.do outcome=code=0 http=200 ms="
+# SIGHUP reopens the log (rotation).
+mv "$T/sim.log" "$T/sim.log.1"
+kill -HUP "$SIM_PID"
+sleep 0.2
+as a toOperationCommodity.do -d since=5 >/dev/null
+log_has "$T/sim.log" "entry=toOperationCommodity.do"
 sim_stop
 echo "t_sim_tls: ok"
