@@ -2,9 +2,9 @@
 # benchmarks/sim-upload-bench.sh — drugflow-sim's speed (issue 4):
 #  1. transfers: 8 concurrent curl clients upload distinct signed data files
 #     over mutual TLS on loopback to a server run with --defer-processing;
-#     prints MB/s (target >= 200 MB/s), once with --upload-check header (only
-#     the first 64 KiB parsed at upload) and once with the default full
-#     well-formedness check;
+#     prints MB/s (target >= 200 MB/s), once with the default --upload-check
+#     header (only the first 64 KiB parsed at upload) and once with
+#     --upload-check full (the whole file parsed at upload);
 #  2. processing: the same server then processes the PENDING files
 #     (SIGUSR1: signature, schema, every record against the catalogs);
 #     prints records/s and MB/s.

@@ -119,6 +119,7 @@ static void stream_records(sim_processor *pr, sim_ent *e, const char *path, cons
     size_t lens[DF_MAX_FIELDS];
     size_t used = 0;
     int in_header = 0, in_records = 0, in_record = 0, in_trailer = 0, header_checked = 0;
+    int cur = -1; /* the record field whose text is being read, or -1 */
     long long declared = -1, seq = 0;
     int ret;
     while ((ret = xmlTextReaderRead(rd)) == 1 && !r->fatal) {
@@ -166,30 +167,39 @@ static void stream_records(sim_processor *pr, sim_ent *e, const char *path, cons
                     lens[i] = 0;
                 }
                 used = 0;
+                cur = -1;
                 in_record = !empty;
                 if (empty && dt)
                     check_record(pr, dt, cats, vals, lens, seq, r);
             } else if (depth == 3 && in_record && dt) {
+                /* The value's text nodes follow; they are appended in place
+                 * (no allocation per field) until the element ends. */
                 int fi = df_doctype_field_index(dt, (const char *)xmlTextReaderConstLocalName(rd));
-                if (fi >= 0 && !empty) {
-                    xmlChar *v = xmlTextReaderReadString(rd);
-                    size_t l = v ? strlen((const char *)v) : 0;
-                    if (used + l + 1 > ARENA)
-                        l = used + 1 < ARENA ? ARENA - used - 1 : 0;
-                    memcpy(arena + used, v ? (const char *)v : "", l);
-                    arena[used + l] = '\0';
+                if (fi >= 0 && !empty && used < ARENA) {
+                    cur = fi;
                     vals[fi] = arena + used;
-                    lens[fi] = l;
-                    used += l + 1;
-                    xmlFree(v);
+                    lens[fi] = 0;
                 }
             } else if (depth == 2 && in_trailer && name_is(rd, p->record_count)) {
                 xmlChar *v = empty ? NULL : xmlTextReaderReadString(rd);
                 declared = v ? strtoll((const char *)v, NULL, 10) : -1;
                 xmlFree(v);
             }
+        } else if (cur >= 0 && depth == 4 &&
+                   (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA ||
+                    type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE || type == XML_READER_TYPE_WHITESPACE)) {
+            const xmlChar *v = xmlTextReaderConstValue(rd);
+            size_t l = v ? strlen((const char *)v) : 0;
+            if (used + l + 1 > ARENA)
+                l = ARENA - used - 1; /* a value this long fails its length rule anyway */
+            memcpy(arena + used, v, l);
+            used += l;
+            lens[cur] += l;
         } else if (type == XML_READER_TYPE_END_ELEMENT) {
-            if (depth == 2 && in_record && name_is(rd, p->record)) {
+            if (depth == 3 && cur >= 0) {
+                arena[used++] = '\0';
+                cur = -1;
+            } else if (depth == 2 && in_record && name_is(rd, p->record)) {
                 in_record = 0;
                 if (dt)
                     check_record(pr, dt, cats, vals, lens, seq, r);

@@ -167,7 +167,9 @@ static void seed_usage(FILE *o, int mode)
                    "Registers enterprise CODE (creates DIR/CODE/) and loads each given catalog from the\n"
                    "portal's CSV export (header = the catalog's column names from the profile) as a new\n"
                    "version: entries new since the last seed are ADD, changed ones UPDATE, missing ones\n"
-                   "DELETE in the catalog entries' since= answers. Safe while the server runs.\n");
+                   "DELETE in the catalog entries' since= answers. Safe while the server runs.\n"
+                   "--profile defaults to samples/profile/gd-v1.yaml (run from the repository root),\n"
+                   "else PREFIX/share/drugflow/profile/gd-v1.yaml.\n");
     else
         fprintf(o, "usage: drugflow-sim catalog-add --data DIR --enterprise CODE\n"
                    "                        [--commodities FILE.csv] [--partners FILE.csv] [--profile FILE]\n"
@@ -184,7 +186,8 @@ int sim_cmd_seed(int argc, char **argv, int mode)
         {"partners", required_argument, 0, 'p'},    {"profile", required_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     const char *data = NULL, *code = NULL, *name = NULL, *files[2] = {NULL, NULL};
-    const char *profile_path = "samples/profile/gd-v1.yaml";
+    const char *profile_path = NULL;
+    char prof_buf[1100];
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -203,6 +206,9 @@ int sim_cmd_seed(int argc, char **argv, int mode)
         seed_usage(stderr, mode);
         return 2;
     }
+    if (!profile_path)
+        profile_path = sim_default_path("samples/profile/gd-v1.yaml", "profile/gd-v1.yaml", prof_buf,
+                                        sizeof prof_buf);
     static df_profile prof;
     df_error err = {{0}};
     if (df_profile_load(&prof, profile_path, &err) != 0) {
@@ -240,8 +246,8 @@ int sim_cmd_seed(int argc, char **argv, int mode)
             break;
         }
         const df_catalog_def *def = &prof.catalogs[ci];
-        sim_catrow *rows;
-        size_t n;
+        sim_catrow *rows = NULL;
+        size_t n = 0;
         long changes;
         if (sim_load_catalog_csv(files[i], def, &rows, &n, &err) != 0 ||
             sim_catalog_apply(e, def, rows, n, mode, &changes, &err) != 0) {
@@ -251,8 +257,7 @@ int sim_cmd_seed(int argc, char **argv, int mode)
             printf("%s %s: %zu rows, %ld changes, version %lld\n", code, def->name, n, changes,
                    sim_catalog_version(e, def));
         }
-        if (status == 0)
-            sim_free_rows(rows, n);
+        sim_free_rows(rows, n);
     }
     sim_ent_close(e);
     return status;
@@ -275,7 +280,8 @@ int sim_cmd_catalog_delete(int argc, char **argv)
         {"profile", required_argument, 0, 'P'}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *data = NULL, *code = NULL, *cat = NULL, *keys[DF_MAX_KEY];
-    const char *profile_path = "samples/profile/gd-v1.yaml";
+    const char *profile_path = NULL;
+    char prof_buf[1100];
     int nkeys = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -299,6 +305,9 @@ int sim_cmd_catalog_delete(int argc, char **argv)
         delete_usage(stderr);
         return 2;
     }
+    if (!profile_path)
+        profile_path = sim_default_path("samples/profile/gd-v1.yaml", "profile/gd-v1.yaml", prof_buf,
+                                        sizeof prof_buf);
     static df_profile prof;
     df_error err = {{0}};
     if (df_profile_load(&prof, profile_path, &err) != 0) {

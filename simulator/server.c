@@ -29,6 +29,10 @@ enum { E_COMMODITIES, E_PARTNERS, E_UPLOAD, E_RESULTS, E_COUNT };
 #define MAX_IDS 100
 #define FORM_LIMIT (1 << 20)
 #define UPLOAD_SLACK (64 * 1024) /* multipart framing allowed beyond the file limit */
+/* A body announced larger than the limit is read and dropped, so that the
+ * client can read the 2002 answer (a client still sending when the server
+ * closes sees a broken pipe, not the answer); beyond this, answered at once. */
+#define DISCARD_LIMIT (1LL << 30)
 
 struct sim_server {
     struct MHD_Daemon *d;
@@ -71,7 +75,7 @@ typedef struct req {
     size_t form_bytes;
     const char *last_key;
     /* upload */
-    int have_file, too_big, busy;
+    int have_file, too_big, busy, discard;
     long long held; /* bytes counted in s->inflight for this request */
     char filename[256];
     unsigned char *buf;
@@ -80,7 +84,7 @@ typedef struct req {
     int reset;
     size_t reset_after, received;
     int responded;
-    char outcome[64];
+    char outcome[96];
 } req;
 
 /* ---- responses ---- */
@@ -571,13 +575,12 @@ static int file_row(void *arg, const sim_file_info *f)
     sim_buf_add(b, "</FileId><FileName>", 19);
     sim_buf_esc(b, f->name, strlen(f->name));
     sim_buf_addf(b, "</FileName><ReceivedAt>%s</ReceivedAt><Status>%s</Status>", f->received, f->status);
-    if (strcmp(f->status, "PENDING") != 0 && strcmp(f->status, "PROCESSING") != 0) {
-        sim_buf_addf(b, "<Total>%lld</Total><Passed>%lld</Passed><Failed>%lld</Failed><Errors>", f->total,
-                     f->passed, f->failed);
-        if (f->errors)
-            sim_buf_add(b, f->errors, strlen(f->errors));
-        sim_buf_add(b, "</Errors>", 9);
-    }
+    /* Counts are 0 and Errors empty until processed (PENDING, PROCESSING). */
+    sim_buf_addf(b, "<Total>%lld</Total><Passed>%lld</Passed><Failed>%lld</Failed><Errors>", f->total, f->passed,
+                 f->failed);
+    if (f->errors)
+        sim_buf_add(b, f->errors, strlen(f->errors));
+    sim_buf_add(b, "</Errors>", 9);
     sim_buf_add(b, "</File>", 7);
     return b->oom ? -1 : 0;
 }
@@ -630,6 +633,13 @@ static void file_id(const char *code, const unsigned char *sha, char *out)
 static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
 {
     sim_server *s = r->s;
+    if (r->discard && r->busy)
+        return answer(c, r, 5000, "busy: too many uploads in progress, retry later", NULL);
+    if (r->discard) {
+        char m[128];
+        snprintf(m, sizeof m, "file larger than %lld bytes", s->cfg->max_upload);
+        return answer(c, r, 2002, m, NULL);
+    }
     if (r->broken)
         return answer(c, r, 2001, "malformed multipart/form-data body", NULL);
     if (!r->have_file)
@@ -644,16 +654,6 @@ static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
     xml_check x;
     if (check_xml(s->p, r->buf, r->len, s->cfg->check_prefix ? 65536 : 0, &x) != 0)
         return answer(c, r, 2003, x.msg, NULL);
-    for (int i = 0; i < s->cfg->narchived; i++) {
-        if (strcmp(s->cfg->archived[i], x.period) == 0) {
-            char m[300];
-            snprintf(m, sizeof m,
-                     "period %s is archived and its data may not be changed; request a deletion through the "
-                     "enterprise portal",
-                     x.period);
-            return answer(c, r, 2004, m, NULL);
-        }
-    }
     unsigned char sha[32];
     unsigned int dl = 0;
     EVP_Digest(r->buf, r->len, sha, &dl, EVP_sha256(), NULL);
@@ -662,6 +662,20 @@ static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
     for (int i = 0; i < 32; i++)
         sprintf(hex + 2 * i, "%02x", sha[i]);
     int dup = sim_file_exists(r->ent, id);
+    /* An archived period refuses new content; a file it already holds is
+     * still a duplicate (a retry after a lost answer). */
+    if (!dup) {
+        for (int i = 0; i < s->cfg->narchived; i++) {
+            if (strcmp(s->cfg->archived[i], x.period) == 0) {
+                char m[300];
+                snprintf(m, sizeof m,
+                         "period %s is archived and its data may not be changed; request a deletion through the "
+                         "enterprise portal",
+                         x.period);
+                return answer(c, r, 2004, m, NULL);
+            }
+        }
+    }
     int reserved = 0;
     if (!dup && !__atomic_load_n(&s->pr->paused, __ATOMIC_RELAXED)) {
         if (!sim_processor_reserve(s->pr))
@@ -688,7 +702,9 @@ static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
     }
     sim_buf b = {0};
     sim_buf_addf(&b, "<FileId>%s</FileId><Duplicate>%s</Duplicate>", id, dup ? "true" : "false");
-    return answer(c, r, 0, "OK", &b);
+    enum MHD_Result ret = answer(c, r, 0, "OK", &b);
+    snprintf(r->outcome, sizeof r->outcome, "code=0 http=200 file=%s%s", id, dup ? " duplicate" : "");
+    return ret;
 }
 
 /* ---- the access handler ---- */
@@ -747,13 +763,19 @@ static enum MHD_Result first_call(sim_server *s, struct MHD_Connection *c, const
     long long len = cl ? atoll(cl) : -1;
     if (r->entry == E_UPLOAD) {
         if (len > cfg->max_upload + UPLOAD_SLACK) {
+            if (len <= DISCARD_LIMIT) {
+                r->too_big = r->discard = 1;
+                return MHD_YES;
+            }
             char m[128];
             snprintf(m, sizeof m, "file larger than %lld bytes", cfg->max_upload);
             return answer(c, r, 2002, m, NULL);
         }
         if (len > 0) {
-            if (!hold(r, len))
-                return answer(c, r, 5000, "busy: too many uploads in progress, retry later", NULL);
+            if (!hold(r, len)) {
+                r->busy = r->discard = 1; /* read and drop the body, then answer */
+                return MHD_YES;
+            }
             r->buf = malloc((size_t)len);
             r->cap = r->buf ? (size_t)len : 0;
         }
@@ -799,7 +821,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             if (r->received >= r->reset_after)
                 return reset_connection(c, r);
         }
-        if (r->pp && !r->broken && MHD_post_process(r->pp, upload_data, n) != MHD_YES)
+        if (r->pp && !r->broken && !r->discard && MHD_post_process(r->pp, upload_data, n) != MHD_YES)
             r->broken = 1;
         return MHD_YES;
     }
@@ -827,7 +849,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     if (!r)
         return;
     const char *outcome = r->outcome;
-    char buf[96];
+    char buf[160];
     if (!outcome[0] || toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
         snprintf(buf, sizeof buf, "%s%s%s", outcome, outcome[0] ? "," : "",
                  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK         ? "completed"
@@ -952,6 +974,20 @@ fail:
     free(s->ca_pem);
     free(s);
     return -1;
+}
+
+void sim_server_reopen_log(sim_server *s)
+{
+    if (!s->cfg->log_path)
+        return;
+    pthread_mutex_lock(&s->log_mu);
+    FILE *f = fopen(s->cfg->log_path, "a");
+    if (f) {
+        if (s->log != stderr)
+            fclose(s->log);
+        s->log = f;
+    }
+    pthread_mutex_unlock(&s->log_mu);
 }
 
 int sim_server_port(const sim_server *s)

@@ -173,7 +173,7 @@ typedef struct sim_config {
     int workers;
     size_t queue_cap;
     int defer;
-    int check_prefix; /* --upload-check header: parse only the first 64 KiB at upload */
+    int check_prefix; /* --upload-check header (default): parse only the first 64 KiB at upload */
     int narchived;
     char archived[SIM_MAX_ARCHIVED][16];
     double fault_5xx, fault_reset, fault_stall;
@@ -187,8 +187,15 @@ typedef struct sim_server sim_server;
 int sim_server_start(const sim_config *cfg, const df_profile *p, sim_processor *pr, sim_registry *reg,
                      sim_server **out, df_error *err);
 int sim_server_port(const sim_server *s);
+/* Reopens --log (after the file was rotated away). */
+void sim_server_reopen_log(sim_server *s);
 /* Stops accepting, wakes stalled requests, closes connections. */
 void sim_server_stop(sim_server *s);
+
+/* ---- main.c ---- */
+/* A default data file: rel if readable (run from the repository root), else
+ * share_rel under the installation's share/drugflow/ (next to bin/), else rel. */
+const char *sim_default_path(const char *rel, const char *share_rel, char *buf, size_t n);
 
 /* ---- util (store.c) ---- */
 /* Formats a Unix time as local ISO-8601 with offset: 2026-11-01T02:00:00+08:00 */

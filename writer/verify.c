@@ -33,20 +33,16 @@ static void xmlsec_error_cb(const char *file, int line, const char *func, const 
     (void)file, (void)line, (void)func, (void)errorObject;
     if (xmlsec_first_error[0])
         return;
-    const char *rs = xmlSecErrorsGetMsg((xmlSecSize)xmlSecErrorsGetCode((xmlSecSize)0));
+    const char *rs = "error";
     for (xmlSecSize i = 0; xmlSecErrorsGetMsg(i) != NULL; i++) {
         if (xmlSecErrorsGetCode(i) == reason) {
             rs = xmlSecErrorsGetMsg(i);
             break;
         }
     }
-    snprintf(xmlsec_first_error, sizeof xmlsec_first_error, "%s%s%s%s%s", rs ? rs : "error",
-             errorSubject ? " (" : "", errorSubject ? errorSubject : "", errorSubject ? ")" : "",
-             msg && msg[0] ? "" : "");
-    if (msg && msg[0]) {
-        size_t l = strlen(xmlsec_first_error);
-        snprintf(xmlsec_first_error + l, sizeof xmlsec_first_error - l, ": %s", msg);
-    }
+    snprintf(xmlsec_first_error, sizeof xmlsec_first_error, "%s%s%s%s%s%s", rs, errorSubject ? " (" : "",
+             errorSubject ? errorSubject : "", errorSubject ? ")" : "", msg && msg[0] ? ": " : "",
+             msg && msg[0] ? msg : "");
 }
 
 static void do_init(void)

@@ -95,3 +95,11 @@ signed() {
     "$FIX" datafile "$T/unsigned.xml" "$2" "$3" "$4" "$5" "$6"
     "$FIX" sign "$T/unsigned.xml" "$PKI/$7.p12" "$PKI/passphrase" "$1"
 }
+
+# log_has FILE PATTERN — the request log is written when a request completes,
+# just after the client got its answer: waits up to 2.5 s for PATTERN.
+log_has() {
+    local i
+    for i in $(seq 1 50); do grep -q -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+    fail "$1 has no line matching '$2': $(tail -n 5 "$1" 2>/dev/null)"
+}

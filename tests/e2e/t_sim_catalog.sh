@@ -76,5 +76,18 @@ printf 'Name\nX\n' >"$T/bad.csv"
 expect_status 1 "$SIM" catalog-add --data "$T/data" --enterprise "$A" --commodities "$T/bad.csv"
 expect_status 1 "$SIM" catalog-add --data "$T/data" --enterprise "$B" --commodities "$T/add.csv"
 expect_status 1 "$SIM" seed --data "$T/data" --enterprise "../etc" --commodities "$T/add.csv"
+# Values with escaped characters and character references match the catalog
+# character for character after parsing.
+printf 'Name,CreditCode,LicenseNo\nA&B <大> 药房,1,2\n' >"$T/amp.csv"
+"$SIM" catalog-add --data "$T/data" --enterprise "$A" --partners "$T/amp.csv" >/dev/null
+"$FIX" datafile "$T/u.xml" "$A" 2026-12 2
+sed -i '0,/<PartnerName>[^<]*</s//<PartnerName>A\&amp;B \&lt;\&#x5927;\&gt; 药房</' "$T/u.xml"
+grep -q 'A&amp;B &lt;&#x5927;&gt; 药房' "$T/u.xml" || fail "fixture edit"
+"$FIX" sign "$T/u.xml" "$PKI/ent-a.p12" "$PKI/passphrase" "$T/amp.xml"
+r=$(result a "$(upload a "$T/amp.xml")")
+assert_eq "$(xval "$r" Total)" 2 "escaped partner name: $r"
+printf '%s' "$r" | grep -q 'E_PARTNER_UNMATCHED' && fail "escaped partner name unmatched: $r"
+r=$(as a toContactsBusiness.do -d since=0)
+printf '%s' "$r" | grep -q '<Name>A&amp;B &lt;大&gt; 药房</Name>' || fail "escaped in the answer: $r"
 sim_stop
 echo "t_sim_catalog: ok"

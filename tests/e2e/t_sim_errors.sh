@@ -100,16 +100,20 @@ assert_eq "$st" 405 "GET"
 alive "bad requests"
 sim_stop
 
-# --upload-check header: a file broken after its first 64 KiB is accepted and
-# FAILED in processing (E_SCHEMA); non-XML and a wrong root are still 2003.
-sim_start "$T/data" --upload-check header
+# By default (--upload-check header) a file broken after its first 64 KiB
+# is accepted and FAILED in processing (E_SCHEMA); --upload-check full
+# answers 2003 at once. Non-XML and a wrong root are 2003 either way.
 signed "$T/long.xml" "$A" 2026-10 400 0 0 ent-a
 head -c 150000 "$T/long.xml" >"$T/cut.xml"
+sim_start "$T/data"
 r=$(result a "$(upload a "$T/cut.xml")")
 assert_eq "$(xval "$r" Status)" FAILED "cut file: $r"
 printf '%s' "$r" | grep -q 'code="E_SCHEMA">not well-formed' || fail "cut file error: $r"
-assert_eq "$(code_of "$(as a toUploadFile.do -F "file=@$T/x.csv")")" 2003 "CSV, header check"
-assert_eq "$(code_of "$(as a toUploadFile.do -F "file=@$T/root.xml")")" 2003 "root, header check"
-assert_eq "$(code_of "$(as a toUploadFile.do -F "file=@$T/dtd.xml")")" 2003 "DOCTYPE, header check"
+sim_stop
+sim_start "$T/data" --upload-check full
+assert_eq "$(code_of "$(as a toUploadFile.do -F "file=@$T/cut.xml")")" 2003 "cut file, full check"
+assert_eq "$(code_of "$(as a toUploadFile.do -F "file=@$T/x.csv")")" 2003 "CSV, full check"
+assert_eq "$(code_of "$(as a toUploadFile.do -F "file=@$T/root.xml")")" 2003 "root, full check"
+assert_eq "$(code_of "$(as a toUploadFile.do -F "file=@$T/dtd.xml")")" 2003 "DOCTYPE, full check"
 sim_stop
 echo "t_sim_errors: ok"

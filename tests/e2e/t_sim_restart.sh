@@ -16,7 +16,7 @@ id2=$(upload a "$T/f2.xml")
 sleep 0.3
 r=$(as a toDowloadFileDeal.do -d "fileId=$id1")
 assert_eq "$(xval "$r" Status)" PENDING "deferred"
-printf '%s' "$r" | grep -q '<Total>' && fail "no counts while PENDING: $r"
+assert_eq "$(xval "$r" Total)" 0 "no counts while PENDING"
 sim_stop
 
 # A restart without --defer-processing resumes the PENDING files.
@@ -31,6 +31,17 @@ assert_eq "$(xval "$r" FileId)" "$id1"
 assert_eq "$(xval "$r" Duplicate)" true
 r=$(as a toContactsBusiness.do -d since=0)
 assert_eq "$(xval "$r" Version)" 1
+sim_stop
+
+# Archiving a period after the fact: its files already received are still
+# duplicates (Code 0), new content for it answers 2004.
+sim_start "$T/data" --archived 2026-10
+r=$(as a toUploadFile.do -F "file=@$T/f2.xml")
+assert_eq "$(xval "$r" Code)" 0 "archived period, known file: $r"
+assert_eq "$(xval "$r" Duplicate)" true
+signed "$T/f4.xml" "$A" 2026-10 3 0 0 ent-a
+r=$(as a toUploadFile.do -F "file=@$T/f4.xml")
+assert_eq "$(xval "$r" Code)" 2004 "archived period, new file: $r"
 sim_stop
 
 # SIGUSR1 processes what --defer-processing left.
@@ -56,7 +67,7 @@ PORT=$(cat "$T/port2")
 URL=https://localhost:$PORT/data/clientAccept
 r=$(as a toDowloadFileDeal.do -d "fileId=$id3")
 assert_eq "$(xval "$r" Status)" PASSED "daemon serves the same state"
-assert_contains "$T/daemon.log" "entry=toDowloadFileDeal.do outcome=code=0"
+log_has "$T/daemon.log" "entry=toDowloadFileDeal.do outcome=code=0"
 kill -TERM "$dpid"
 for i in $(seq 1 100); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
 kill -0 "$dpid" 2>/dev/null && fail "daemon did not stop"

@@ -61,7 +61,12 @@ assert_eq "$(xval "$r" Code)" 1001 "unregistered enterprise"
 curl -sS --cacert "$PKI/ca.pem" --cert "$PKI/ent-a.pem" --key "$PKI/ent-a.key" --pass "$PASS" \
     "https://127.0.0.1:$PORT/data/clientAccept/toContactsBusiness.do" -d since=0 | grep -q '<Code>0</Code>'
 # One log line per request with enterprise, entry, outcome and milliseconds.
-grep -q "enterprise=$A entry=toContactsBusiness.do outcome=code=0 http=200 ms=" "$T/sim.log" ||
-    fail "log line missing: $(cat "$T/sim.log")"
+log_has "$T/sim.log" "enterprise=$A entry=toContactsBusiness.do outcome=code=0 http=200 ms="
+# SIGHUP reopens the log (rotation).
+mv "$T/sim.log" "$T/sim.log.1"
+kill -HUP "$SIM_PID"
+sleep 0.2
+as a toOperationCommodity.do -d since=5 >/dev/null
+log_has "$T/sim.log" "entry=toOperationCommodity.do"
 sim_stop
 echo "t_sim_tls: ok"

@@ -65,7 +65,7 @@ static df_verify_result vt_run(const char *name)
     return r;
 }
 
-TestSuite(verify, .init = vt_setup, .timeout = 60);
+TestSuite(verify, .init = vt_setup);
 
 Test(verify, valid_signature_names_signer)
 {
