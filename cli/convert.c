@@ -331,7 +331,7 @@ int cmd_convert(int argc, char **argv)
     };
     df_convert_summary sum;
     if (df_convert(&o, &sum, &err) != 0) {
-        rc = df_cli_fail(DF_EXIT_FATAL, &err);
+        rc = df_cli_fail(sum.input_error ? DF_EXIT_USAGE : DF_EXIT_FATAL, &err);
         df_summary_free(&sum);
         goto out;
     }

@@ -437,8 +437,10 @@ static int on_row(void *ctx, const df_csv_row *row, df_error *err)
             names[i] = p->arena + off;
             off += lens[i] + 1;
         }
-        if (df_mapping_bind_header(p->o->mapping, p->input, row->line, names, lens, row->kept, err) != 0)
+        if (df_mapping_bind_header(p->o->mapping, p->input, row->line, names, lens, row->kept, err) != 0) {
+            p->s->input_error = 1;
             return -1;
+        }
         return df_rejects_header(&p->rejects, names, lens, row->kept, err);
     }
     if (p->ncols == 0) {
@@ -594,6 +596,7 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
     p->last_progress = p->start;
 
     int rc = -1, started = 0;
+    s->input_error = 1; /* until the checks below pass */
     /* Everything that can be checked before output is checked first. */
     for (int i = 0; i < o->ninputs; i++) {
         struct stat st;
@@ -624,6 +627,7 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
     }
     if (check_existing(o, err) != 0)
         goto out;
+    s->input_error = 0;
     if (df_decoder_open(&p->dec, o->mapping->encoding, err) != 0)
         goto out;
     if (df_rejects_open(&p->rejects, s->rejects_path, err) != 0) {
@@ -680,6 +684,7 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
                 read_rc = -1;
         } else {
             if (p->input && o->mapping->header && p->need_header)
+                s->input_error = 1,
                 read_rc = df_errorf(err, "%s: no header row (the file holds only %d skipped rows)", p->input,
                                     o->mapping->skip_rows);
             if (kind == DF_PARSE_END || read_rc != 0)

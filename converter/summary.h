@@ -45,6 +45,9 @@ typedef struct df_convert_summary {
     df_chunk_result *chunks;   /* in chunk order */
     char rejects_path[4096];
     double seconds;
+    int input_error;           /* the failure was the inputs' or the mapping's
+                                * (missing, empty, header mismatch, batch
+                                * exists): nothing was written */
 } df_convert_summary;
 
 void df_summary_free(df_convert_summary *s);

@@ -82,7 +82,7 @@ done
 # and removes its now surplus chunks.
 before=$(cat "$T/r23"/*.xml | sha256sum)
 convert "$T/r23" "$SAMPLES/mappings/sale.yaml" --chunk-records 5 "$T/g23.csv"
-[ "$rc" -ne 0 ] || fail "existing chunks of the batch were not refused"
+[ "$rc" -eq 2 ] || fail "existing chunks of the batch: exit $rc, expected 2 (refused, nothing done)"
 assert_contains "$T/r23.err" "already holds chunks of batch 2026-10-SALE-01"
 assert_contains "$T/r23.err" "--force"
 assert_eq "$(cat "$T/r23"/*.xml | sha256sum)" "$before" "refused run left the batch untouched"
