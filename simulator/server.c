@@ -76,6 +76,7 @@ typedef struct req {
     const char *last_key;
     /* upload */
     int have_file, too_big, busy, discard;
+    unsigned int fault_http; /* an injected 5xx answered after the body */
     long long held; /* bytes counted in s->inflight for this request */
     char filename[256];
     unsigned char *buf;
@@ -733,9 +734,15 @@ static enum MHD_Result first_call(sim_server *s, struct MHD_Connection *c, const
         wait_or_stop(s, -1);
         return MHD_NO;
     }
-    if (cfg->fault_5xx > 0 && draw(s, n, 1) < cfg->fault_5xx)
-        return plain(c, r, draw(s, n, 3) < 0.5 ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_SERVICE_UNAVAILABLE,
-                     "fault injected\n");
+    if (cfg->fault_5xx > 0 && draw(s, n, 1) < cfg->fault_5xx) {
+        r->fault_http = draw(s, n, 3) < 0.5 ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_SERVICE_UNAVAILABLE;
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        long long len = cl ? atoll(cl) : 0;
+        if (len <= 0 || len > DISCARD_LIMIT)
+            return plain(c, r, r->fault_http, "fault injected\n");
+        r->discard = 1; /* answered once the body is read, so that the client sees the 5xx */
+        return MHD_YES;
+    }
     if (cfg->fault_reset > 0 && draw(s, n, 2) < cfg->fault_reset) {
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         long long len = cl ? atoll(cl) : 0;
@@ -827,6 +834,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     }
     if (r->responded)
         return MHD_YES;
+    if (r->fault_http)
+        return plain(c, r, r->fault_http, "fault injected\n");
     if (r->pp) {
         if (MHD_destroy_post_processor(r->pp) != MHD_YES && r->entry == E_UPLOAD && !r->too_big)
             r->broken = 1;
