@@ -92,5 +92,19 @@ assert_eq "$(printf '%s' "$r" | grep -o '<File>' | wc -l)" 0 "nothing in the fut
 signed "$T/b.xml" "$B" 2026-10 2 0 0 ent-b
 r=$(result b "$(upload b "$T/b.xml")")
 assert_eq "$(xval "$r" Status)" PASSED "B's own file: $r"
+# The same new file from 6 clients at once: one FileId, exactly one
+# Duplicate false, stored and processed once.
+signed "$T/race.xml" "$A" 2026-10 30 0 0 ent-a
+pids=()
+for i in 1 2 3 4 5 6; do
+    as a toUploadFile.do -F "file=@$T/race.xml" >"$T/race$i.out" &
+    pids+=($!)
+done
+wait "${pids[@]}"
+assert_eq "$(cat "$T"/race?.out | sed -n 's:.*<FileId>\([^<]*\)</FileId>.*:\1:p' | sort -u | wc -l)" 1 "one FileId"
+assert_eq "$(cat "$T"/race?.out | grep -c '<Duplicate>false</Duplicate>')" 1 "one first upload"
+rid=$(sed -n 's:.*<FileId>\([^<]*\)</FileId>.*:\1:p' "$T/race1.out")
+assert_eq "$(xval "$(result a "$rid")" Status)" PASSED
+assert_eq "$(sqlite3 "$T/data/$A/state.db" "select count(*) from files where id='$rid'")" 1
 sim_stop
 echo "t_sim_upload: ok"
