@@ -146,7 +146,7 @@ static void log_request(sim_server *s, req *r, const char *outcome)
     double ms = (double)(t1.tv_sec - r->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e6;
     char now[40];
     sim_iso_time((long long)time(NULL), now, sizeof now);
-    const char *entry = r->entry >= 0 ? s->p->entry_commodities : "-";
+    const char *entry;
     switch (r->entry) {
     case E_COMMODITIES: entry = s->p->entry_commodities; break;
     case E_PARTNERS: entry = s->p->entry_partners; break;
