@@ -107,4 +107,19 @@ rid=$(sed -n 's:.*<FileId>\([^<]*\)</FileId>.*:\1:p' "$T/race1.out")
 assert_eq "$(xval "$(result a "$rid")" Status)" PASSED
 assert_eq "$(sqlite3 "$T/data/$A/state.db" "select count(*) from files where id='$rid'")" 1
 sim_stop
+
+# 5000 when the processing queue is full: one worker busy with a big file,
+# a queue of one.
+sim_start "$T/data" --workers 1 --queue 1
+signed "$T/big.xml" "$A" 2026-11 30000 0 0 ent-a
+signed "$T/q1.xml" "$A" 2026-11 3 0 0 ent-a
+signed "$T/q2.xml" "$A" 2026-11 4 0 0 ent-a
+bid=$(upload a "$T/big.xml")
+q1=$(upload a "$T/q1.xml")
+r=$(as a toUploadFile.do -F "file=@$T/q2.xml")
+assert_eq "$(xval "$r" Code)" 5000 "queue full: $r"
+assert_eq "$(xval "$(result a "$bid")" Status)" PASSED
+assert_eq "$(xval "$(result a "$q1")" Status)" PASSED
+upload a "$T/q2.xml" >/dev/null
+sim_stop
 echo "t_sim_upload: ok"
