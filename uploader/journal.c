@@ -582,7 +582,9 @@ int df_journal_set_result(df_journal *j, long long chunk, df_chunk_state status,
         goto out_unlocked;
     if (chunk_get_locked(j, NULL, 0, chunk, &old, &found, err) != 0)
         goto out;
-    if (!found || !df_chunk_transition_ok(old.state, status)) {
+    /* The same final result stored twice (two pollers, or an answer repeated
+     * after a restart) is not a conflict: the server's answer is stored again. */
+    if (!found || (old.state != status && !df_chunk_transition_ok(old.state, status))) {
         df_errorf(err, "chunk %lld: %s → %s is not allowed", chunk, found ? df_chunk_state_name(old.state) : "?",
                   df_chunk_state_name(status));
         goto out;

@@ -21,7 +21,9 @@ CONF
 export DRUGFLOW_CONFIG=$T/df.yaml
 "$DF" catalog pull >/dev/null 2>&1
 
-run() { "$DF" run -q -m "$ROOT/samples/mappings/sale.yaml" -p 2026-10 --chunk-records 200 -j 2 "$T/sale.csv"; }
+# exec: started in the background, the function's subshell becomes drugflow
+# itself, so that the SIGKILL below hits drugflow and not just a subshell.
+run() { exec "$DF" run -q -m "$ROOT/samples/mappings/sale.yaml" -p 2026-10 --chunk-records 200 -j 2 "$T/sale.csv"; }
 # kill points in milliseconds after the start: from before the journal exists
 # to the middle of result polling
 for ms in 5 30 60 100 150 200 260 330 420 520 650 800; do
@@ -34,7 +36,7 @@ for ms in 5 30 60 100 150 200 260 330 420 520 650 800; do
     echo "killed at ${ms}ms: $up chunk(s) with FileId"
 done
 rc=0
-run >"$T/final.out" 2>"$T/final.err" || rc=$?
+(run) >"$T/final.out" 2>"$T/final.err" || rc=$?
 [ "$rc" -le 1 ] || { cat "$T/final.err"; fail "final run exited $rc"; }
 j=$T/ws/journal.sqlite
 db=$T/data/$A/state.db

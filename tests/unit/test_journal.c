@@ -193,3 +193,19 @@ Test(journal, catalogs_apply_in_one_transaction)
     free(p);
     drop(j);
 }
+
+/* The same final result stored twice (a second poller, a repeated answer)
+ * is accepted; a different result for a chunk already final is not. */
+Test(journal, same_final_result_twice)
+{
+    df_journal *j = open_fresh();
+    df_error err;
+    long long id = add_chunk(j, 1, "aa");
+    cr_assert_eq(df_journal_set_state(j, id, DF_CS_UPLOADING, &err), 0, "%s", err.msg);
+    cr_assert_eq(df_journal_set_uploaded(j, id, "F1", 0, &err), 0, "%s", err.msg);
+    cr_assert_eq(df_journal_set_result(j, id, DF_CS_PASSED, 10, 10, 0, NULL, 0, &err), 0, "%s", err.msg);
+    cr_assert_eq(df_journal_set_result(j, id, DF_CS_PASSED, 10, 10, 0, NULL, 0, &err), 0, "%s", err.msg);
+    cr_assert_neq(df_journal_set_result(j, id, DF_CS_FAILED, 10, 0, 10, NULL, 0, &err), 0,
+                  "PASSED → FAILED must be refused");
+    drop(j);
+}
