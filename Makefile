@@ -21,7 +21,7 @@ override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-trun
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread -lm
 ifneq ($(SAN),)
 override CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS  += -fsanitize=$(SAN)
+override LDFLAGS += -fsanitize=$(SAN)
 endif
 
 LIBDIRS  := base mapping converter writer uploader
@@ -83,12 +83,18 @@ test-unit: $(BUILD)/unit-tests $(BINS)
 test-e2e: $(BINS)
 	BUILD=$(abspath $(BUILD)) tests/e2e/run-all.sh
 
-# Sanitizer reports fail the run: ASan aborts, UBSan halts on the first error.
-test-asan: export ASAN_OPTIONS = abort_on_error=1:detect_leaks=1
-test-asan: export UBSAN_OPTIONS = halt_on_error=1:print_stacktrace=1
-test-asan: export LSAN_OPTIONS = suppressions=$(abspath tests/lsan.supp)
+# Every sanitizer report aborts the process and is also written under
+# build-asan/san-logs/, so a report swallowed by a test expecting a failure
+# still fails the run.
+SAN_LOGS := $(abspath build-asan/san-logs)
 test-asan:
+	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
+	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:log_path=$(SAN_LOGS)/asan \
+	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(SAN_LOGS)/ubsan \
 	$(MAKE) --no-print-directory BUILD=build-asan SAN=address,undefined CFLAGS="-O1 -g" test-unit test-e2e
+	@if [ -n "$$(ls -A $(SAN_LOGS))" ]; then echo "sanitizer reports:"; head -n 60 $(SAN_LOGS)/*; exit 1; fi
+	@echo "sanitizers: no reports"
 
 bench: deps all
 	benchmarks/run.sh full
