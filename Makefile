@@ -33,7 +33,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 LIBA     := $(BUILD)/libdrugflow.a
 
 BINS     := $(BUILD)/drugflow $(BUILD)/drugflow-sim $(BUILD)/gen $(BUILD)/csvparse
-.PHONY: all deps test test-unit test-e2e test-asan bench bench-quick demo install clean fuzz valgrind soak
+.PHONY: all deps test test-unit test-e2e test-asan bench bench-quick demo install clean fuzz fuzz-ci valgrind soak
 
 all: $(BINS)
 
@@ -76,6 +76,7 @@ $(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(LIBA)
 test: deps
 	$(MAKE) --no-print-directory test-unit test-e2e
 	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory fuzz-ci
 
 test-unit: $(BUILD)/unit-tests $(BINS)
 	cd tests/unit && ../../$(BUILD)/unit-tests --jobs 2
@@ -114,5 +115,15 @@ install: all
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+# Hardening (issue 7). libFuzzer harnesses tests/fuzz/fuzz_*.c, built with
+# clang in build-fuzz/ (tests/fuzz/Makefile.fuzz): `make fuzz FUZZ_SECONDS=N`
+# runs each for N seconds; fuzz-ci (part of `make test`) runs each ~8 s over
+# its seed corpus.
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(MAKE) --no-print-directory -f tests/fuzz/Makefile.fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+fuzz-ci:
+	$(MAKE) --no-print-directory -f tests/fuzz/Makefile.fuzz run FUZZ_SECONDS=8
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
