@@ -126,4 +126,8 @@ fuzz:
 fuzz-ci:
 	$(MAKE) --no-print-directory -f tests/fuzz/Makefile.fuzz run FUZZ_SECONDS=8
 
+# valgrind memcheck on small runs of convert, verify, drugflow-sim (and run).
+valgrind: $(BINS)
+	BUILD=$(abspath $(BUILD)) tests/valgrind.sh
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
