@@ -130,4 +130,9 @@ fuzz-ci:
 valgrind: $(BINS)
 	BUILD=$(abspath $(BUILD)) tests/valgrind.sh
 
+# Soak: drugflow run of 1M rows against drugflow-sim with 30% faults and random
+# kills, repeated (SOAK_ROWS, SOAK_ROUNDS, SOAK_KILLS, SOAK_SEED).
+soak: $(BINS)
+	BUILD=$(abspath $(BUILD)) tests/soak.sh
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -77,9 +77,16 @@ for _ in $(seq 1 300); do
 done
 case "$r" in *"$id"*) ;; *) fail "results do not list $id: $r" ;; esac
 if "$DF" run --help >/dev/null 2>&1; then
-    vg run "0 1" "$DF" run -c "$T/cfg.yaml" -m "$ROOT/samples/mappings/sale.yaml" --catalogs "$T/gcat" \
-        --period 2026-11 --endpoint "$URL" --ca "$PKI/ca.pem" --key "$PKI/ent-a.p12" --workspace "$T/ws" \
-        --chunk-records 200 "$T/in.csv"
+    cat "$T/cfg.yaml" - >"$T/runcfg.yaml" <<YAML
+tls:
+  ca: $PKI/ca.pem
+certificate:
+  key: $PKI/ent-a.p12
+  passphrase_env: DRUGFLOW_PASSPHRASE
+workspace: $T/ws
+YAML
+    vg run "0 1" "$DF" run -c "$T/runcfg.yaml" -m "$ROOT/samples/mappings/sale.yaml" --catalogs "$T/gcat" \
+        --period 2026-11 --endpoint "$URL/" --chunk-records 200 "$T/in.csv"
 else
     echo "skip run: the uploader is not on this branch yet"
 fi

@@ -61,9 +61,22 @@ for f in "$T"/out-env/*.xml; do
 done
 if "$DF" run --help >/dev/null 2>&1; then
     # The uploader is on main: a whole run against the simulator too.
-    DRUGFLOW_PASSPHRASE=$PASS "$DF" run -c "$T/cfg.yaml" -m "$ROOT/samples/mappings/sale.yaml" \
-        --catalogs "$T/gcat" --period 2026-11 --endpoint "$URL" --ca "$PKI/ca.pem" --key "$PKI/ent-a.p12" \
-        --workspace "$T/ws" --json "$T/in.csv" >"$L/run.out" 2>"$L/run.err" || true
+    cat "$T/cfg.yaml" - >"$T/runcfg.yaml" <<YAML
+tls:
+  ca: $PKI/ca.pem
+certificate:
+  key: $PKI/ent-a.p12
+  passphrase_env: DRUGFLOW_PASSPHRASE
+workspace: $T/ws
+YAML
+    rc=0
+    DRUGFLOW_PASSPHRASE=$PASS "$DF" run -c "$T/runcfg.yaml" -m "$ROOT/samples/mappings/sale.yaml" \
+        --catalogs "$T/gcat" --period 2026-11 --endpoint "$URL/" --json "$T/in.csv" >"$L/run.out" \
+        2>"$L/run.err" || rc=$?
+    [ "$rc" -le 1 ] || fail "drugflow run: exit $rc: $(cat "$L/run.err")"
+    DRUGFLOW_PASSPHRASE=wrong "$DF" run -c "$T/runcfg.yaml" -m "$ROOT/samples/mappings/sale.yaml" \
+        --catalogs "$T/gcat" --period 2026-12 --endpoint "$URL/" "$T/in.csv" >"$L/run-wrong.out" \
+        2>"$L/run-wrong.err" || true
     find "$T/ws" -type f -exec cat {} + >"$L/workspace.bin" 2>/dev/null || true
 fi
 sim_stop
