@@ -54,6 +54,30 @@ if mount -t tmpfs -o size=1m tmpfs "$T/full" 2>/dev/null; then
         expect_failure "full disk" "$T/full.err" "No space left on device"
         assert_empty "$T/full" "full disk, sign $sign"
     done
+    # drugflow run (once the uploader is on main) with its workspace on the
+    # full disk: a clear error; any chunk under a final name is whole.
+    if "$DF" run --help >/dev/null 2>&1; then
+        seed "$T/data" "$A"
+        sim_start "$T/data"
+        cat "$T/cfg.yaml" - >"$T/runcfg.yaml" <<YAML
+tls:
+  ca: $PKI/ca.pem
+certificate:
+  key: $PKI/ent-a.p12
+  passphrase_env: DRUGFLOW_PASSPHRASE
+workspace: $T/full/ws
+YAML
+        rc=0
+        "$DF" run -c "$T/runcfg.yaml" -m "$ROOT/samples/mappings/sale.yaml" --catalogs "$T/cat" -p 2026-10 \
+            --endpoint "$URL/" --chunk-records 2000 -q "$T/in.csv" 2>"$T/run.err" || rc=$?
+        [ "$rc" -ge 2 ] || fail "run on a full disk: exit $rc"
+        grep -q "No space left on device" "$T/run.err" || fail "run on a full disk: $(cat "$T/run.err")"
+        for f in $(find "$T/full" -name '*.xml' ! -name '.*'); do
+            xmllint --noout "$f" 2>/dev/null || fail "run on a full disk left a truncated chunk: $f"
+        done
+        sim_stop
+        rm -rf "$T/full/ws"
+    fi
     # The same output fits once there is room: the failure left nothing stale.
     umount "$T/full"
     mount -t tmpfs -o size=64m tmpfs "$T/full"
