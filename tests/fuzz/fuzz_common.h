@@ -54,20 +54,31 @@ static inline const char *fz_path(const char *rel)
     return b;
 }
 
-/* A scratch directory for this process, made once, removed by nobody
- * (under $TMPDIR, small). */
+static char fz_scratch_dir[512];
+
+static void fz_scratch_remove(void)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fz_scratch_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", fz_scratch_dir);
+}
+
+/* A scratch directory for this process, made once under $TMPDIR (the
+ * Makefile points it at /dev/shm, where fsync costs nothing) and removed
+ * at exit. */
 static inline const char *fz_scratch(void)
 {
-    static char dir[512];
-    if (!dir[0]) {
+    if (!fz_scratch_dir[0]) {
         const char *t = getenv("TMPDIR");
-        snprintf(dir, sizeof dir, "%s/drugflow-fuzz.XXXXXX", t && *t ? t : "/tmp");
-        if (!mkdtemp(dir)) {
+        snprintf(fz_scratch_dir, sizeof fz_scratch_dir, "%s/drugflow-fuzz.XXXXXX", t && *t ? t : "/tmp");
+        if (!mkdtemp(fz_scratch_dir)) {
             perror("mkdtemp");
             abort();
         }
+        atexit(fz_scratch_remove);
     }
-    return dir;
+    return fz_scratch_dir;
 }
 
 /* Exposes data as a readable file; returns its path (valid until
