@@ -25,7 +25,7 @@ vg() { # NAME EXPECTED_STATUSES command...  (statuses: "0" or "0 1")
     local rc=0
     "${VG[@]}" --log-file="$out/$name.vg" "$@" >"$out/$name.out" 2>"$out/$name.err" || rc=$?
     if [ "$rc" -eq 99 ] || [ -s "$out/$name.vg" ]; then
-        echo "FAIL $name: memcheck errors"; sed 's/^/    /' "$out/$name.vg" | head -n 60; failed=1
+        echo "FAIL $name: memcheck errors"; sed -n '1,60s/^/    /p' "$out/$name.vg"; failed=1
     elif [[ " $ok " != *" $rc "* ]]; then
         echo "FAIL $name: exit $rc"; tail -n 20 "$out/$name.err" | sed 's/^/    /'; failed=1
     else
@@ -94,7 +94,7 @@ kill -TERM "$SIM_PID"
 rc=0
 wait "$SIM_PID" || rc=$?
 if [ "$rc" -ne 0 ] || [ -s "$out/sim.vg" ]; then
-    echo "FAIL drugflow-sim: exit $rc"; head -n 60 "$out/sim.vg" | sed 's/^/    /'; failed=1
+    echo "FAIL drugflow-sim: exit $rc"; sed -n '1,60s/^/    /p' "$out/sim.vg"; failed=1
 else
     echo "ok   drugflow-sim serve (uploads, processing, results, catalog)"
 fi

@@ -25,7 +25,7 @@ export DRUGFLOW_PASSPHRASE=$PASS
 # Nothing under a final name, no temporary file either.
 assert_empty() {
     local left
-    left=$(find "$1" -mindepth 1 | head -n 5)
+    left=$(find "$1" -mindepth 1 | sed -n 1,5p)
     [ -z "$left" ] || fail "$2: left behind: $left"
 }
 expect_failure() { # WHAT ERRFILE PATTERN
