@@ -93,7 +93,7 @@ for round in $(seq 1 "$ROUNDS"); do
         case "$rc" in
             0 | 1) break ;;
             137) continue ;;
-            4 | 5) log "round $round: run exited $rc (retries spent / results late), again"; continue ;;
+            4 | 5) log "round $round: run exited $rc, again: $(grep -v -e '^ ' -e 'journal in' "$T/run.err" | tail -n 2 | tr '\n' ' ')"; continue ;;
             *) cat "$T/run.err" >&2; fail "round $round: drugflow run exited $rc" ;;
         esac
     done
