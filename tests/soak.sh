@@ -60,6 +60,7 @@ export DRUGFLOW_PASSPHRASE=$PASS
 FAULTS=(--fault-5xx 0.1 --fault-reset 0.1 --fault-stall 0.1)
 start_sim() { sim_start "$T/data" "${FAULTS[@]}" --fault-seed "$RANDOM" --workers 2; }
 start_sim
+est=$(( ROWS / 2000 + 5 )) # seconds a run may take, until one has been timed
 
 sql() { sqlite3 "$T/data/$A/state.db" "$@"; }
 for round in $(seq 1 "$ROUNDS"); do
@@ -67,14 +68,15 @@ for round in $(seq 1 "$ROUNDS"); do
     batch=$period-SALE-01
     cmd=("$DF" run -c "$T/cfg.yaml" -m "$ROOT/samples/mappings/sale.yaml" --catalogs "$T/cat" -p "$period"
          --endpoint "$URL/" -q --json "$T/in.csv")
-    kills=0 attempt=0
+    kills=0 attempt=0 t0=$(date +%s)
     while :; do
         attempt=$((attempt + 1))
         [ "$attempt" -le $((KILLS + 20)) ] || fail "round $round: no completion after $attempt attempts"
         "${cmd[@]}" >"$T/run.out" 2>"$T/run.err" &
         pid=$!
-        if [ "$kills" -lt "$KILLS" ] && [ $((RANDOM % 3)) -ne 0 ]; then
-            sleep "$((RANDOM % 40 + 1)).$((RANDOM % 10))"
+        if [ "$kills" -lt "$KILLS" ]; then
+            # a random moment within the time the last complete run took
+            sleep "$((RANDOM % est)).$((RANDOM % 10))"
             if kill -0 "$pid" 2>/dev/null; then
                 kill -KILL "$pid"
                 kills=$((kills + 1))
@@ -98,6 +100,8 @@ for round in $(seq 1 "$ROUNDS"); do
         esac
     done
     log "round $round: completed after $attempt attempt(s), $kills kill(s)"
+    est=$(( $(date +%s) - t0 ))
+    [ "$est" -ge 2 ] || est=2
 
     # Every chunk on the server exactly once.
     dir=$T/ws/$batch
