@@ -60,7 +60,7 @@ export DRUGFLOW_PASSPHRASE=$PASS
 FAULTS=(--fault-5xx 0.1 --fault-reset 0.1 --fault-stall 0.1)
 start_sim() { sim_start "$T/data" "${FAULTS[@]}" --fault-seed "$RANDOM" --workers 2; }
 start_sim
-est=$(( ROWS / 2000 + 5 )) # seconds a run may take, until one has been timed
+est=$(( ROWS / 10000 + 5 )) # seconds within which to kill, until a round has been timed
 
 sql() { sqlite3 "$T/data/$A/state.db" "$@"; }
 for round in $(seq 1 "$ROUNDS"); do
