@@ -21,7 +21,7 @@ override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-trun
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread -lm
 ifneq ($(SAN),)
 override CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS  += -fsanitize=$(SAN)
+override LDFLAGS += -fsanitize=$(SAN)
 endif
 
 LIBDIRS  := base mapping converter writer uploader
@@ -33,7 +33,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 LIBA     := $(BUILD)/libdrugflow.a
 
 BINS     := $(BUILD)/drugflow $(BUILD)/drugflow-sim $(BUILD)/gen $(BUILD)/csvparse
-.PHONY: all deps test test-unit test-e2e test-asan bench bench-quick demo install clean fuzz valgrind soak
+.PHONY: all deps test test-unit test-e2e test-asan bench bench-quick demo install clean fuzz fuzz-ci valgrind soak
 
 all: $(BINS)
 
@@ -76,6 +76,7 @@ $(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(LIBA)
 test: deps
 	$(MAKE) --no-print-directory test-unit test-e2e
 	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory fuzz-ci
 
 test-unit: $(BUILD)/unit-tests $(BINS)
 	cd tests/unit && ../../$(BUILD)/unit-tests --jobs 2
@@ -83,12 +84,18 @@ test-unit: $(BUILD)/unit-tests $(BINS)
 test-e2e: $(BINS)
 	BUILD=$(abspath $(BUILD)) tests/e2e/run-all.sh
 
-# Sanitizer reports fail the run: ASan aborts, UBSan halts on the first error.
-test-asan: export ASAN_OPTIONS = abort_on_error=1:detect_leaks=1
-test-asan: export UBSAN_OPTIONS = halt_on_error=1:print_stacktrace=1
-test-asan: export LSAN_OPTIONS = suppressions=$(abspath tests/lsan.supp)
+# Every sanitizer report aborts the process and is also written under
+# build-asan/san-logs/, so a report swallowed by a test expecting a failure
+# still fails the run.
+SAN_LOGS := $(abspath build-asan/san-logs)
 test-asan:
+	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
+	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:log_path=$(SAN_LOGS)/asan \
+	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(SAN_LOGS)/ubsan \
 	$(MAKE) --no-print-directory BUILD=build-asan SAN=address,undefined CFLAGS="-O1 -g" test-unit test-e2e
+	@if [ -n "$$(ls -A $(SAN_LOGS))" ]; then echo "sanitizer reports:"; head -n 60 $(SAN_LOGS)/*; exit 1; fi
+	@echo "sanitizers: no reports"
 
 bench: deps all
 	benchmarks/run.sh full
@@ -108,5 +115,24 @@ install: all
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+# Hardening (issue 7). libFuzzer harnesses tests/fuzz/fuzz_*.c, built with
+# clang in build-fuzz/ (tests/fuzz/Makefile.fuzz): `make fuzz FUZZ_SECONDS=N`
+# runs each for N seconds; fuzz-ci (part of `make test`) runs each ~8 s over
+# its seed corpus.
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(MAKE) --no-print-directory -f tests/fuzz/Makefile.fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+fuzz-ci:
+	$(MAKE) --no-print-directory -f tests/fuzz/Makefile.fuzz run FUZZ_SECONDS=8
+
+# valgrind memcheck on small runs of convert, verify, drugflow-sim (and run).
+valgrind: $(BINS)
+	BUILD=$(abspath $(BUILD)) tests/valgrind.sh
+
+# Soak: drugflow run of 1M rows against drugflow-sim with 30% faults and random
+# kills, repeated (SOAK_ROWS, SOAK_ROUNDS, SOAK_KILLS, SOAK_SEED).
+soak: $(BINS)
+	BUILD=$(abspath $(BUILD)) tests/soak.sh
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

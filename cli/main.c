@@ -1,4 +1,5 @@
 /* cli/main.c — drugflow's entry point: dispatches to one file per subcommand. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,6 +47,10 @@ int main(int argc, char **argv)
         printf("drugflow 0.1\n");
         return DF_EXIT_OK;
     }
+    /* Past a file-size limit (ulimit -f), write() fails with EFBIG and the
+     * error is reported and cleaned up like a full disk, instead of SIGXFSZ
+     * killing the process with temporary files left behind. */
+    signal(SIGXFSZ, SIG_IGN);
     xmlInitParser();
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         if (!strcmp(argv[1], commands[i].name)) {

@@ -510,6 +510,16 @@ static int check_xml(const df_profile *p, const unsigned char *buf, size_t len, 
     return 0;
 }
 
+int sim_check_upload(const df_profile *p, const unsigned char *buf, size_t len, size_t prefix, char period[32],
+                     char msg[300])
+{
+    xml_check x;
+    int rc = check_xml(p, buf, len, prefix, &x);
+    memcpy(period, x.period, sizeof x.period);
+    memcpy(msg, x.msg, sizeof x.msg);
+    return rc;
+}
+
 /* ---- the entries ---- */
 
 typedef struct cat_out {

@@ -184,6 +184,15 @@ typedef struct sim_config {
 
 typedef struct sim_server sim_server;
 
+/* The check of an uploaded file before it is stored (answer 2003 when it
+ * fails): well-formed, the profile's root element, no DOCTYPE (parsed with
+ * no network, no DTD, no entities). prefix > 0: only the first prefix bytes
+ * are checked (as with the server's check_prefix). 0 if acceptable, with
+ * the header's period in period; -1 with the reason in msg. No sockets:
+ * also for tests and the fuzz harness. */
+int sim_check_upload(const df_profile *p, const unsigned char *buf, size_t len, size_t prefix, char period[32],
+                     char msg[300]);
+
 int sim_server_start(const sim_config *cfg, const df_profile *p, sim_processor *pr, sim_registry *reg,
                      sim_server **out, df_error *err);
 int sim_server_port(const sim_server *s);

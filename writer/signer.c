@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
@@ -496,9 +498,20 @@ static int precompute(df_signer *s, const char *path, df_error *err)
     return 0;
 }
 
+/* Before a private key or passphrase is in memory: no core dump can hold
+ * them (RLIMIT_CORE 0), and the process is not dumpable (no core, no
+ * ptrace attach by the same user, /proc/PID/mem closed). Best effort. */
+static void protect_key_memory(void)
+{
+    struct rlimit no_core = {0, 0};
+    (void)setrlimit(RLIMIT_CORE, &no_core);
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int df_signer_load(df_signer **out, const df_key_options *opts, df_error *err)
 {
     *out = NULL;
+    protect_key_memory();
     if (!opts || !opts->key_path || !opts->key_path[0])
         return df_errorf(err, "no key file given (a .p12/.pfx, or a PEM key with its certificate)");
     const char *kp = opts->key_path;

@@ -45,7 +45,9 @@ typedef struct df_signer df_signer; /* opaque; thread-safe for signing */
 /* Loads and checks the key: RSA, matching its certificate, certificate
  * valid now. Fails (with *out = NULL) with its own message for each of:
  * unreadable/damaged file, open permissions, missing or wrong passphrase,
- * non-RSA key, key/certificate mismatch, expired, not yet valid. */
+ * non-RSA key, key/certificate mismatch, expired, not yet valid.
+ * First makes the process unable to dump core (RLIMIT_CORE 0 and
+ * PR_SET_DUMPABLE 0) so that the key never lands in a core file. */
 int df_signer_load(df_signer **out, const df_key_options *opts, df_error *err);
 void df_signer_free(df_signer *s);
 

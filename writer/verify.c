@@ -233,6 +233,17 @@ done:
     return rc;
 }
 
+/* SAX internalSubset: a DOCTYPE stops the parse before any declaration in
+ * it is read, so no entity is declared, expanded or fetched. */
+static char doctype_seen;
+static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *eid, const xmlChar *sid)
+{
+    (void)name, (void)eid, (void)sid;
+    xmlParserCtxtPtr pc = ctx;
+    pc->_private = &doctype_seen;
+    xmlStopParser(pc);
+}
+
 static int verify_common(const void *buf, size_t len, const char *path, const char *ca,
                          df_verify_result *out, df_error *err)
 {
@@ -247,11 +258,19 @@ static int verify_common(const void *buf, size_t len, const char *path, const ch
     pc->sax->warning = NULL;
     pc->vctxt.error = NULL;
     pc->vctxt.warning = NULL;
+    pc->sax->internalSubset = refuse_doctype;
+    pc->_private = NULL;
     xmlDocPtr doc;
     if (path)
         doc = xmlCtxtReadFile(pc, path, NULL, XML_PARSE_NONET);
     else
         doc = xmlCtxtReadMemory(pc, buf, (int)len, "memory.xml", NULL, XML_PARSE_NONET);
+    if (pc->_private == &doctype_seen) {
+        if (doc)
+            xmlFreeDoc(doc);
+        xmlFreeParserCtxt(pc);
+        return invalid(out, "a DOCTYPE declaration is not allowed%s", NULL);
+    }
     if (!doc || !pc->wellFormed) {
         xmlErrorPtr e = xmlCtxtGetLastError(pc);
         char msg[400];
