@@ -56,6 +56,31 @@ static int append_text(walker *w, const char *s)
     return 0;
 }
 
+/* Whether the prolog (before the root element) holds a DOCTYPE: checked
+ * before libxml2 reads a byte of it, so that no entity is even declared. */
+static int prolog_has_doctype(const char *buf, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        if (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n') {
+            i++;
+            continue;
+        }
+        if (buf[i] != '<' || i + 1 >= len)
+            return 0;
+        if (buf[i + 1] == '?' || (len - i >= 4 && !memcmp(buf + i, "<!--", 4))) {
+            const char *end = buf[i + 1] == '?' ? "?>" : "-->";
+            const char *e = memmem(buf + i + 2, len - i - 2, end, strlen(end));
+            if (!e)
+                return 0;
+            i = (size_t)(e - buf) + strlen(end);
+            continue;
+        }
+        return len - i >= 9 && !memcmp(buf + i, "<!DOCTYPE", 9);
+    }
+    return 0;
+}
+
 /* Drives the reader over the whole answer; the callbacks see elements by depth. */
 static int walk(walker *w, const char *buf, size_t len, size_t limit)
 {
@@ -63,6 +88,8 @@ static int walk(walker *w, const char *buf, size_t len, size_t limit)
         return df_errorf(w->err, "the server's answer is %zu bytes, more than the %zu allowed; refused", len, limit);
     if (len > 0x7fffffff)
         return df_errorf(w->err, "the server's answer is too large; refused");
+    if (prolog_has_doctype(buf, len))
+        return df_errorf(w->err, "the server's answer has a DOCTYPE; refused (no DTD is accepted)");
     /* NONET: never fetch anything. Neither NOENT nor DTDLOAD nor DTDATTR:
      * entities are not substituted, no DTD is read. */
     w->r = xmlReaderForMemory(buf, (int)len, NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
