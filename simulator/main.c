@@ -127,25 +127,6 @@ static int parse_int(const char *s, long long min, long long max, long long *out
     return 0;
 }
 
-const char *sim_default_path(const char *rel, const char *share_rel, char *buf, size_t n)
-{
-    if (access(rel, R_OK) == 0)
-        return rel;
-    char exe[1024];
-    ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (l > 0) {
-        exe[l] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(buf, n, "%s/../share/drugflow/%s", exe, share_rel);
-            if (access(buf, R_OK) == 0)
-                return buf;
-        }
-    }
-    return rel;
-}
-
 typedef struct scan_arg {
     sim_processor *pr;
     sim_registry *reg;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct csv_state {
     const df_catalog_def *def;
@@ -176,6 +177,27 @@ static void seed_usage(FILE *o, int mode)
                    "Adds or updates the rows of the CSV files in an existing enterprise's catalogs,\n"
                    "keeping the other entries (one new version per catalog that changed).\n");
     fprintf(o, "Exit status: 0 done, 1 failed, 2 usage error.\n");
+}
+
+/* A shipped file: REL from the current directory (a checkout), else the
+ * installed copy PREFIX/share/drugflow/SHARE_REL beside the binary. */
+const char *sim_default_path(const char *rel, const char *share_rel, char *buf, size_t n)
+{
+    if (access(rel, R_OK) == 0)
+        return rel;
+    char exe[1024];
+    ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (l > 0) {
+        exe[l] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(buf, n, "%s/../share/drugflow/%s", exe, share_rel);
+            if (access(buf, R_OK) == 0)
+                return buf;
+        }
+    }
+    return rel;
 }
 
 int sim_cmd_seed(int argc, char **argv, int mode)

@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t lens[sizeof names / sizeof *names];
         for (size_t i = 0; i < sizeof names / sizeof *names; i++)
             lens[i] = strlen(names[i]);
-        df_mapping_bind_header(&m, "export.csv", names, lens, (int)(sizeof names / sizeof *names), &err);
+        df_mapping_bind_header(&m, "export.csv", 1, names, lens, (int)(sizeof names / sizeof *names), &err);
         (void)df_mapping_columns_needed(&m);
         df_mapping_free(&m);
     } else if (!err.msg[0]) {
