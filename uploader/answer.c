@@ -60,7 +60,7 @@ static int append_text(walker *w, const char *s)
  * before libxml2 reads a byte of it, so that no entity is even declared. */
 static int prolog_has_doctype(const char *buf, size_t len)
 {
-    size_t i = 0;
+    size_t i = len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3) ? 3 : 0; /* a UTF-8 BOM */
     while (i < len) {
         if (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n') {
             i++;
@@ -88,6 +88,11 @@ static int walk(walker *w, const char *buf, size_t len, size_t limit)
         return df_errorf(w->err, "the server's answer is %zu bytes, more than the %zu allowed; refused", len, limit);
     if (len > 0x7fffffff)
         return df_errorf(w->err, "the server's answer is too large; refused");
+    /* Answers are UTF-8: a prolog in another encoding could hide a DOCTYPE
+     * from the scan below. */
+    if (len >= 2 && (buf[0] == '\0' || buf[1] == '\0' || (unsigned char)buf[0] == 0xfe ||
+                     (unsigned char)buf[0] == 0xff))
+        return df_errorf(w->err, "the server's answer is not UTF-8; refused");
     if (prolog_has_doctype(buf, len))
         return df_errorf(w->err, "the server's answer has a DOCTYPE; refused (no DTD is accepted)");
     /* NONET: never fetch anything. Neither NOENT nor DTDLOAD nor DTDATTR:

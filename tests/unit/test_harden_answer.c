@@ -101,6 +101,37 @@ Test(harden_answer, billion_laughs_is_not_expanded)
     ha_refused(doc, "DOCTYPE");
 }
 
+/* A UTF-8 BOM before the DOCTYPE, or a UTF-16 answer, must not slip the
+ * DOCTYPE past the check made before parsing. */
+Test(harden_answer, doctype_behind_a_bom_or_in_utf16_is_refused)
+{
+    char doc[1024];
+    snprintf(doc, sizeof doc,
+             "\xef\xbb\xbf<?xml version=\"1.0\"?>\n<!DOCTYPE Response [<!ENTITY e SYSTEM \"file://%s\">]>\n"
+             "<Response><Code>0</Code><Message>&e;</Message></Response>",
+             ha_fifo);
+    ha_refused(doc, "DOCTYPE");
+    /* "<!DOCTYPE Response [<!ENTITY a \"a\">]><Response><Code>0</Code></Response>" in UTF-16LE with a BOM */
+    const char *ascii = "<!DOCTYPE Response [<!ENTITY a \"a\">]><Response><Code>0</Code><Message>&a;</Message></Response>";
+    size_t n = strlen(ascii);
+    char *u16 = malloc(2 * n + 2);
+    cr_assert(u16);
+    u16[0] = (char)0xff;
+    u16[1] = (char)0xfe;
+    for (size_t i = 0; i < n; i++) {
+        u16[2 + 2 * i] = ascii[i];
+        u16[3 + 2 * i] = 0;
+    }
+    df_answer a;
+    df_error err = {{0}};
+    cr_assert_eq(df_answer_parse(u16, 2 * n + 2, DF_ANSWER_MAX_SMALL, &a, &err), -1);
+    cr_assert(strstr(err.msg, "UTF-8") || strstr(err.msg, "DOCTYPE"), "%s", err.msg);
+    err.msg[0] = 0;
+    cr_assert_eq(df_answer_parse(u16 + 2, 2 * n, DF_ANSWER_MAX_SMALL, &a, &err), -1); /* no BOM */
+    cr_assert(strstr(err.msg, "UTF-8") || strstr(err.msg, "DOCTYPE"), "%s", err.msg);
+    free(u16);
+}
+
 Test(harden_answer, answer_above_the_limit_is_refused)
 {
     size_t n = DF_ANSWER_MAX_SMALL + 1;
