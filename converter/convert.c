@@ -488,8 +488,13 @@ static int on_row(void *ctx, const df_csv_row *row, df_error *err)
                 continue;
             }
             size_t bad = 0, cap = row->len[src->column] * 3 + 16;
-            if (df_decode(&p->dec, row->field[src->column], row->len[src->column], p->arena + off, cap, &in,
-                          &inlen, &bad) != 0) {
+            if (m->encoding == DF_ENC_UTF8 && dt->fields[i]->type == DF_FT_TEXT) {
+                /* UTF-8 text is validated once, by the text rule, which
+                 * reports bad bytes as E_ENCODING with their offset. */
+                in = row->field[src->column];
+                inlen = row->len[src->column];
+            } else if (df_decode(&p->dec, row->field[src->column], row->len[src->column], p->arena + off, cap,
+                                 &in, &inlen, &bad) != 0) {
                 df_check_add(&res, DF_R_ENCODING, i, "(column %d) has bytes that are not valid %s at byte %zu",
                              src->column + 1, df_encoding_name(m->encoding), bad + 1);
                 res.skip_fields |= 1ULL << i;

@@ -163,6 +163,32 @@ static int quoted_len(const char *s, size_t len)
     return (int)n;
 }
 
+/* Says where text fails df_valid_utf8_text: the first byte that starts an
+ * invalid UTF-8 sequence or a control character. Only on the error path. */
+static void describe_bad_text(df_check_result *out, int field, const char *v, size_t l)
+{
+    size_t off = 0;
+    while (off < l) {
+        size_t n = 1;
+        unsigned char c = (unsigned char)v[off];
+        if (c >= 0xF0)
+            n = 4;
+        else if (c >= 0xE0)
+            n = 3;
+        else if (c >= 0xC0)
+            n = 2;
+        if (off + n > l || !df_valid_utf8_text(v + off, n, NULL))
+            break;
+        off += n;
+    }
+    unsigned char c = off < l ? (unsigned char)v[off] : 0;
+    if (off < l && (c < 0x20 || c == 0x7f))
+        df_check_add(out, DF_R_ENCODING, field, "holds the control character U+%04X at byte %zu", c, off + 1);
+    else
+        df_check_add(out, DF_R_ENCODING, field, "has bytes that are not valid UTF-8, or a control character, at "
+                     "byte %zu", off + 1);
+}
+
 void df_rules_check(const df_profile *p, const df_doctype *dt, const df_catalog_set *cats,
                     const char *const *vals, const size_t *lens, df_check_result *out)
 {
@@ -183,7 +209,7 @@ void df_rules_check(const df_profile *p, const df_doctype *dt, const df_catalog_
         switch (f->type) {
         case DF_FT_TEXT:
             if (!df_valid_utf8_text(v, l, &chars))
-                df_check_add(out, DF_R_ENCODING, i, "holds a control character or invalid UTF-8");
+                describe_bad_text(out, i, v, l);
             else if (f->max_length && chars > (size_t)f->max_length)
                 df_check_add(out, DF_R_TOO_LONG, i, "is %zu characters, at most %d allowed", chars,
                              f->max_length);
