@@ -25,17 +25,6 @@ static const char catalog_help[] =
     "  -h, --help             this text\n"
     "\n" DF_EXIT_CODES_HELP;
 
-/* The portal export of a catalog: DIR/<list element, lower case>.csv */
-static void catalog_file(const df_catalog_def *def, const char *dir, char *out, size_t n)
-{
-    char name[DF_NAME_MAX];
-    size_t i;
-    for (i = 0; def->list[i] && i + 1 < sizeof name; i++)
-        name[i] = (char)((def->list[i] >= 'A' && def->list[i] <= 'Z') ? def->list[i] + 32 : def->list[i]);
-    name[i] = 0;
-    snprintf(out, n, "%s/%s.csv", dir, name);
-}
-
 int df_cli_load_catalogs(const df_profile *p, const char *workspace, const char *csv_dir, df_catalog_set *set,
                          char *source, size_t n, df_error *err)
 {
@@ -61,7 +50,7 @@ int df_cli_load_catalogs(const df_profile *p, const char *workspace, const char 
     if (csv_dir && *csv_dir) {
         for (int i = 0; i < p->ncatalogs; i++) {
             char path[4200];
-            catalog_file(&p->catalogs[i], csv_dir, path, sizeof path);
+            df_catalog_export_path(&p->catalogs[i], csv_dir, path, sizeof path);
             if (df_catalog_load_csv(&set->cat[i], path, err) != 0)
                 return -1;
         }

@@ -75,17 +75,6 @@ static int valid_period(const char *s)
            s[1] >= '0' && s[1] <= '9' && s[2] >= '0' && s[2] <= '9' && s[3] >= '0' && s[3] <= '9';
 }
 
-/* The portal export of a catalog: DIR/<list element, lower case>.csv */
-static void catalog_file(const df_catalog_def *def, const char *dir, char *out, size_t n)
-{
-    char name[DF_NAME_MAX];
-    size_t i;
-    for (i = 0; def->list[i] && i + 1 < sizeof name; i++)
-        name[i] = (char)((def->list[i] >= 'A' && def->list[i] <= 'Z') ? def->list[i] + 32 : def->list[i]);
-    name[i] = 0;
-    snprintf(out, n, "%s/%s.csv", dir, name);
-}
-
 int cmd_convert(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -232,20 +221,16 @@ int cmd_convert(int argc, char **argv)
                                "CSV exports) or --no-catalogs to skip matching");
             goto out;
         }
-        for (int i = 0; i < profile.ncatalogs; i++) {
-            char path[4096];
-            const char *file = NULL;
-            if (catalogs_dir) {
-                catalog_file(&profile.catalogs[i], catalogs_dir, path, sizeof path);
-                file = path;
-            } else if (!strcmp(profile.catalogs[i].name, "commodity")) {
-                file = commodities;
-            } else if (!strcmp(profile.catalogs[i].name, "partner")) {
-                file = partners;
-            }
-            if (!file)
-                continue;
-            if (df_catalog_load_csv(&cats.cat[i], file, &err) != 0) {
+        char src[4200];
+        if (catalogs_dir && df_cli_load_catalogs(&profile, NULL, catalogs_dir, &cats, src, sizeof src, &err) < 0) {
+            df_cli_fail(DF_EXIT_USAGE, &err);
+            goto out;
+        }
+        for (int i = 0; !catalogs_dir && i < profile.ncatalogs; i++) {
+            const char *file = !strcmp(profile.catalogs[i].name, "commodity") ? commodities
+                               : !strcmp(profile.catalogs[i].name, "partner") ? partners
+                                                                              : NULL;
+            if (file && df_catalog_load_csv(&cats.cat[i], file, &err) != 0) {
                 df_cli_fail(DF_EXIT_USAGE, &err);
                 goto out;
             }

@@ -4,6 +4,7 @@
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -174,6 +175,16 @@ void df_catalog_remove(df_catalog *c, const char *const *parts, const size_t *le
 }
 
 /* ---- CSV export loading ---------------------------------------------- */
+
+void df_catalog_export_path(const df_catalog_def *def, const char *dir, char *out, size_t n)
+{
+    char name[DF_NAME_MAX];
+    size_t i;
+    for (i = 0; def->list[i] && i + 1 < sizeof name; i++)
+        name[i] = (char)((def->list[i] >= 'A' && def->list[i] <= 'Z') ? def->list[i] + 32 : def->list[i]);
+    name[i] = 0;
+    snprintf(out, n, "%s/%s.csv", dir, name);
+}
 
 typedef struct csv_load {
     df_catalog *c;

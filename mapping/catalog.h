@@ -46,6 +46,10 @@ int df_catalog_contains(const df_catalog *c, const char *const *parts, const siz
  * names of the catalog's definition (others ignored, order free). */
 int df_catalog_load_csv(df_catalog *c, const char *path, df_error *err);
 
+/* The portal's CSV export of a catalog in dir: DIR/<list element, lower
+ * case>.csv, e.g. DIR/commodities.csv for <Commodities>. */
+void df_catalog_export_path(const df_catalog_def *def, const char *dir, char *out, size_t n);
+
 /* The key of parts joined with U+001F, as used in the hash: for callers
  * that count keys (unmatched summaries). Returns the length written. */
 size_t df_catalog_join_key(const df_catalog_def *def, const char *const *parts,
