@@ -244,36 +244,51 @@ out:
     return rc;
 }
 
-int df_journal_batches(df_journal *j, int (*fn)(void *arg, const df_batch_info *b), void *arg, df_error *err)
+/* Steps st to the end, reading each row into a growing array (elem bytes
+ * a row, filled by read), then finalizes st and unlocks the journal. Rows
+ * are collected first so that the caller's callback may use the journal. */
+static int collect_rows(df_journal *j, sqlite3_stmt *st, size_t elem, void (*read)(sqlite3_stmt *, void *),
+                        void **rows_out, size_t *n_out, const char *what, df_error *err)
 {
-    /* Rows are collected first so that fn may call back into the journal. */
-    lock(j);
-    int rc = 0, s;
-    df_batch_info *rows = NULL;
+    char *rows = NULL;
     size_t n = 0, cap = 0;
-    sqlite3_stmt *st = prep(j, "SELECT " BATCH_COLS " FROM batches ORDER BY started, id", err);
-    if (!st) {
-        unlock(j);
-        return -1;
-    }
+    int s, rc = 0;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         if (n == cap) {
-            cap = cap ? cap * 2 : 8;
-            df_batch_info *nr = realloc(rows, cap * sizeof *rows);
+            cap = cap ? cap * 2 : 16;
+            char *nr = realloc(rows, cap * elem);
             if (!nr) {
                 rc = df_errorf(err, "out of memory");
                 break;
             }
             rows = nr;
         }
-        batch_row(st, &rows[n++]);
+        read(st, rows + n++ * elem);
     }
     if (rc == 0 && s != SQLITE_DONE)
-        rc = db_fail(j, err, "listing batches");
+        rc = db_fail(j, err, what);
     sqlite3_finalize(st);
     unlock(j);
+    *rows_out = rows;
+    *n_out = n;
+    return rc;
+}
+
+static void read_batch(sqlite3_stmt *st, void *row) { batch_row(st, row); }
+
+int df_journal_batches(df_journal *j, int (*fn)(void *arg, const df_batch_info *b), void *arg, df_error *err)
+{
+    lock(j);
+    sqlite3_stmt *st = prep(j, "SELECT " BATCH_COLS " FROM batches ORDER BY started, id", err);
+    if (!st) {
+        unlock(j);
+        return -1;
+    }
+    void *rows;
+    size_t n;
+    int rc = collect_rows(j, st, sizeof(df_batch_info), read_batch, &rows, &n, "listing batches", err);
     for (size_t i = 0; rc == 0 && i < n; i++)
-        if (fn(arg, &rows[i]))
+        if (fn(arg, (df_batch_info *)rows + i))
             break;
     free(rows);
     return rc;
@@ -403,6 +418,8 @@ out:
     return rc;
 }
 
+static void read_chunk(sqlite3_stmt *st, void *row) { chunk_row(st, row); }
+
 int df_journal_chunks(df_journal *j, const char *batch, df_journal_select sel,
                       int (*fn)(void *arg, const df_chunk_row *r), void *arg, df_error *err)
 {
@@ -412,7 +429,6 @@ int df_journal_chunks(df_journal *j, const char *batch, df_journal_select sel,
     char sql[1024];
     snprintf(sql, sizeof sql, "SELECT " CHUNK_COLS " FROM chunks c WHERE (?1 IS NULL OR c.batch = ?1)%s"
              " ORDER BY c.batch, c.seq", where);
-    /* Rows are collected first so that fn may call back into the journal. */
     lock(j);
     sqlite3_stmt *st = prep(j, sql, err);
     if (!st) {
@@ -421,27 +437,11 @@ int df_journal_chunks(df_journal *j, const char *batch, df_journal_select sel,
     }
     if (batch)
         sqlite3_bind_text(st, 1, batch, -1, SQLITE_STATIC);
-    df_chunk_row *rows = NULL;
-    size_t n = 0, cap = 0;
-    int s, rc = 0;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            df_chunk_row *nr = realloc(rows, cap * sizeof *rows);
-            if (!nr) {
-                rc = df_errorf(err, "out of memory");
-                break;
-            }
-            rows = nr;
-        }
-        chunk_row(st, &rows[n++]);
-    }
-    if (rc == 0 && s != SQLITE_DONE)
-        rc = db_fail(j, err, "listing chunks");
-    sqlite3_finalize(st);
-    unlock(j);
+    void *rows;
+    size_t n;
+    int rc = collect_rows(j, st, sizeof(df_chunk_row), read_chunk, &rows, &n, "listing chunks", err);
     for (size_t i = 0; rc == 0 && i < n; i++)
-        if (fn(arg, &rows[i]))
+        if (fn(arg, (df_chunk_row *)rows + i))
             break;
     free(rows);
     return rc;
