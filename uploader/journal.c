@@ -95,6 +95,12 @@ static int db_fail(df_journal *j, df_error *err, const char *what)
     return df_errorf(err, "%s/journal.sqlite: %s: %s", j->workspace, what, sqlite3_errmsg(j->db));
 }
 
+/* Runs a statement that returns no rows; on failure says what failed. */
+static int step_done(df_journal *j, sqlite3_stmt *st, const char *what, df_error *err)
+{
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(j, err, what);
+}
+
 static void lock(df_journal *j)
 {
     pthread_mutex_lock(&j->mu);
@@ -233,10 +239,8 @@ int df_journal_batch_put(df_journal *j, const df_batch_info *b, df_error *err)
     sqlite3_bind_int64(st, 6, b->chunk_records);
     sqlite3_bind_int64(st, 7, b->chunk_bytes);
     sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        db_fail(j, err, "recording a batch");
+    if (step_done(j, st, "recording a batch", err) != 0)
         goto out;
-    }
     rc = 0;
 out:
     sqlite3_finalize(st);
@@ -403,10 +407,8 @@ int df_journal_chunk_put(df_journal *j, df_chunk_row *r, df_error *err)
     sqlite3_bind_int64(st, 7, r->bytes);
     sqlite3_bind_text(st, 8, df_chunk_state_name(r->state), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, now, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        db_fail(j, err, "recording a chunk");
+    if (step_done(j, st, "recording a chunk", err) != 0)
         goto out;
-    }
     sqlite3_finalize(st);
     st = NULL;
     if (chunk_get_locked(j, r->batch, r->seq, 0, r, &found, err) != 0)
@@ -466,10 +468,8 @@ static int transition(df_journal *j, long long chunk, df_chunk_state to, sqlite3
                   df_chunk_state_name(old.state), df_chunk_state_name(to));
         goto out;
     }
-    if (sqlite3_step(upd) != SQLITE_DONE) {
-        db_fail(j, err, "changing a chunk's state");
+    if (step_done(j, upd, "changing a chunk's state", err) != 0)
         goto out;
-    }
     rc = 0;
 out:
     if (rc == 0)
@@ -555,10 +555,8 @@ int df_journal_attempt(df_journal *j, long long chunk, const char *entry, const 
     sqlite3_bind_int64(st, 5, http);
     sqlite3_bind_int(st, 6, code);
     sqlite3_bind_text(st, 7, message ? message : "", -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        db_fail(j, err, "recording an attempt");
+    if (step_done(j, st, "recording an attempt", err) != 0)
         goto out;
-    }
     rc = 0;
 out:
     sqlite3_finalize(st);
@@ -598,19 +596,15 @@ int df_journal_set_result(df_journal *j, long long chunk, df_chunk_state status,
     sqlite3_bind_int64(st, 4, failed);
     sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, chunk);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        db_fail(j, err, "storing a result");
+    if (step_done(j, st, "storing a result", err) != 0)
         goto out;
-    }
     sqlite3_finalize(st);
     st = prep(j, "DELETE FROM record_errors WHERE chunk = ?", err);
     if (!st)
         goto out;
     sqlite3_bind_int64(st, 1, chunk);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        db_fail(j, err, "storing a result");
+    if (step_done(j, st, "storing a result", err) != 0)
         goto out;
-    }
     sqlite3_finalize(st);
     st = prep(j, "INSERT INTO record_errors(chunk, seq, code, message) VALUES(?,?,?,?)", err);
     if (!st)
@@ -621,10 +615,8 @@ int df_journal_set_result(df_journal *j, long long chunk, df_chunk_state status,
         sqlite3_bind_int64(st, 2, errors[i].seq);
         sqlite3_bind_text(st, 3, errors[i].code, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, errors[i].message, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            db_fail(j, err, "storing record errors");
+        if (step_done(j, st, "storing record errors", err) != 0)
             goto out;
-        }
     }
     rc = 0;
 out:
