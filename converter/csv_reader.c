@@ -1,32 +1,17 @@
 /* converter/csv_reader.c — libcsv with line tracking and bounded buffers; see csv_reader.h. */
 #include "converter/csv_reader.h"
 
-#include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-typedef struct reader_state {
-    df_csv_row row;
-    char *rowbuf;          /* fields of the current row, back to back */
-    size_t rowlen, rowcap;
-    long line;             /* physical line being parsed (row terminators seen + 1) */
-    long row_start;        /* line the current row started on, 0 = no row yet */
-    int last_term_cr;      /* the previous row ended with CR: a following LF is its tail */
-    int failed;
-    int too_big;
-    df_csv_row_fn fn;
-    void *ctx;
-    df_error *err;
-    const char *path;
-} reader_state;
-
 static int no_space(unsigned char c) { (void)c; return 0; }
 
 /* libcsv grows its field buffer with this; refusing past the cap turns a
- * runaway field (unterminated quote) into an error instead of eating memory. */
+ * runaway field (unterminated quote) into an error instead of eating memory.
+ * Per thread: every converter thread runs its own parser. */
 static __thread int realloc_refused;
 static void *bounded_realloc(void *p, size_t n)
 {
@@ -50,7 +35,7 @@ static long count_newlines(const char *s, size_t n)
 
 static void on_field(void *data, size_t len, void *vctx)
 {
-    reader_state *st = vctx;
+    df_csv_cursor *st = vctx;
     if (st->failed)
         return;
     const char *s = data ? data : "";
@@ -77,7 +62,9 @@ static void on_field(void *data, size_t len, void *vctx)
         char *nb = realloc(st->rowbuf, ncap);
         if (!nb) {
             st->failed = 1;
-            df_errorf(st->err, "%s:%ld: out of memory", st->path, st->row_start);
+            df_errorf(st->err, "out of memory");
+            st->err_line = st->row_start;
+            st->failed = 2; /* a CSV-level error: prefixed with file and line */
             return;
         }
         /* Fields already kept point into the old buffer: rebase them. */
@@ -96,11 +83,12 @@ static void on_field(void *data, size_t len, void *vctx)
 
 static void on_row(int term, void *vctx)
 {
-    reader_state *st = vctx;
+    df_csv_cursor *st = vctx;
     if (st->failed)
         return;
     df_csv_row *r = &st->row;
     int blank = r->nfields == 0;
+    st->row_ended = 1;
     if (blank && term == '\n' && st->last_term_cr) {
         /* The LF of a CRLF: the CR already ended the row and the line. */
         st->last_term_cr = 0;
@@ -108,9 +96,9 @@ static void on_row(int term, void *vctx)
     }
     if (!blank) {
         if (st->too_big) {
-            st->failed = 1;
-            df_errorf(st->err, "%s:%ld: the row is larger than %u MiB; is a quote left open?", st->path,
-                      st->row_start, DF_CSV_MAX_ROW >> 20);
+            df_errorf(st->err, "the row is larger than %u MiB; is a quote left open?", DF_CSV_MAX_ROW >> 20);
+            st->err_line = st->row_start;
+            st->failed = 2;
             return;
         }
         r->line = st->row_start;
@@ -127,6 +115,118 @@ static void on_row(int term, void *vctx)
     st->rowlen = 0;
 }
 
+int df_csv_cursor_init(df_csv_cursor *c, const df_csv_dialect *d, df_csv_row_fn fn, void *ctx, df_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->line = 1;
+    c->fn = fn;
+    c->ctx = ctx;
+    c->err = err;
+    if (csv_init(&c->parser, CSV_REPALL_NL) != 0)
+        return df_errorf(err, "out of memory");
+    csv_set_space_func(&c->parser, no_space);
+    csv_set_delim(&c->parser, (unsigned char)d->delimiter);
+    csv_set_quote(&c->parser, (unsigned char)d->quote);
+    csv_set_realloc_func(&c->parser, bounded_realloc);
+    csv_set_blk_size(&c->parser, 4096);
+    c->inited = 1;
+    c->rowcap = 64 * 1024;
+    c->rowbuf = malloc(c->rowcap);
+    if (!c->rowbuf) {
+        df_csv_cursor_free(c);
+        return df_errorf(err, "out of memory");
+    }
+    realloc_refused = 0;
+    return 0;
+}
+
+void df_csv_cursor_free(df_csv_cursor *c)
+{
+    if (c->inited)
+        csv_free(&c->parser);
+    c->inited = 0;
+    free(c->rowbuf);
+    c->rowbuf = NULL;
+}
+
+/* failed == 1: the callback's own error; 2: a CSV error to prefix. */
+static int cursor_status(df_csv_cursor *c)
+{
+    if (!c->failed)
+        return 0;
+    if (c->failed == 2)
+        c->failed = 0;
+    return -1;
+}
+
+int df_csv_cursor_feed(df_csv_cursor *c, const char *data, size_t len)
+{
+    c->row_ended = 0;
+    if (csv_parse(&c->parser, data, len, on_field, on_row, c) != len) {
+        if (c->failed == 1)
+            return -1;
+        if (realloc_refused) {
+            df_errorf(c->err, "a field is longer than %u MiB; is a quote left open?", DF_CSV_MAX_FIELD >> 20);
+            c->err_line = c->row_start ? c->row_start : c->line;
+        } else {
+            df_errorf(c->err, "CSV error: %s", csv_strerror(csv_error(&c->parser)));
+            c->err_line = c->line;
+        }
+        return -1;
+    }
+    return cursor_status(c);
+}
+
+int df_csv_cursor_finish(df_csv_cursor *c)
+{
+    /* A quote still open at the end of the file is an error, not a last
+     * field that silently swallowed every row after it. libcsv checks that
+     * in csv_fini only in strict mode, which is set here and not for the
+     * parse: strict parsing would refuse stray quotes inside fields. */
+    c->row_ended = 0;
+    csv_set_opts(&c->parser, (unsigned char)(csv_get_opts(&c->parser) | CSV_STRICT | CSV_STRICT_FINI));
+    if (csv_fini(&c->parser, on_field, on_row, c) != 0 && !c->failed) {
+        if (csv_error(&c->parser) == CSV_EPARSE) {
+            df_errorf(c->err, "a quoted field starting on this row is never closed (a stray quote?)");
+            c->err_line = c->row_start ? c->row_start : c->line;
+        } else {
+            df_errorf(c->err, "CSV error at end of file: %s", csv_strerror(csv_error(&c->parser)));
+            c->err_line = c->line;
+        }
+        return -1;
+    }
+    return cursor_status(c);
+}
+
+void df_csv_cursor_prefix(const df_csv_cursor *c, const char *path, long first_line)
+{
+    df_error_prefix(c->err, "%s:%ld", path, first_line + c->err_line - 1);
+}
+
+size_t df_csv_piece(const char *data, size_t n, int at_eof, int *complete)
+{
+    const char *lf = memchr(data, '\n', n);
+    size_t upto = lf ? (size_t)(lf - data) : n;
+    const char *cr = upto ? memchr(data, '\r', upto) : NULL;
+    *complete = 0;
+    if (cr && cr + 1 < data + upto) {
+        *complete = 1; /* a lone CR ends the row: the byte after it is not LF */
+        return (size_t)(cr - data) + 1;
+    }
+    if (lf) {
+        *complete = 1; /* LF, or CRLF when cr is just before it */
+        return upto + 1;
+    }
+    if (cr) { /* the last byte is a CR: its LF may come in the next read */
+        if (at_eof) {
+            *complete = 1;
+            return n;
+        }
+        return n - 1;
+    }
+    return n;
+}
+
 int df_csv_read(const char *path, const df_csv_dialect *d, df_csv_row_fn fn, void *ctx,
                 uint64_t *bytes_done, df_error *err)
 {
@@ -136,26 +236,17 @@ int df_csv_read(const char *path, const df_csv_dialect *d, df_csv_row_fn fn, voi
 #ifdef POSIX_FADV_SEQUENTIAL
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-    struct csv_parser p;
-    if (csv_init(&p, CSV_REPALL_NL) != 0) {
+    df_csv_cursor c;
+    if (df_csv_cursor_init(&c, d, fn, ctx, err) != 0) {
         close(fd);
-        return df_errorf(err, "%s: out of memory", path);
+        return df_error_prefix(err, "%s", path);
     }
-    csv_set_space_func(&p, no_space);
-    csv_set_delim(&p, (unsigned char)d->delimiter);
-    csv_set_quote(&p, (unsigned char)d->quote);
-    csv_set_realloc_func(&p, bounded_realloc);
-    csv_set_blk_size(&p, 4096);
-    reader_state st = {.line = 1, .fn = fn, .ctx = ctx, .err = err, .path = path};
-    st.rowcap = 64 * 1024;
-    st.rowbuf = malloc(st.rowcap);
     char *buf = malloc(DF_CSV_READ_BUF);
     int rc = 0;
-    if (!st.rowbuf || !buf) {
+    if (!buf) {
         rc = df_errorf(err, "%s: out of memory", path);
         goto out;
     }
-    realloc_refused = 0;
     ssize_t n;
     int first = 1;
     for (;;) {
@@ -192,15 +283,9 @@ int df_csv_read(const char *path, const df_csv_dialect *d, df_csv_row_fn fn, voi
                 dlen -= 4;
             }
         }
-        if (csv_parse(&p, data, dlen, on_field, on_row, &st) != dlen) {
-            if (realloc_refused)
-                rc = df_errorf(err, "%s:%ld: a field is longer than %u MiB; is a quote left open?", path,
-                               st.row_start ? st.row_start : st.line, DF_CSV_MAX_FIELD >> 20);
-            else
-                rc = df_errorf(err, "%s:%ld: CSV error: %s", path, st.line, csv_strerror(csv_error(&p)));
-            goto out;
-        }
-        if (st.failed) {
+        if (df_csv_cursor_feed(&c, data, dlen) != 0) {
+            if (!c.failed)
+                df_csv_cursor_prefix(&c, path, 1);
             rc = -1;
             goto out;
         }
@@ -211,26 +296,14 @@ int df_csv_read(const char *path, const df_csv_dialect *d, df_csv_row_fn fn, voi
         rc = df_error_errno(err, "%s: read error", path);
         goto out;
     }
-    /* A quote still open at the end of the file is an error, not a last
-     * field that silently swallowed every row after it. libcsv checks that
-     * in csv_fini only in strict mode, which is set here and not for the
-     * parse: strict parsing would refuse stray quotes inside fields. */
-    csv_set_opts(&p, (unsigned char)(csv_get_opts(&p) | CSV_STRICT | CSV_STRICT_FINI));
-    if (csv_fini(&p, on_field, on_row, &st) != 0 && !st.failed) {
-        if (csv_error(&p) == CSV_EPARSE)
-            rc = df_errorf(err, "%s:%ld: a quoted field starting on this row is never closed (a stray quote?)",
-                           path, st.row_start ? st.row_start : st.line);
-        else
-            rc = df_errorf(err, "%s:%ld: CSV error at end of file: %s", path, st.line,
-                           csv_strerror(csv_error(&p)));
-        goto out;
-    }
-    if (st.failed)
+    if (df_csv_cursor_finish(&c) != 0) {
+        if (!c.failed)
+            df_csv_cursor_prefix(&c, path, 1);
         rc = -1;
+    }
 out:
-    csv_free(&p);
+    df_csv_cursor_free(&c);
     free(buf);
-    free(st.rowbuf);
     close(fd);
     return rc;
 }

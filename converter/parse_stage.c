@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/queue.h"
+
 #define BATCH_SIZE (512u * 1024)
 #define NBATCHES 6
 
@@ -33,12 +35,11 @@ struct df_parse_stage {
     int started;
     atomic_int cancel;
     df_error parse_err;
-    /* bounded queues of batches: free -> parser -> full -> consumer -> free */
+    /* batches go round: free -> parser -> full -> consumer -> free, through
+     * two bounded queues (base/queue.h) of batch pointers */
     batch batches[NBATCHES];
-    batch *freeq[NBATCHES], *fullq[NBATCHES];
-    int nfree, full_head, nfull;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    df_queue freeq, fullq;
+    int queues;
     /* parser side */
     batch *fill;
     /* consumer side */
@@ -47,44 +48,19 @@ struct df_parse_stage {
     int finished;      /* END or ERROR handed out: nothing more will come */
 };
 
+/* A free batch for the parser, or NULL once the consumer has gone. */
 static batch *take_free(df_parse_stage *s)
 {
-    pthread_mutex_lock(&s->mu);
-    while (s->nfree == 0)
-        pthread_cond_wait(&s->cv, &s->mu);
-    batch *b = s->freeq[--s->nfree];
-    pthread_mutex_unlock(&s->mu);
+    batch *b = NULL;
+    if (df_queue_pop(&s->freeq, &b) != 1)
+        return NULL;
     b->len = 0;
     return b;
 }
 
-static void give_free(df_parse_stage *s, batch *b)
-{
-    pthread_mutex_lock(&s->mu);
-    s->freeq[s->nfree++] = b;
-    pthread_cond_broadcast(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-}
-
 static void push_full(df_parse_stage *s, batch *b)
 {
-    pthread_mutex_lock(&s->mu);
-    s->fullq[(s->full_head + s->nfull) % NBATCHES] = b;
-    s->nfull++;
-    pthread_cond_broadcast(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-}
-
-static batch *take_full(df_parse_stage *s)
-{
-    pthread_mutex_lock(&s->mu);
-    while (s->nfull == 0)
-        pthread_cond_wait(&s->cv, &s->mu);
-    batch *b = s->fullq[s->full_head];
-    s->full_head = (s->full_head + 1) % NBATCHES;
-    s->nfull--;
-    pthread_mutex_unlock(&s->mu);
-    return b;
+    df_queue_push(&s->fullq, &b); /* fails only once the consumer stopped */
 }
 
 /* Room for need bytes in the batch being filled; a row bigger than a whole
@@ -95,7 +71,8 @@ static int reserve(df_parse_stage *s, size_t need)
         return 0;
     if (s->fill->len > 0) {
         push_full(s, s->fill);
-        s->fill = take_free(s);
+        if (!(s->fill = take_free(s)))
+            return -1;
     }
     if (need > s->fill->cap) {
         char *n = realloc(s->fill->data, need);
@@ -107,12 +84,14 @@ static int reserve(df_parse_stage *s, size_t need)
     return 0;
 }
 
-static void put_item(df_parse_stage *s, int type, int a)
+static int put_item(df_parse_stage *s, int type, int a)
 {
     item_header h = {.type = type, .nfields = a};
-    reserve(s, sizeof h); /* a header always fits a batch */
+    if (reserve(s, sizeof h) != 0) /* a header always fits a batch */
+        return -1;
     memcpy(s->fill->data + s->fill->len, &h, sizeof h);
     s->fill->len += sizeof h;
+    return 0;
 }
 
 static size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
@@ -127,7 +106,7 @@ static int on_parsed_row(void *ctx, const df_csv_row *row, df_error *err)
         need += row->len[i] + 1;
     need = align8(need);
     if (reserve(s, need) != 0)
-        return df_errorf(err, "out of memory");
+        return df_errorf(err, s->fill ? "out of memory" : "cancelled");
     char *p = s->fill->data + s->fill->len;
     item_header h = {.type = ITEM_ROW, .nfields = row->nfields, .kept = row->kept, .line = row->line};
     memcpy(p, &h, sizeof h);
@@ -146,17 +125,20 @@ static int on_parsed_row(void *ctx, const df_csv_row *row, df_error *err)
 static void *parser_main(void *arg)
 {
     df_parse_stage *s = arg;
-    s->fill = take_free(s);
-    for (int i = 0; i < s->ninputs; i++) {
-        put_item(s, ITEM_FILE, i);
-        if (df_csv_read(s->inputs[i], &s->dialect, on_parsed_row, s, s->bytes_done, &s->parse_err) != 0) {
-            put_item(s, ITEM_ERROR, 0);
-            push_full(s, s->fill);
+    if (!(s->fill = take_free(s)))
+        return NULL;
+    int type = ITEM_END;
+    for (int i = 0; i < s->ninputs && type == ITEM_END; i++) {
+        if (put_item(s, ITEM_FILE, i) != 0)
             return NULL;
-        }
+        if (df_csv_read(s->inputs[i], &s->dialect, on_parsed_row, s, s->bytes_done, &s->parse_err) != 0)
+            type = ITEM_ERROR;
     }
-    put_item(s, ITEM_END, 0);
-    push_full(s, s->fill);
+    if (!s->fill)
+        return NULL;
+    if (put_item(s, type, 0) == 0)
+        push_full(s, s->fill);
+    df_queue_close(&s->fullq);
     return NULL;
 }
 
@@ -170,15 +152,24 @@ int df_parse_stage_start(df_parse_stage **out, const char *const *inputs, int n,
     s->ninputs = n;
     s->dialect = *d;
     s->bytes_done = bytes_done;
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
+    if (df_queue_init(&s->freeq, NBATCHES, sizeof(batch *), err) != 0) {
+        free(s);
+        return -1;
+    }
+    if (df_queue_init(&s->fullq, NBATCHES, sizeof(batch *), err) != 0) {
+        df_queue_destroy(&s->freeq);
+        free(s);
+        return -1;
+    }
+    s->queues = 1;
     for (int i = 0; i < NBATCHES; i++) {
         s->batches[i].cap = BATCH_SIZE;
-        if (!(s->batches[i].data = malloc(BATCH_SIZE))) {
+        batch *b = &s->batches[i];
+        if (!(b->data = malloc(BATCH_SIZE))) {
             df_parse_stage_free(s);
             return df_errorf(err, "out of memory");
         }
-        s->freeq[s->nfree++] = &s->batches[i];
+        df_queue_push(&s->freeq, &b);
     }
     if (pthread_create(&s->thread, NULL, parser_main, s) != 0) {
         df_parse_stage_free(s);
@@ -193,11 +184,15 @@ int df_parse_stage_next(df_parse_stage *s, df_csv_row *row, int *file_index, df_
 {
     for (;;) {
         if (!s->read) {
-            s->read = take_full(s);
+            if (df_queue_pop(&s->fullq, &s->read) != 1) {
+                s->read = NULL;
+                s->finished = 1;
+                return df_errorf(err, "internal error: the parser stopped without saying why");
+            }
             s->read_pos = 0;
         }
         if (s->read_pos >= s->read->len) {
-            give_free(s, s->read);
+            df_queue_push(&s->freeq, &s->read);
             s->read = NULL;
             continue;
         }
@@ -241,21 +236,19 @@ void df_parse_stage_free(df_parse_stage *s)
     if (!s)
         return;
     if (s->started) {
-        /* Let a parser blocked on a full queue finish: drain until its END
-         * or ERROR item has been seen, returning batches as we go. */
+        /* A parser waiting for a free batch or room in the full queue
+         * returns at once from an aborted queue, and stops at its next
+         * row when cancelled. */
         atomic_store(&s->cancel, 1);
-        df_csv_row *row = malloc(sizeof *row);
-        df_error e;
-        int fi;
-        if (row && !s->finished)
-            while (df_parse_stage_next(s, row, &fi, &e) > 0)
-                ;
-        free(row);
+        df_queue_abort(&s->freeq);
+        df_queue_abort(&s->fullq);
         pthread_join(s->thread, NULL);
     }
     for (int i = 0; i < NBATCHES; i++)
         free(s->batches[i].data);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cv);
+    if (s->queues) {
+        df_queue_destroy(&s->freeq);
+        df_queue_destroy(&s->fullq);
+    }
     free(s);
 }

@@ -124,15 +124,9 @@ static int flush_out(df_chunk_writer *w)
     return w->io_failed ? -1 : 0;
 }
 
-static int io_write(void *ctx, const char *buf, int len)
+/* Every byte of the file passes here once: into the digests. */
+static void digest_bytes(df_chunk_writer *w, const char *p, size_t n)
 {
-    df_chunk_writer *w = ctx;
-    if (w->discarding)
-        return len; /* an aborted chunk: swallow quietly, libxml2 would print an I/O error */
-    if (w->io_failed)
-        return -1;
-    size_t n = (size_t)len;
-    const char *p = buf;
     if (w->whole)
         EVP_DigestUpdate(w->whole, p, n);
     if (w->c14n && w->digesting) {
@@ -142,6 +136,18 @@ static int io_write(void *ctx, const char *buf, int len)
             EVP_DigestUpdate(w->c14n, p + skip, n - skip);
     }
     w->bytes += n;
+}
+
+static int io_write(void *ctx, const char *buf, int len)
+{
+    df_chunk_writer *w = ctx;
+    if (w->discarding)
+        return len; /* an aborted chunk: swallow quietly, libxml2 would print an I/O error */
+    if (w->io_failed)
+        return -1;
+    size_t n = (size_t)len;
+    const char *p = buf;
+    digest_bytes(w, p, n);
     if (w->out_len + n > OUT_BUF_SIZE && flush_out(w) != 0)
         return -1;
     if (n >= OUT_BUF_SIZE) {
@@ -251,22 +257,39 @@ int df_chunk_open(df_chunk_writer *w, const df_profile *p, const df_chunk_meta *
     return 0;
 }
 
+/* Bytes that bypass xmlTextWriter: digested and written like io_write's,
+ * large ones straight from the caller's memory. */
+static int write_direct(df_chunk_writer *w, const char *p, size_t n)
+{
+    digest_bytes(w, p, n);
+    if (n < OUT_BUF_SIZE / 4 && w->out_len + n <= OUT_BUF_SIZE) {
+        memcpy(w->out + w->out_len, p, n);
+        w->out_len += n;
+        return 0;
+    }
+    if (flush_out(w) != 0)
+        return -1;
+    if (df_atomic_write(&w->file, p, n, &w->io_err) != 0) {
+        w->io_failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
 int df_chunk_write_records(df_chunk_writer *w, const char *xml, size_t len, uint64_t nrecords,
                            df_error *err)
 {
-    while (len > 0) {
-        int part = len > (1u << 30) ? (1 << 30) : (int)len;
-        if (xmlTextWriterWriteRawLen(w->xw, BAD_CAST xml, part) < 0)
-            return xw_fail(w, err, "records");
-        xml += part;
-        len -= (size_t)part;
-    }
+    /* What xmlTextWriter holds goes first, so that the order is kept. */
+    if (xmlTextWriterFlush(w->xw) < 0)
+        return xw_fail(w, err, "records");
+    if (w->io_failed || (len && write_direct(w, xml, len) != 0))
+        return xw_fail(w, err, "records");
     w->records += nrecords;
     return 0;
 }
 
-int df_chunk_finish(df_chunk_writer *w, df_sign_fn sign, void *sign_ctx, df_chunk_result *res,
-                    df_error *err)
+int df_chunk_finish_uncommitted(df_chunk_writer *w, df_sign_fn sign, void *sign_ctx, df_chunk_result *res,
+                                df_atomic_file *file, df_error *err)
 {
     const df_profile *p = w->profile;
     char count[32];
@@ -335,12 +358,20 @@ int df_chunk_finish(df_chunk_writer *w, df_sign_fn sign, void *sign_ctx, df_chun
     snprintf(res->path, sizeof res->path, "%s", w->file.final_path);
     res->records = w->records;
     res->bytes = w->bytes;
-    if (df_atomic_commit(&w->file, err) != 0) {
-        df_chunk_abort(w);
-        return -1;
-    }
-    df_chunk_abort(w); /* frees buffers; the file is committed */
+    *file = w->file; /* handed over: abort below no longer sees it */
+    w->file.fd = -1;
+    w->file.tmp_path[0] = 0;
+    df_chunk_abort(w); /* frees buffers */
     return 0;
+}
+
+int df_chunk_finish(df_chunk_writer *w, df_sign_fn sign, void *sign_ctx, df_chunk_result *res,
+                    df_error *err)
+{
+    df_atomic_file file;
+    if (df_chunk_finish_uncommitted(w, sign, sign_ctx, res, &file, err) != 0)
+        return -1;
+    return df_atomic_commit(&file, err);
 }
 
 void df_chunk_abort(df_chunk_writer *w)

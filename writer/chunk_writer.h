@@ -8,8 +8,10 @@
  * is left out: streaming signing without re-reading or a DOM.
  *
  * Records arrive pre-rendered (df_render_record) in blocks, so the hot path
- * is one xmlTextWriterWriteRawLen call per block, not one call per field.
- * The file appears atomically (base/atomic_file.h) when finished. */
+ * is one digest update and one write(2) per block, straight from the
+ * caller's block: xmlTextWriter writes the header and trailer only, and the
+ * records never pass through its buffer. The file appears atomically
+ * (base/atomic_file.h) when finished. */
 #ifndef DF_WRITER_CHUNK_WRITER_H
 #define DF_WRITER_CHUNK_WRITER_H
 
@@ -53,6 +55,12 @@ typedef struct df_chunk_result {
     unsigned char c14n_digest[32]; /* reference digest (canonical, unsigned) */
     unsigned char file_sha256[32]; /* SHA-256 of the file as written (DF_CHUNK_FILE_DIGEST) */
     int has_file_sha256;
+    /* Where each record came from, in record order: (input index, physical
+     * line) pairs, delta-encoded (converter/lines.h; decode with
+     * df_chunk_lines_decode, converter/convert.h). Owned by the conversion
+     * summary, freed by df_summary_free; NULL when not known. */
+    unsigned char *lines;
+    size_t lines_len;
 } df_chunk_result;
 
 typedef struct df_chunk_writer {
@@ -90,6 +98,13 @@ int df_chunk_write_records(df_chunk_writer *w, const char *xml, size_t len, uint
  * canonical_digest) and the root end; fsyncs and renames into place. */
 int df_chunk_finish(df_chunk_writer *w, df_sign_fn sign, void *sign_ctx, df_chunk_result *res,
                     df_error *err);
+
+/* The same up to the last byte written, without the commit: the file is
+ * handed over in *file, still under its temporary name, for the caller to
+ * df_atomic_commit (fsync and rename, e.g. on a thread that only waits for
+ * the disk) or df_atomic_abort. On failure nothing is handed over. */
+int df_chunk_finish_uncommitted(df_chunk_writer *w, df_sign_fn sign, void *sign_ctx, df_chunk_result *res,
+                                df_atomic_file *file, df_error *err);
 
 /* Drops the temporary file. Safe after a failed open/write/finish. */
 void df_chunk_abort(df_chunk_writer *w);
