@@ -44,7 +44,7 @@ static const char convert_help[] =
     "      --chunk-bytes N       bytes per chunk, K/M suffixes (default 16M)\n"
     "      --rejects FILE        where rejected rows go (default OUT/rejects.csv)\n"
     "      --force               replace chunks of the same batch already in OUT\n"
-    "  -j, --threads N           writer threads (default: number of cores)\n"
+    "  -j, --threads N           worker threads: parse, check, write, sign (default: number of cores)\n"
     "Signing (INTERFACE.md §5, enveloped XML-DSig with the enterprise certificate):\n"
     "      --sign MODE           streaming (default when a key is configured), reference\n"
     "                            (libxmlsec1 on a DOM, to cross-check) or none\n"
@@ -56,6 +56,8 @@ static const char convert_help[] =
     "      --allow-open-key-permissions  accept a key file readable by group or others\n"
     "Reporting:\n"
     "      --json                print the summary as JSON on stdout\n"
+    "      --stats               time per stage, queue waits and bytes (also in --json), to tune\n"
+    "                            --threads and chunk sizes\n"
     "      --top N               unmatched catalog entries to list (default 20)\n"
     "      --progress / --no-progress   progress bar on stderr (default: if a terminal)\n"
     "  -q, --quiet               no summary on stderr\n"
@@ -65,7 +67,7 @@ static const char convert_help[] =
 enum {
     OPT_PROFILE = 256, OPT_CATALOGS, OPT_COMMODITIES, OPT_PARTNERS, OPT_NO_CATALOGS, OPT_BATCH, OPT_ECODE,
     OPT_ENAME, OPT_CREATED, OPT_CREC, OPT_CBYTES, OPT_REJECTS, OPT_FORCE, OPT_JSON, OPT_TOP, OPT_PROGRESS,
-    OPT_NO_PROGRESS, OPT_SIGN, OPT_KEY, OPT_CERT, OPT_PASS_ENV, OPT_PASS_FILE, OPT_OPEN_PERMS,
+    OPT_NO_PROGRESS, OPT_SIGN, OPT_KEY, OPT_CERT, OPT_PASS_ENV, OPT_PASS_FILE, OPT_OPEN_PERMS, OPT_STATS,
 };
 
 static int valid_period(const char *s)
@@ -100,6 +102,7 @@ int cmd_convert(int argc, char **argv)
         {"passphrase-file", required_argument, 0, OPT_PASS_FILE},
         {"allow-open-key-permissions", no_argument, 0, OPT_OPEN_PERMS},
         {"quiet", no_argument, 0, 'q'},              {"help", no_argument, 0, 'h'},
+        {"stats", no_argument, 0, OPT_STATS},
         {0, 0, 0, 0},
     };
     const char *mapping_path = NULL, *profile_path = NULL, *config_path = NULL, *catalogs_dir = NULL, *workspace = NULL,
@@ -107,7 +110,7 @@ int cmd_convert(int argc, char **argv)
                *ecode = NULL, *ename = NULL, *created = NULL, *rejects = NULL, *sign = NULL, *key = NULL,
                *cert = NULL, *pass_env = NULL, *pass_file = NULL;
     int open_perms = 0;
-    int no_catalogs = 0, force = 0, json = 0, quiet = 0, progress = -1;
+    int no_catalogs = 0, force = 0, json = 0, quiet = 0, progress = -1, stats = 0;
     long threads = -1, top = 20, crec = 0;
     uint64_t cbytes = 0;
     int c;
@@ -156,6 +159,7 @@ int cmd_convert(int argc, char **argv)
         case OPT_PASS_FILE: pass_file = optarg; break;
         case OPT_OPEN_PERMS: open_perms = 1; break;
         case 'q': quiet = 1; break;
+        case OPT_STATS: stats = 1; break;
         case 'h': fputs(convert_help, stdout); return DF_EXIT_OK;
         default: return df_cli_usage_error("convert", "unknown option");
         }
@@ -313,6 +317,7 @@ int cmd_convert(int argc, char **argv)
         .force = force,
         .progress = progress >= 0 ? progress : isatty(2),
         .top = (int)top,
+        .stats = stats,
     };
     df_convert_summary sum;
     if (df_convert(&o, &sum, &err) != 0) {
@@ -322,6 +327,8 @@ int cmd_convert(int argc, char **argv)
     }
     if (!quiet)
         df_summary_print(&sum, stderr, (int)top);
+    if (stats)
+        df_stats_print(&sum, stderr);
     if (json)
         df_summary_json(&sum, stdout, (int)top);
     rc = sum.rejected ? DF_EXIT_REJECTED : DF_EXIT_OK;

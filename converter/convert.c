@@ -1,147 +1,52 @@
-/* converter/convert.c — the one-pass pipeline; see convert.h for its shape. */
+/* converter/convert.c — df_convert: the checks before any output, setup,
+ * and the sequencer, which runs on the calling thread and takes the
+ * workers' blocks in input order; convert.h describes the pipeline. */
 #include "converter/convert.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "converter/csv_reader.h"
-#include "converter/decode.h"
-#include "converter/parse_stage.h"
-#include "converter/rejects.h"
-#include "mapping/transform.h"
+#include "converter/lines.h"
+#include "converter/pipeline.h"
 
-#define BLOCK_SIZE (1u << 20)
-#define QUEUE_DEPTH 4
-#define MAX_THREADS 64
-#define MAX_BLOCKS 24
-#define CHUNK_RESERVE 16384 /* header, trailer and signature, within chunk_bytes */
+#define TASKS_PER_WORKER 2 /* one running, one waiting: a worker never idles for the sequencer */
 
-typedef struct block {
-    char *data;
-    size_t len;
-    uint64_t records;
-    int seq;     /* chunk */
-    int first;   /* opens the chunk */
-    int last;    /* finishes the chunk */
-} block;
-
-/* A bounded queue of block pointers, for free blocks and for each worker. */
-typedef struct queue {
-    block **items;
-    int cap, head, count;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-} queue;
-
-static int queue_init(queue *q, int cap)
-{
-    q->items = calloc((size_t)cap, sizeof *q->items);
-    q->cap = cap;
-    q->head = q->count = 0;
-    pthread_mutex_init(&q->mu, NULL);
-    pthread_cond_init(&q->cv, NULL);
-    return q->items ? 0 : -1;
-}
-
-static void queue_destroy(queue *q)
-{
-    free(q->items);
-    pthread_mutex_destroy(&q->mu);
-    pthread_cond_destroy(&q->cv);
-}
-
-static void queue_push(queue *q, block *b)
-{
-    pthread_mutex_lock(&q->mu);
-    while (q->count == q->cap)
-        pthread_cond_wait(&q->cv, &q->mu);
-    q->items[(q->head + q->count) % q->cap] = b;
-    q->count++;
-    pthread_cond_broadcast(&q->cv);
-    pthread_mutex_unlock(&q->mu);
-}
-
-static block *queue_pop(queue *q)
-{
-    pthread_mutex_lock(&q->mu);
-    while (q->count == 0)
-        pthread_cond_wait(&q->cv, &q->mu);
-    block *b = q->items[q->head];
-    q->head = (q->head + 1) % q->cap;
-    q->count--;
-    pthread_cond_broadcast(&q->cv);
-    pthread_mutex_unlock(&q->mu);
-    return b;
-}
-
-typedef struct pipeline pipeline;
-
-typedef struct worker {
-    pipeline *p;
-    int index;
-    queue q;
-    pthread_t thread;
-    df_chunk_writer w;
-    int open;           /* w holds an open chunk */
-    int broken_seq;     /* a chunk that failed: drop its remaining blocks */
-    char unsigned_path[4096];
-} worker;
-
-struct pipeline {
-    const df_convert_options *o;
+typedef struct sequencer {
+    df_pipeline *p;
     df_convert_summary *s;
-    const df_doctype *dt;
-    uint64_t chunk_records, chunk_bytes;
-    int threads;
-    /* writer side */
-    worker workers[MAX_THREADS];
-    queue free_blocks;
-    block *blocks;
-    int nblocks;
-    pthread_mutex_t result_mu;
-    size_t results_cap;
-    atomic_int failed;
-    df_error first_err;
-    /* reader side */
-    block *cur;
-    int seq;                  /* current chunk, 0 before the first */
-    uint64_t seq_records, seq_bytes;
-    const char *input;
-    df_decoder dec;
     df_rejects rejects;
-    int need_header, skip_left, ncols;
-    char *arena;              /* decoded and transformed values of one row */
-    size_t arena_cap;
-    char message[2048];
-    /* progress */
-    uint64_t bytes_done, bytes_total;
-    struct timespec start, last_progress;
-};
-
-static double now_s(const struct timespec *t0)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-static void set_failed(pipeline *p, const df_error *e)
-{
-    pthread_mutex_lock(&p->result_mu);
-    if (!atomic_load(&p->failed)) {
-        p->first_err = *e;
-        atomic_store(&p->failed, 1);
-    }
-    pthread_mutex_unlock(&p->result_mu);
-}
+    int window;               /* ranges in flight at most */
+    df_block **pool;          /* free blocks */
+    int npool;
+    df_block **ring;          /* blocks waiting for their turn, by global range index */
+    int ring_size;
+    uint64_t *first_g;        /* per input: global index of its first range */
+    /* issuing */
+    int is_input;
+    uint32_t is_range;
+    int inflight;             /* ranges issued and not yet sequenced */
+    int rr;                   /* round robin among equally busy workers */
+    /* the head: the block to sequence next */
+    int h_input, h_entered;
+    uint32_t h_range, h_part, h_gen;
+    uint64_t next_start;      /* where the head range must start */
+    long next_line;           /* its physical line */
+    uint64_t done_bytes;      /* sizes of the inputs already sequenced */
+    /* waiting for a free block */
+    int want_cont, want_grant;
+    df_task cont;
+    /* chunks */
+    int seq, chunk_open;
+    uint64_t seq_records, seq_bytes;
+    df_lines_enc lines;
+    int finished;
+    double last_progress, start;
+} sequencer;
 
 void df_chunk_path(char *buf, size_t n, const char *out_dir, const char *batch_id, int seq)
 {
@@ -151,390 +56,392 @@ void df_chunk_path(char *buf, size_t n, const char *out_dir, const char *batch_i
 int df_default_threads(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+    return n < 1 ? 1 : n > DF_MAX_THREADS ? DF_MAX_THREADS : (int)n;
 }
 
-/* ---- writer threads -------------------------------------------------- */
-
-static int store_result(pipeline *p, int seq, const df_chunk_result *r, df_error *err)
+static void progress(sequencer *sq, int final)
 {
-    pthread_mutex_lock(&p->result_mu);
-    df_convert_summary *s = p->s;
-    if ((size_t)seq > p->results_cap) {
-        size_t ncap = p->results_cap ? p->results_cap : 64;
-        while (ncap < (size_t)seq)
-            ncap *= 2;
-        df_chunk_result *n = realloc(s->chunks, ncap * sizeof *n);
-        if (!n) {
-            pthread_mutex_unlock(&p->result_mu);
-            return df_errorf(err, "out of memory");
-        }
-        memset(n + p->results_cap, 0, (ncap - p->results_cap) * sizeof *n);
-        s->chunks = n;
-        p->results_cap = ncap;
-    }
-    s->chunks[seq - 1] = *r;
-    if ((size_t)seq > s->nchunks)
-        s->nchunks = (size_t)seq;
-    pthread_mutex_unlock(&p->result_mu);
-    return 0;
-}
-
-/* The reference signer rewrote the file: its size and digest are new. */
-static int signed_file_facts(const char *path, int digest, df_chunk_result *r, df_error *err)
-{
-    snprintf(r->path, sizeof r->path, "%s", path);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return df_error_errno(err, "%s: cannot reopen after signing", path);
-    EVP_MD_CTX *md = digest ? EVP_MD_CTX_new() : NULL;
-    if (md)
-        EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-    char buf[65536];
-    size_t n;
-    r->bytes = 0;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-        if (md)
-            EVP_DigestUpdate(md, buf, n);
-        r->bytes += n;
-    }
-    fclose(f);
-    if (md) {
-        unsigned int dl;
-        EVP_DigestFinal_ex(md, r->file_sha256, &dl);
-        EVP_MD_CTX_free(md);
-        r->has_file_sha256 = 1;
-    }
-    return 0;
-}
-
-static int worker_block(worker *wk, block *b, df_error *err)
-{
-    pipeline *p = wk->p;
-    const df_convert_options *o = p->o;
-    if (b->seq == wk->broken_seq)
-        return 0;
-    char path[4096];
-    df_chunk_path(path, sizeof path, o->out_dir, o->meta.batch_id, b->seq);
-    if (b->first) {
-        const char *target = path;
-        if (o->sign_file) {
-            snprintf(wk->unsigned_path, sizeof wk->unsigned_path, "%s/.%s_%05d.unsigned.xml", o->out_dir,
-                     o->meta.batch_id, b->seq);
-            target = wk->unsigned_path;
-        }
-        int digests = (o->sign ? DF_CHUNK_C14N_DIGEST : 0) |
-                      (o->file_digests && !o->sign_file ? DF_CHUNK_FILE_DIGEST : 0);
-        if (df_chunk_open(&wk->w, o->profile, &o->meta, b->seq, target, digests, err) != 0)
-            return -1;
-        wk->open = 1;
-    }
-    if (df_chunk_write_records(&wk->w, b->data, b->len, b->records, err) != 0)
-        return -1;
-    if (b->last) {
-        df_chunk_result r;
-        memset(&r, 0, sizeof r);
-        wk->open = 0;
-        if (df_chunk_finish(&wk->w, o->sign, o->sign_ctx, &r, err) != 0)
-            return -1;
-        if (o->sign_file) {
-            int rc = o->sign_file(o->sign_file_ctx, wk->unsigned_path, path, r.c14n_digest, err);
-            unlink(wk->unsigned_path);
-            if (rc != 0 || signed_file_facts(path, o->file_digests, &r, err) != 0)
-                return -1;
-        }
-        if (store_result(p, b->seq, &r, err) != 0)
-            return -1;
-        if (o->on_chunk)
-            o->on_chunk(o->on_chunk_ctx, b->seq, &r);
-    }
-    return 0;
-}
-
-static void *worker_main(void *arg)
-{
-    worker *wk = arg;
-    pipeline *p = wk->p;
-    for (;;) {
-        block *b = queue_pop(&wk->q);
-        if (!b)
-            break;
-        if (!atomic_load(&p->failed)) {
-            df_error err;
-            if (worker_block(wk, b, &err) != 0) {
-                set_failed(p, &err);
-                wk->broken_seq = b->seq;
-                if (wk->open) {
-                    df_chunk_abort(&wk->w);
-                    wk->open = 0;
-                }
-            }
-        }
-        b->len = 0;
-        b->records = 0;
-        queue_push(&p->free_blocks, b);
-    }
-    if (wk->open) {
-        df_chunk_abort(&wk->w);
-        wk->open = 0;
-    }
-    return NULL;
-}
-
-/* ---- reader side ----------------------------------------------------- */
-
-static block *take_block(pipeline *p, int seq, int first)
-{
-    block *b = queue_pop(&p->free_blocks);
-    b->len = 0;
-    b->records = 0;
-    b->seq = seq;
-    b->first = first;
-    b->last = 0;
-    return b;
-}
-
-static void dispatch(pipeline *p, block *b)
-{
-    queue_push(&p->workers[(b->seq - 1) % p->threads].q, b);
-}
-
-static void end_chunk(pipeline *p)
-{
-    if (!p->cur)
+    double now = df_now(), t = now - sq->start;
+    if (!final && now - sq->last_progress < 0.25)
         return;
-    p->cur->last = 1;
-    dispatch(p, p->cur);
-    p->cur = NULL;
-}
-
-/* Appends one accepted record. Returns 0, or 1 if it can never fit. */
-static int emit_record(pipeline *p, const char *const *vals, const size_t *lens)
-{
-    const df_convert_options *o = p->o;
-    if (p->cur && (p->seq_records >= p->chunk_records))
-        end_chunk(p);
-    for (int attempt = 0; attempt < 3; attempt++) {
-        if (!p->cur) {
-            p->seq++;
-            p->seq_records = p->seq_bytes = 0;
-            p->cur = take_block(p, p->seq, 1);
-        }
-        block *b = p->cur;
-        size_t n = df_render_record(o->profile, p->dt, vals, lens, b->data + b->len, BLOCK_SIZE - b->len);
-        if (n == 0) {
-            if (b->len == 0)
-                return 1; /* larger than a whole block */
-            /* Block full: pass it on and continue the chunk in a new one. */
-            dispatch(p, b);
-            p->cur = take_block(p, p->seq, 0);
-            continue;
-        }
-        if (p->seq_records > 0 && p->seq_bytes + n + CHUNK_RESERVE > p->chunk_bytes) {
-            /* This record would push the chunk past its byte limit: it
-             * starts the next chunk instead. */
-            end_chunk(p);
-            continue;
-        }
-        b->len += n;
-        b->records++;
-        p->seq_records++;
-        p->seq_bytes += n;
-        return 0;
-    }
-    return 1;
-}
-
-static void progress(pipeline *p, int final)
-{
-    double t = now_s(&p->start);
-    if (!final && now_s(&p->last_progress) < 0.25)
-        return;
-    clock_gettime(CLOCK_MONOTONIC, &p->last_progress);
-    uint64_t done = __atomic_load_n(&p->bytes_done, __ATOMIC_RELAXED);
-    double frac = p->bytes_total ? (double)done / (double)p->bytes_total : 1;
-    if (frac > 1)
+    sq->last_progress = now;
+    uint64_t done = __atomic_load_n(&sq->p->bytes_done, __ATOMIC_RELAXED) + sq->done_bytes;
+    uint64_t total = sq->s->input_bytes;
+    double frac = total ? (double)done / (double)total : 1;
+    if (frac > 1 || final)
         frac = 1;
     char bar[31];
     int fill = (int)(frac * 30);
     for (int i = 0; i < 30; i++)
         bar[i] = i < fill ? '#' : '.';
     bar[30] = 0;
-    double rate = t > 0 ? (double)p->s->rows_read / t : 0;
+    double rate = t > 0 ? (double)sq->s->rows_read / t : 0;
     double eta = frac > 0 && frac < 1 ? t / frac - t : 0;
     fprintf(stderr, "\r[%s] %3.0f%% %7.1f/%.1f MB %9.0f rows/s ETA %4.0fs %s", bar, frac * 100,
-            done / 1e6, p->bytes_total / 1e6, rate, eta, final ? "\n" : "");
+            (double)done / 1e6, (double)total / 1e6, rate, eta, final ? "\n" : "");
     fflush(stderr);
 }
 
-static int ensure_arena(pipeline *p, size_t need, df_error *err)
+/* ---- blocks and workers ------------------------------------------------ */
+
+static void release(sequencer *sq, df_block *b)
 {
-    if (need <= p->arena_cap)
-        return 0;
-    size_t ncap = p->arena_cap ? p->arena_cap : 65536;
-    while (ncap < need)
-        ncap *= 2;
-    char *n = realloc(p->arena, ncap);
-    if (!n)
-        return df_errorf(err, "out of memory");
-    p->arena = n;
-    p->arena_cap = ncap;
-    return 0;
+    sq->pool[sq->npool++] = b;
 }
 
-static int reject_row(pipeline *p, const df_csv_row *row, const df_check_result *res,
-                      const char *const *vals, const size_t *lens, df_error *err)
+static df_block *take(sequencer *sq)
 {
-    df_convert_summary *s = p->s;
-    s->rejected++;
-    for (int r = 0; r < DF_R_COUNT; r++)
-        if (res->reasons & (1u << r))
-            s->by_reason[r]++;
-    /* Count the unmatched catalog keys the user must add. */
-    for (int c = 0; vals && c < p->o->profile->ncatalogs; c++) {
-        const df_catalog_def *def = &p->o->profile->catalogs[c];
-        if (!(res->reasons & (1u << def->reason)) || !p->dt->catalog_applies[c])
-            continue;
-        const char *parts[DF_MAX_KEY];
-        size_t plens[DF_MAX_KEY];
-        for (int k = 0; k < def->nkey; k++) {
-            parts[k] = vals[p->dt->catalog_fields[c][k]];
-            plens[k] = lens[p->dt->catalog_fields[c][k]];
-        }
-        char key[2048];
-        size_t kl = df_catalog_join_key(def, parts, plens, key, sizeof key);
-        if (df_topn_add(&s->unmatched[c], key, kl) != 0)
-            return df_errorf(err, "out of memory");
-    }
-    df_check_message(res, p->dt, p->message, sizeof p->message);
-    return df_rejects_add(&p->rejects, p->input, row, &p->dec, res, p->message, err);
+    df_block *b = sq->pool[--sq->npool];
+    uint64_t out = (uint64_t)(sq->p->nblocks - sq->npool);
+    if (out > sq->s->stats.max_inflight)
+        sq->s->stats.max_inflight = out;
+    return b;
 }
 
-static int on_row(void *ctx, const df_csv_row *row, df_error *err)
+/* The least busy worker, or -1 if every one has limit tasks already. */
+static int pick_worker(sequencer *sq, int limit)
 {
-    pipeline *p = ctx;
-    const df_mapping *m = p->o->mapping;
-    if (atomic_load(&p->failed))
-        return df_errorf(err, "stopped: a writer failed");
-    if (p->skip_left > 0) {
-        p->skip_left--;
-        return 0;
+    df_pipeline *p = sq->p;
+    int best = -1;
+    for (int k = 0; k < p->threads; k++) {
+        int w = (sq->rr + k) % p->threads;
+        if (best < 0 || p->workers[w].outstanding < p->workers[best].outstanding)
+            best = w;
     }
-    if (p->need_header) {
-        p->need_header = 0;
-        p->ncols = row->nfields;
-        /* Header names in UTF-8, to match the mapping's column names. */
-        const char *names[DF_CSV_MAX_FIELDS];
-        size_t lens[DF_CSV_MAX_FIELDS];
-        size_t total = 0;
-        for (int i = 0; i < row->kept; i++)
-            total += row->len[i] * 3 + 1;
-        if (ensure_arena(p, total + 1, err) != 0)
-            return -1;
-        size_t off = 0;
-        for (int i = 0; i < row->kept; i++) {
-            lens[i] = df_decode_lossy(&p->dec, row->field[i], row->len[i], p->arena + off, p->arena_cap - off);
-            names[i] = p->arena + off;
-            off += lens[i] + 1;
-        }
-        if (df_mapping_bind_header(p->o->mapping, p->input, row->line, names, lens, row->kept, err) != 0) {
-            p->s->input_error = 1;
-            return -1;
-        }
-        return df_rejects_header(&p->rejects, names, lens, row->kept, err);
-    }
-    if (p->ncols == 0) {
-        /* No header: the first data row fixes the column count. */
-        p->ncols = row->nfields;
-        if (df_rejects_header(&p->rejects, NULL, NULL, row->nfields < DF_CSV_MAX_FIELDS ? row->nfields
-                                                                                        : DF_CSV_MAX_FIELDS,
-                              err) != 0)
-            return -1;
-    }
-    df_convert_summary *s = p->s;
-    s->rows_read++;
-    if ((s->rows_read & 8191) == 0 && p->o->progress)
-        progress(p, 0);
-    df_check_result res;
-    df_check_reset(&res);
-    if (row->nfields != p->ncols) {
-        df_check_add(&res, DF_R_COLUMNS, -1, "the row has %d columns, the %s has %d", row->nfields,
-                     m->header ? "header" : "first row", p->ncols);
-        return reject_row(p, row, &res, NULL, NULL, err);
-    }
-    const df_doctype *dt = p->dt;
-    const char *vals[DF_MAX_FIELDS];
-    size_t lens[DF_MAX_FIELDS];
-    size_t need = 0;
-    for (int i = 0; i < dt->nfields; i++)
-        if (m->src[i].mapped && m->src[i].column >= 0 && m->src[i].column < row->kept)
-            need += row->len[m->src[i].column] * 7 + 96;
-    if (ensure_arena(p, need + 64, err) != 0)
+    if (p->workers[best].outstanding >= limit)
         return -1;
-    size_t off = 0;
-    for (int i = 0; i < dt->nfields; i++) {
-        const df_field_source *src = &m->src[i];
-        vals[i] = "";
-        lens[i] = 0;
-        if (!src->mapped)
+    sq->rr = (best + 1) % p->threads;
+    return best;
+}
+
+static void send_task(sequencer *sq, int w, const df_task *t)
+{
+    df_inbox_item it = {.kind = DF_IN_TASK};
+    it.u.task = *t;
+    sq->p->workers[w].outstanding++;
+    df_worker_send(&sq->p->workers[w], &it);
+}
+
+/* Starts ranges while blocks, the window and the workers allow. A stream
+ * (an input that cannot be split) runs alone, when it is the head. */
+static void issue(sequencer *sq)
+{
+    df_pipeline *p = sq->p;
+    while (sq->is_input < p->ninputs && !atomic_load(&p->failed)) {
+        df_input *in = &p->inputs[sq->is_input];
+        if (sq->is_range >= in->nranges) {
+            sq->is_input++;
+            sq->is_range = 0;
             continue;
-        const char *in = "";
-        size_t inlen = 0;
-        if (!src->has_constant) {
-            if (src->column >= row->kept) {
-                df_check_add(&res, DF_R_COLUMNS, i, "column %d is beyond the %d kept", src->column + 1,
-                             DF_CSV_MAX_FIELDS);
-                res.skip_fields |= 1ULL << i;
-                continue;
-            }
-            size_t bad = 0, cap = row->len[src->column] * 3 + 16;
-            if (m->encoding == DF_ENC_UTF8 && dt->fields[i]->type == DF_FT_TEXT) {
-                /* UTF-8 text is validated once, by the text rule, which
-                 * reports bad bytes as E_ENCODING with their offset. */
-                in = row->field[src->column];
-                inlen = row->len[src->column];
-            } else if (df_decode(&p->dec, row->field[src->column], row->len[src->column], p->arena + off, cap,
-                                 &in, &inlen, &bad) != 0) {
-                df_check_add(&res, DF_R_ENCODING, i, "(column %d) has bytes that are not valid %s at byte %zu",
-                             src->column + 1, df_encoding_name(m->encoding), bad + 1);
-                res.skip_fields |= 1ULL << i;
-                continue;
-            }
-            if (in == p->arena + off)
-                off += inlen;
         }
-        const char *v;
-        size_t vl;
-        df_tx_status st = df_transform(src, in, inlen, p->arena + off, inlen + 64, &v, &vl);
-        if (v == p->arena + off)
-            off += vl;
-        vals[i] = v;
-        lens[i] = vl;
-        if (st != DF_TX_OK) {
-            int ql = vl > 40 ? 40 : (int)vl;
-            while (ql > 0 && (size_t)ql < vl && ((unsigned char)v[ql] & 0xC0) == 0x80)
-                ql--;
-            if (st == DF_TX_BAD_DATE)
-                df_check_add(&res, DF_R_FORMAT, i, "'%.*s' matches none of the mapping's date formats", ql, v);
-            else if (st == DF_TX_BAD_DECIMAL)
-                df_check_add(&res, DF_R_FORMAT, i, "'%.*s' is not a number", ql, v);
-            else
-                df_check_add(&res, DF_R_FORMAT, i, "'%.*s' is not in the mapping's value map", ql, v);
-            res.skip_fields |= 1ULL << i;
+        if (sq->npool <= (sq->inflight ? 1 : 0) || sq->inflight >= sq->window)
+            return;
+        if (!in->splittable && (sq->inflight || sq->h_input != sq->is_input))
+            return;
+        int w = pick_worker(sq, TASKS_PER_WORKER);
+        if (w < 0)
+            return;
+        df_task t = {.input = sq->is_input, .range = sq->is_range, .stream = !in->splittable};
+        df_input_range(in, p->range_bytes, sq->is_range, &t.start, &t.end);
+        t.exact = sq->is_range == 0;
+        t.block = take(sq);
+        send_task(sq, w, &t);
+        sq->inflight++;
+        sq->is_range++;
+        if (in->splittable)
+            sq->s->stats.ranges++;
+        else
+            sq->s->stats.stream_inputs++;
+    }
+}
+
+/* A continuation or a grant waiting for a block gets the first free one. */
+static void serve_waiting(sequencer *sq)
+{
+    if (sq->want_cont && sq->npool) {
+        sq->want_cont = 0;
+        sq->cont.block = take(sq);
+        send_task(sq, pick_worker(sq, 1 << 30), &sq->cont);
+    }
+    if (sq->want_grant && sq->npool) {
+        df_inbox_item it = {.kind = DF_IN_GRANT};
+        it.u.grant = take(sq);
+        df_worker_send(&sq->p->workers[sq->want_grant - 1], &it);
+        sq->want_grant = 0;
+    }
+}
+
+/* ---- chunks ------------------------------------------------------------ */
+
+static void emit_slice(sequencer *sq, df_block *b, size_t off, size_t len, uint64_t n, int first, int last)
+{
+    df_pipeline *p = sq->p;
+    df_inbox_item it = {.kind = DF_IN_SLICE};
+    df_slice *sl = &it.u.slice;
+    sl->block = n ? b : NULL;
+    sl->off = off;
+    sl->len = len;
+    sl->nrec = n;
+    sl->seq = sq->seq;
+    sl->first = first;
+    sl->last = last;
+    sl->lines = NULL;
+    sl->lines_len = 0;
+    if (last) {
+        df_lines_enc_finish(&sq->lines, &sl->lines, &sl->lines_len);
+        sq->chunk_open = 0;
+    }
+    if (sl->block)
+        atomic_fetch_add(&b->refs, 1);
+    df_worker_send(&p->workers[(sq->seq - 1) % p->threads], &it);
+}
+
+/* Assigns the block's records to chunks, in order: a chunk is closed at
+ * chunk_records records, or before a record that would take it past
+ * chunk_bytes (a chunk's first record always goes in). */
+static void assign_chunks(sequencer *sq, int input, df_block *b, long base)
+{
+    df_pipeline *p = sq->p;
+    size_t off = 0, s_off = 0;
+    uint64_t s_n = 0;
+    int s_first = 0;
+    for (size_t r = 0; r < b->nrec; r++) {
+        uint64_t n = b->rec_len[r];
+        if (sq->chunk_open && (sq->seq_records >= p->chunk_records ||
+                               (sq->seq_records > 0 && sq->seq_bytes + n + DF_CHUNK_RESERVE > p->chunk_bytes))) {
+            emit_slice(sq, b, s_off, off - s_off, s_n, s_first, 1);
+            s_off = off;
+            s_n = 0;
+            s_first = 0;
+        }
+        if (!sq->chunk_open) {
+            sq->seq++;
+            sq->chunk_open = 1;
+            sq->seq_records = sq->seq_bytes = 0;
+            s_first = 1;
+        }
+        s_n++;
+        sq->seq_records++;
+        sq->seq_bytes += n;
+        df_lines_enc_add(&sq->lines, input, base + (long)b->rec_line[r] - 1);
+        off += n;
+    }
+    if (s_n)
+        emit_slice(sq, b, s_off, off - s_off, s_n, s_first, 0);
+}
+
+/* ---- sequencing -------------------------------------------------------- */
+
+/* rejects.csv's header row comes from the first input that has one. */
+static int header_event(sequencer *sq, const df_input *in, df_error *err)
+{
+    if (sq->rejects.header_written || !in->hdr_event)
+        return 0;
+    if (in->hdr_event == 1)
+        return df_rejects_header(&sq->rejects, (const char *const *)in->hdr_names, in->hdr_lens, in->hdr_n, err);
+    return df_rejects_header(&sq->rejects, NULL, NULL, in->hdr_n, err);
+}
+
+static int write_rejects(sequencer *sq, const df_input *in, const df_block *b, long base, df_error *err)
+{
+    df_convert_summary *s = sq->s;
+    size_t o = 0;
+    while (o < b->rej.len) {
+        df_rej_head h;
+        memcpy(&h, b->rej.data + o, sizeof h);
+        o += sizeof h;
+        if (df_rejects_put(&sq->rejects, in->path, base + (long)h.line - 1, b->rej.data + o, h.len, err) != 0)
+            return -1;
+        o += h.len;
+        for (uint32_t k = 0; k < h.nkeys; k++) {
+            df_rej_key kh;
+            memcpy(&kh, b->rej.data + o, sizeof kh);
+            o += sizeof kh;
+            if (df_topn_add(&s->unmatched[kh.catalog], b->rej.data + o, kh.len) != 0)
+                return df_errorf(err, "out of memory");
+            o += kh.len;
         }
     }
-    df_rules_check(p->o->profile, dt, p->o->catalogs, vals, lens, &res);
-    if (res.reasons)
-        return reject_row(p, row, &res, vals, lens, err);
-    if (emit_record(p, vals, lens) != 0) {
-        df_check_add(&res, DF_R_TOO_LONG, -1, "the record is larger than %u bytes", BLOCK_SIZE);
-        return reject_row(p, row, &res, vals, lens, err);
-    }
-    s->accepted++;
+    s->stats.rejects_bytes += b->rej.len;
     return 0;
 }
 
-/* Existing chunks of the same batch in out_dir: refused, or removed with force. */
+/* A confirmed block: its failure, rejects, counts and records. */
+static int sequence_block(sequencer *sq, df_input *in, df_block *b, df_error *err)
+{
+    df_convert_summary *s = sq->s;
+    long base = b->stream ? b->abs_base : sq->next_line;
+    if (b->failed) {
+        *err = b->err;
+        if (b->err_has_line)
+            df_error_prefix(err, "%s:%ld", in->path, base + b->err_line - 1);
+        s->input_error |= b->input_error;
+        return -1;
+    }
+    if (header_event(sq, in, err) != 0 || write_rejects(sq, in, b, base, err) != 0)
+        return -1;
+    s->rows_read += b->rows;
+    s->accepted += b->accepted;
+    s->rejected += b->rejected;
+    for (int r = 0; r < DF_R_COUNT; r++)
+        s->by_reason[r] += b->by_reason[r];
+    s->stats.xml_bytes += b->xml_len;
+    s->stats.blocks++;
+    atomic_store(&b->refs, 1); /* the sequencer's own, while slices go out */
+    assign_chunks(sq, in->index, b, base);
+    if (!b->stream) {
+        sq->next_start = b->end;
+        sq->next_line += b->lines;
+        __atomic_store_n(&sq->p->bytes_done, b->end, __ATOMIC_RELAXED);
+    }
+    return 0;
+}
+
+static void next_input(sequencer *sq)
+{
+    df_input *in = &sq->p->inputs[sq->h_input];
+    sq->done_bytes += in->size;
+    __atomic_store_n(&sq->p->bytes_done, 0, __ATOMIC_RELAXED);
+    sq->h_input++;
+    sq->h_range = sq->h_part = sq->h_gen = 0;
+    sq->h_entered = 0;
+}
+
+static void range_done(sequencer *sq)
+{
+    sq->inflight--;
+    sq->h_range++;
+    sq->h_part = sq->h_gen = 0;
+}
+
+/* The head range's block: empty, wrong (parse it again), or sequenced.
+ * Returns 1 to wait for another block, 0 to go on, -1 failed. */
+static int head_block(sequencer *sq, df_input *in, df_block *b, df_error *err)
+{
+    df_pipeline *p = sq->p;
+    uint64_t first, end;
+    df_input_range(in, p->range_bytes, sq->h_range, &first, &end);
+    if (b->range != sq->h_range || b->part != sq->h_part || b->gen != sq->h_gen)
+        return df_errorf(err, "internal error: block of range %u.%u.%u where %u.%u.%u was due", b->range, b->part,
+                         b->gen, sq->h_range, sq->h_part, sq->h_gen);
+    if (in->splittable && sq->h_part == 0 && sq->next_start >= end) {
+        release(sq, b); /* the row before it runs past the whole range: nothing starts in it */
+        range_done(sq);
+        return 0;
+    }
+    if (in->splittable && sq->h_part == 0 && b->start != sq->next_start) {
+        /* The guess was wrong: parse the range again from where the one
+         * before it really stopped. */
+        df_task t = {.input = in->index, .range = sq->h_range, .gen = ++sq->h_gen, .exact = 1,
+                     .start = sq->next_start, .end = end, .block = b};
+        send_task(sq, pick_worker(sq, 1 << 30), &t);
+        sq->s->stats.ranges_reparsed++;
+        return 1;
+    }
+    if (sequence_block(sq, in, b, err) != 0)
+        return -1;
+    int cut = b->cut && !b->eof;
+    if (cut && in->splittable) {
+        df_task t = {.input = in->index, .range = sq->h_range, .part = ++sq->h_part, .gen = sq->h_gen,
+                     .exact = 1, .start = b->end, .end = end};
+        sq->cont = t;
+        sq->want_cont = 1;
+        sq->s->stats.ranges_continued++;
+    } else if (cut) {
+        sq->h_part++; /* the stream goes on in the next block */
+    } else {
+        range_done(sq);
+    }
+    if (atomic_fetch_sub(&b->refs, 1) == 1)
+        release(sq, b);
+    serve_waiting(sq);
+    return 0;
+}
+
+/* Sequences every block that is due and here. */
+static int process_ready(sequencer *sq, df_error *err)
+{
+    df_pipeline *p = sq->p;
+    for (;;) {
+        if (sq->h_input >= p->ninputs) {
+            sq->finished = 1;
+            return 0;
+        }
+        df_input *in = &p->inputs[sq->h_input];
+        if (!sq->h_entered) {
+            sq->h_entered = 1;
+            sq->next_start = in->data_start;
+            sq->next_line = in->data_line;
+            if (in->splittable && header_event(sq, in, err) != 0)
+                return -1;
+        }
+        if (sq->h_range >= in->nranges) {
+            next_input(sq);
+            continue;
+        }
+        uint64_t g = sq->first_g[sq->h_input] + sq->h_range;
+        df_block *b = sq->ring[g % (uint64_t)sq->ring_size];
+        if (!b)
+            return 0;
+        sq->ring[g % (uint64_t)sq->ring_size] = NULL;
+        int rc = head_block(sq, in, b, err);
+        if (rc != 0)
+            return rc < 0 ? -1 : 0;
+    }
+}
+
+static void on_message(sequencer *sq, const df_msg *m)
+{
+    df_pipeline *p = sq->p;
+    if (m->kind == DF_MSG_DONE) {
+        p->workers[m->worker].outstanding--;
+        df_block *b = m->block;
+        if (atomic_load(&p->failed)) {
+            release(sq, b);
+            return;
+        }
+        uint64_t g = sq->first_g[b->input] + b->range;
+        sq->ring[g % (uint64_t)sq->ring_size] = b;
+    } else if (m->kind == DF_MSG_FREED) {
+        release(sq, m->block);
+    } else if (m->kind == DF_MSG_NEED_BLOCK) {
+        sq->want_grant = m->worker + 1;
+    }
+    serve_waiting(sq);
+}
+
+static int sequence(sequencer *sq, df_error *err)
+{
+    df_pipeline *p = sq->p;
+    for (;;) {
+        issue(sq);
+        if (process_ready(sq, err) != 0) {
+            df_pipeline_fail(p, err);
+            return -1;
+        }
+        if (sq->finished)
+            break;
+        if (atomic_load(&p->failed)) {
+            *err = p->first_err;
+            return -1;
+        }
+        issue(sq);
+        df_msg m;
+        double t0 = df_now();
+        if (df_queue_pop(&p->seq_q, &m) != 1)
+            return df_errorf(err, "internal error: the sequencer's queue closed");
+        sq->s->stats.sequencer_wait_s += df_now() - t0;
+        on_message(sq, &m);
+        if (p->o->progress)
+            progress(sq, 0);
+    }
+    if (sq->chunk_open) /* the last chunk ends with the input */
+        emit_slice(sq, NULL, 0, 0, 0, 0, 1);
+    return 0;
+}
+
+/* ---- setup ------------------------------------------------------------- */
+
 /* A chunk file of this batch as df_chunk_path names it: BATCH_ + at least
  * five digits + .xml. Not "BATCH_other_00001.xml", a chunk of batch
  * "BATCH_other", nor a backup "BATCH_00001.xml.bak". */
@@ -548,6 +455,7 @@ static int is_batch_chunk(const char *name, const char *batch, size_t bl)
     return q - d >= 5 && !strcmp(q, ".xml");
 }
 
+/* Existing chunks of the same batch in out_dir: refused, or removed with force. */
 static int check_existing(const df_convert_options *o, df_error *err)
 {
     DIR *d = opendir(o->out_dir);
@@ -575,19 +483,219 @@ static int check_existing(const df_convert_options *o, df_error *err)
     return rc;
 }
 
+/* Everything that can be checked before output is checked first. */
+static int check_inputs(const df_convert_options *o, df_convert_summary *s, df_error *err)
+{
+    for (int i = 0; i < o->ninputs; i++) {
+        struct stat st;
+        if (stat(o->inputs[i], &st) != 0)
+            return df_error_errno(err, "%s: cannot read the input", o->inputs[i]);
+        if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+            return df_errorf(err, "%s: not a regular file", o->inputs[i]);
+        if (S_ISREG(st.st_mode) && st.st_size == 0)
+            return df_errorf(err, "%s: the file is empty (expected %s)", o->inputs[i],
+                             o->mapping->header ? "a header row and data rows" : "data rows");
+        s->input_bytes += (uint64_t)st.st_size;
+    }
+    struct stat st;
+    if (stat(o->out_dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return df_errorf(err, "%s: the output directory does not exist", o->out_dir);
+    if (access(o->out_dir, W_OK) != 0)
+        return df_error_errno(err, "%s: the output directory is not writable", o->out_dir);
+    return check_existing(o, err);
+}
+
+/* Each input: its own copy of the mapping, split or streamed, and for a
+ * regular file the prescan of its header. */
+static int setup_inputs(df_pipeline *p, sequencer *sq, df_error *err)
+{
+    const df_convert_options *o = p->o;
+    p->inputs = calloc((size_t)o->ninputs, sizeof *p->inputs);
+    sq->first_g = calloc((size_t)o->ninputs + 1, sizeof *sq->first_g);
+    if (!p->inputs || !sq->first_g)
+        return df_errorf(err, "out of memory");
+    p->ninputs = o->ninputs;
+    df_rows rows;
+    if (df_rows_init(&rows, o, err) != 0)
+        return -1;
+    int rc = 0;
+    uint64_t g = 0;
+    for (int i = 0; i < o->ninputs && rc == 0; i++) {
+        df_input *in = &p->inputs[i];
+        in->path = o->inputs[i];
+        in->index = i;
+        in->fd = -1;
+        in->mapping = *o->mapping; /* shares the loaded strings; bound per input */
+        struct stat st;
+        in->splittable = df_input_splittable(&in->mapping, stat(in->path, &st) == 0 && S_ISREG(st.st_mode));
+        if (in->splittable) {
+            int input_error = 0;
+            if (df_input_prescan(in, &rows, &input_error, err) != 0) {
+                p->s->input_error = input_error;
+                rc = -1;
+                break;
+            }
+            uint64_t data = in->size - in->data_start;
+            in->nranges = (uint32_t)((data + p->range_bytes - 1) / p->range_bytes);
+        } else {
+            in->nranges = 1;
+            in->data_line = 1;
+        }
+        sq->first_g[i] = g;
+        g += in->nranges;
+    }
+    df_rows_free(&rows);
+    return rc;
+}
+
+static int setup_blocks(df_pipeline *p, sequencer *sq, df_error *err)
+{
+    sq->window = TASKS_PER_WORKER * p->threads;
+    sq->ring_size = sq->window + 1;
+    p->nblocks = sq->window + p->threads + 2;
+    p->blocks = calloc((size_t)p->nblocks, sizeof *p->blocks);
+    sq->pool = calloc((size_t)p->nblocks, sizeof *sq->pool);
+    sq->ring = calloc((size_t)sq->ring_size, sizeof *sq->ring);
+    if (!p->blocks || !sq->pool || !sq->ring)
+        return df_errorf(err, "out of memory");
+    for (int i = 0; i < p->nblocks; i++) {
+        df_block *b = &p->blocks[i];
+        b->pool_index = i;
+        b->xml = malloc(DF_BLOCK_XML);
+        b->rec_len = malloc(DF_BLOCK_RECORDS * sizeof *b->rec_len);
+        b->rec_line = malloc(DF_BLOCK_RECORDS * sizeof *b->rec_line);
+        if (!b->xml || !b->rec_len || !b->rec_line)
+            return df_errorf(err, "out of memory");
+        release(sq, b);
+    }
+    /* Room for every message there can be: pushing never waits. */
+    size_t cap = (size_t)(sq->window + p->nblocks + 2 * p->threads + 16);
+    return df_queue_init(&p->seq_q, cap, sizeof(df_msg), err);
+}
+
+static size_t range_bytes(const df_convert_options *o)
+{
+    if (o->range_bytes)
+        return o->range_bytes;
+    const char *e = getenv("DRUGFLOW_RANGE_BYTES");
+    char *end;
+    unsigned long long v = e ? strtoull(e, &end, 10) : 0;
+    return e && *e && !*end && v >= 1 && v <= (1ULL << 30) ? (size_t)v : DF_RANGE_BYTES;
+}
+
+static void collect_stats(df_pipeline *p, df_convert_summary *s)
+{
+    df_convert_stats *st = &s->stats;
+    st->enabled = p->timing;
+    st->threads = p->threads;
+    st->range_bytes = p->range_bytes;
+    st->block_bytes = DF_BLOCK_XML;
+    st->nblocks = (size_t)p->nblocks;
+    for (int t = 0; t < p->threads; t++) {
+        const df_convert_stats *w = &p->workers[t].st;
+        st->read_s += w->read_s;
+        st->parse_s += w->parse_s;
+        st->rows_s += w->rows_s;
+        st->write_s += w->write_s;
+        st->sign_s += w->sign_s;
+        st->worker_idle_s += w->worker_idle_s;
+        st->worker_commit_wait_s += w->worker_commit_wait_s;
+        st->stream_block_wait_s += w->stream_block_wait_s;
+        st->bytes_read += w->bytes_read;
+        st->slices += w->slices;
+    }
+    st->commit_s = p->committer_st.commit_s;
+    st->committer_idle_s = p->committer_st.committer_idle_s;
+}
+
+/* Nothing lost: every row read was accepted or rejected, and every
+ * accepted record is in exactly one chunk. */
+static int check_accounting(const df_convert_summary *s, int seq, df_error *err)
+{
+    uint64_t in_chunks = 0;
+    for (size_t i = 0; i < s->nchunks; i++)
+        in_chunks += s->chunks[i].records;
+    if (s->rows_read != s->accepted + s->rejected || in_chunks != s->accepted || (int)s->nchunks != seq)
+        return df_errorf(err, "internal error: accounting mismatch: %llu rows read, %llu accepted, %llu rejected, "
+                         "%llu records in %zu chunks", (unsigned long long)s->rows_read,
+                         (unsigned long long)s->accepted, (unsigned long long)s->rejected,
+                         (unsigned long long)in_chunks, s->nchunks);
+    return 0;
+}
+
+/* Runs the pipeline once inputs and output were checked. */
+static int run(df_pipeline *p, sequencer *sq, df_error *err)
+{
+    const df_convert_options *o = p->o;
+    if (df_rejects_open(&sq->rejects, p->s->rejects_path, err) != 0)
+        return -1;
+    int rc = setup_inputs(p, sq, err);
+    if (rc == 0)
+        rc = setup_blocks(p, sq, err);
+    if (rc == 0)
+        rc = df_workers_start(p, err);
+    if (rc == 0)
+        rc = sequence(sq, err);
+    else
+        df_pipeline_fail(p, err);
+    df_workers_stop(p);
+    if (o->progress)
+        progress(sq, 1);
+    if (rc == 0 && atomic_load(&p->failed)) {
+        *err = p->first_err;
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = check_accounting(p->s, sq->seq, err);
+    if (rc == 0)
+        return df_rejects_commit(&sq->rejects, err);
+    df_rejects_abort(&sq->rejects);
+    return -1;
+}
+
+static void cleanup(df_pipeline *p, sequencer *sq)
+{
+    for (int i = 0; p->blocks && i < p->nblocks; i++) {
+        free(p->blocks[i].xml);
+        free(p->blocks[i].rec_len);
+        free(p->blocks[i].rec_line);
+        df_buf_free(&p->blocks[i].rej);
+    }
+    free(p->blocks);
+    for (int i = 0; p->inputs && i < p->ninputs; i++)
+        df_input_free(&p->inputs[i]);
+    free(p->inputs);
+    df_queue_destroy(&p->seq_q);
+    df_lines_enc_free(&sq->lines);
+    free(sq->pool);
+    free(sq->ring);
+    free(sq->first_g);
+    pthread_mutex_destroy(&p->mu);
+}
+
 int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err)
 {
     memset(s, 0, sizeof *s);
-    pipeline *p = calloc(1, sizeof *p);
-    if (!p)
+    df_pipeline *p = calloc(1, sizeof *p);
+    sequencer *sq = calloc(1, sizeof *sq);
+    if (!p || !sq) {
+        free(p);
+        free(sq);
         return df_errorf(err, "out of memory");
+    }
     p->o = o;
     p->s = s;
     p->dt = o->mapping->dt;
     p->chunk_records = o->chunk_records ? o->chunk_records : DF_DEFAULT_CHUNK_RECORDS;
     p->chunk_bytes = o->chunk_bytes ? o->chunk_bytes : DF_DEFAULT_CHUNK_BYTES;
-    p->threads = o->threads > 0 ? (o->threads > MAX_THREADS ? MAX_THREADS : o->threads) : df_default_threads();
-    pthread_mutex_init(&p->result_mu, NULL);
+    p->threads = o->threads > 0 ? (o->threads > DF_MAX_THREADS ? DF_MAX_THREADS : o->threads) : df_default_threads();
+    p->range_bytes = range_bytes(o);
+    p->timing = o->stats;
+    pthread_mutex_init(&p->mu, NULL);
+    sq->p = p;
+    sq->s = s;
+    sq->start = sq->last_progress = df_now();
+    df_lines_enc_init(&sq->lines);
     snprintf(s->doc_type, sizeof s->doc_type, "%s", p->dt->code);
     snprintf(s->batch_id, sizeof s->batch_id, "%s", o->meta.batch_id);
     s->ncatalogs = o->profile->ncatalogs;
@@ -597,172 +705,31 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
         snprintf(s->rejects_path, sizeof s->rejects_path, "%s", o->rejects_path);
     else
         snprintf(s->rejects_path, sizeof s->rejects_path, "%s/rejects.csv", o->out_dir);
-    clock_gettime(CLOCK_MONOTONIC, &p->start);
-    p->last_progress = p->start;
 
-    int rc = -1, started = 0;
-    s->input_error = 1; /* until the checks below pass */
-    /* Everything that can be checked before output is checked first. */
-    for (int i = 0; i < o->ninputs; i++) {
-        struct stat st;
-        if (stat(o->inputs[i], &st) != 0) {
-            df_error_errno(err, "%s: cannot read the input", o->inputs[i]);
-            goto out;
-        }
-        if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
-            df_errorf(err, "%s: not a regular file", o->inputs[i]);
-            goto out;
-        }
-        if (S_ISREG(st.st_mode) && st.st_size == 0) {
-            df_errorf(err, "%s: the file is empty (expected %s)", o->inputs[i],
-                      o->mapping->header ? "a header row and data rows" : "data rows");
-            goto out;
-        }
-        p->bytes_total += (uint64_t)st.st_size;
+    int rc = -1;
+    s->input_error = 1; /* until the checks pass */
+    if (check_inputs(o, s, err) == 0) {
+        s->input_error = 0;
+        rc = run(p, sq, err);
     }
-    s->input_bytes = p->bytes_total;
-    struct stat st;
-    if (stat(o->out_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        df_errorf(err, "%s: the output directory does not exist", o->out_dir);
-        goto out;
-    }
-    if (access(o->out_dir, W_OK) != 0) {
-        df_error_errno(err, "%s: the output directory is not writable", o->out_dir);
-        goto out;
-    }
-    if (check_existing(o, err) != 0)
-        goto out;
-    s->input_error = 0;
-    if (df_decoder_open(&p->dec, o->mapping->encoding, err) != 0)
-        goto out;
-    if (df_rejects_open(&p->rejects, s->rejects_path, err) != 0) {
-        df_decoder_close(&p->dec);
-        goto out;
-    }
-    /* Blocks and queues: bounded, whatever the input's size. */
-    p->nblocks = p->threads * (QUEUE_DEPTH + 1) + 2;
-    if (p->nblocks > MAX_BLOCKS)
-        p->nblocks = MAX_BLOCKS; /* many threads share the blocks, memory stays put */
-    p->blocks = calloc((size_t)p->nblocks, sizeof *p->blocks);
-    if (!p->blocks || queue_init(&p->free_blocks, p->nblocks) != 0) {
-        df_errorf(err, "out of memory");
-        goto out_io;
-    }
-    for (int i = 0; i < p->nblocks; i++) {
-        if (!(p->blocks[i].data = malloc(BLOCK_SIZE))) {
-            df_errorf(err, "out of memory");
-            goto out_io;
-        }
-        queue_push(&p->free_blocks, &p->blocks[i]);
-    }
-    for (int t = 0; t < p->threads; t++) {
-        worker *wk = &p->workers[t];
-        wk->p = p;
-        wk->index = t;
-        wk->broken_seq = -1;
-        if (queue_init(&wk->q, QUEUE_DEPTH) != 0 || pthread_create(&wk->thread, NULL, worker_main, wk) != 0) {
-            df_errorf(err, "cannot start writer thread %d", t);
-            for (int u = 0; u < t; u++)
-                queue_push(&p->workers[u].q, NULL);
-            for (int u = 0; u < t; u++)
-                pthread_join(p->workers[u].thread, NULL);
-            goto out_io;
-        }
-        started = t + 1;
-    }
-
-    /* The parser thread runs ahead; rows come back here in order. */
-    int read_rc = 0;
-    df_csv_dialect dialect = {o->mapping->delimiter, o->mapping->quote};
-    df_parse_stage *ps = NULL;
-    df_csv_row *row = malloc(sizeof *row);
-    if (!row)
-        read_rc = df_errorf(err, "out of memory");
-    else
-        read_rc = df_parse_stage_start(&ps, o->inputs, o->ninputs, &dialect, &p->bytes_done, err);
-    while (read_rc == 0) {
-        int fi, kind = df_parse_stage_next(ps, row, &fi, err);
-        if (kind < 0) {
-            read_rc = -1;
-        } else if (kind == DF_PARSE_ROW) {
-            if (on_row(p, row, err) != 0)
-                read_rc = -1;
-        } else {
-            if (p->input && o->mapping->header && p->need_header)
-                s->input_error = 1,
-                read_rc = df_errorf(err, "%s: no header row (the file holds only %d skipped rows)", p->input,
-                                    o->mapping->skip_rows);
-            if (kind == DF_PARSE_END || read_rc != 0)
-                break;
-            p->input = o->inputs[fi];
-            p->need_header = o->mapping->header;
-            p->skip_left = o->mapping->skip_rows;
-            p->ncols = 0;
-        }
-    }
-    df_parse_stage_free(ps);
-    free(row);
-    if (read_rc == 0)
-        end_chunk(p);
-    else if (p->cur) {
-        queue_push(&p->free_blocks, p->cur);
-        p->cur = NULL;
-    }
-    for (int t = 0; t < started; t++)
-        queue_push(&p->workers[t].q, NULL);
-    for (int t = 0; t < started; t++)
-        pthread_join(p->workers[t].thread, NULL);
-    started = 0;
-    if (o->progress)
-        progress(p, 1);
-    if (atomic_load(&p->failed)) {
-        *err = p->first_err;
-        goto out_io;
-    }
-    if (read_rc != 0)
-        goto out_io;
-    /* Nothing lost: every row read was accepted or rejected, and every
-     * accepted record is in exactly one chunk. */
-    uint64_t in_chunks = 0;
-    for (size_t i = 0; i < s->nchunks; i++)
-        in_chunks += s->chunks[i].records;
-    if (s->rows_read != s->accepted + s->rejected || in_chunks != s->accepted || (int)s->nchunks != p->seq) {
-        df_errorf(err, "internal error: accounting mismatch: %llu rows read, %llu accepted, %llu rejected, "
-                  "%llu records in %zu chunks", (unsigned long long)s->rows_read,
-                  (unsigned long long)s->accepted, (unsigned long long)s->rejected,
-                  (unsigned long long)in_chunks, s->nchunks);
-        goto out_io;
-    }
-    if (df_rejects_commit(&p->rejects, err) != 0)
-        goto out_dec;
-    rc = 0;
-    goto out_dec;
-out_io:
-    df_rejects_abort(&p->rejects);
-out_dec:
-    df_decoder_close(&p->dec);
-out:
     if (rc != 0 && !o->keep_partial) {
         /* All or nothing: a failed run leaves no chunk of this batch. */
-        for (int seq = 1; seq <= p->seq; seq++) {
+        for (int seq = 1; seq <= sq->seq; seq++) {
             char path[4096];
             df_chunk_path(path, sizeof path, o->out_dir, o->meta.batch_id, seq);
             unlink(path);
         }
+        for (size_t i = 0; i < s->nchunks; i++) {
+            free(s->chunks[i].lines);
+            s->chunks[i].lines = NULL;
+        }
         s->nchunks = 0;
     }
-    s->seconds = now_s(&p->start);
-    if (p->blocks) {
-        for (int i = 0; i < p->nblocks; i++)
-            free(p->blocks[i].data);
-        free(p->blocks);
-        queue_destroy(&p->free_blocks);
-        for (int t = 0; t < p->threads; t++)
-            if (p->workers[t].q.items)
-                queue_destroy(&p->workers[t].q);
-    }
-    free(p->arena);
-    pthread_mutex_destroy(&p->result_mu);
+    s->seconds = df_now() - sq->start;
+    collect_stats(p, s);
+    s->stats.wall_s = s->seconds;
+    cleanup(p, sq);
     free(p);
+    free(sq);
     return rc;
 }

@@ -1,6 +1,8 @@
 /* converter/csv_reader.c — libcsv with line tracking and bounded buffers; see csv_reader.h. */
 #include "converter/csv_reader.h"
 
+#include "converter/bytes.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -40,10 +42,11 @@ static void on_field(void *data, size_t len, void *vctx)
         return;
     const char *s = data ? data : "";
     if (st->row_start == 0)
-        st->row_start = st->line;
+        st->row_start = st->pieces ? st->fresh_line : st->line;
     st->last_term_cr = 0;
-    /* Newlines inside a quoted field move the physical line on. */
-    if (len && memchr(s, '\n', len))
+    /* Newlines inside a quoted field move the physical line on (pieces:
+     * counted when the piece ends). */
+    if (!st->pieces && len && memchr(s, '\n', len))
         st->line += count_newlines(s, len);
     df_csv_row *r = &st->row;
     r->nfields++;
@@ -73,7 +76,7 @@ static void on_field(void *data, size_t len, void *vctx)
         st->rowbuf = nb;
         st->rowcap = ncap;
     }
-    memcpy(st->rowbuf + st->rowlen, s, len);
+    df_copy_bytes(st->rowbuf + st->rowlen, s, len);
     st->rowbuf[st->rowlen + len] = 0;
     r->field[r->kept] = st->rowbuf + st->rowlen;
     r->len[r->kept] = len;
@@ -108,7 +111,7 @@ static void on_row(int term, void *vctx)
         }
     }
     st->last_term_cr = term == '\r';
-    if (term == '\r' || term == '\n')
+    if (!st->pieces && (term == '\r' || term == '\n'))
         st->line++;
     st->row_start = 0;
     r->nfields = r->kept = 0;
@@ -118,7 +121,7 @@ static void on_row(int term, void *vctx)
 int df_csv_cursor_init(df_csv_cursor *c, const df_csv_dialect *d, df_csv_row_fn fn, void *ctx, df_error *err)
 {
     memset(c, 0, sizeof *c);
-    c->line = 1;
+    c->line = c->fresh_line = 1;
     c->fn = fn;
     c->ctx = ctx;
     c->err = err;
@@ -159,6 +162,17 @@ static int cursor_status(df_csv_cursor *c)
     return -1;
 }
 
+void df_csv_cursor_pieces(df_csv_cursor *c)
+{
+    c->pieces = 1;
+}
+
+/* The line a row not yet begun (or begun on no field) starts on. */
+static long open_row_line(const df_csv_cursor *c)
+{
+    return c->row_start ? c->row_start : c->pieces ? c->fresh_line : c->line;
+}
+
 int df_csv_cursor_feed(df_csv_cursor *c, const char *data, size_t len)
 {
     c->row_ended = 0;
@@ -167,12 +181,21 @@ int df_csv_cursor_feed(df_csv_cursor *c, const char *data, size_t len)
             return -1;
         if (realloc_refused) {
             df_errorf(c->err, "a field is longer than %u MiB; is a quote left open?", DF_CSV_MAX_FIELD >> 20);
-            c->err_line = c->row_start ? c->row_start : c->line;
+            c->err_line = open_row_line(c);
         } else {
             df_errorf(c->err, "CSV error: %s", csv_strerror(csv_error(&c->parser)));
-            c->err_line = c->line;
+            c->err_line = c->pieces ? open_row_line(c) : c->line;
         }
         return -1;
+    }
+    if (c->pieces && len) {
+        /* A piece ends a physical line with its LF, or with a CR that
+         * ended a row; a CR inside quotes is not a line end. */
+        char last = data[len - 1];
+        if (last == '\n' || (last == '\r' && c->row_ended))
+            c->line++;
+        if (c->row_ended)
+            c->fresh_line = c->line;
     }
     return cursor_status(c);
 }
@@ -188,7 +211,7 @@ int df_csv_cursor_finish(df_csv_cursor *c)
     if (csv_fini(&c->parser, on_field, on_row, c) != 0 && !c->failed) {
         if (csv_error(&c->parser) == CSV_EPARSE) {
             df_errorf(c->err, "a quoted field starting on this row is never closed (a stray quote?)");
-            c->err_line = c->row_start ? c->row_start : c->line;
+            c->err_line = open_row_line(c);
         } else {
             df_errorf(c->err, "CSV error at end of file: %s", csv_strerror(csv_error(&c->parser)));
             c->err_line = c->line;
@@ -225,6 +248,13 @@ size_t df_csv_piece(const char *data, size_t n, int at_eof, int *complete)
         return n - 1;
     }
     return n;
+}
+
+size_t df_csv_piece_lf(const char *data, size_t n, int *complete)
+{
+    const char *lf = memchr(data, '\n', n);
+    *complete = lf != NULL;
+    return lf ? (size_t)(lf - data) + 1 : n;
 }
 
 int df_csv_read(const char *path, const df_csv_dialect *d, df_csv_row_fn fn, void *ctx,

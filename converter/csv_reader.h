@@ -66,6 +66,8 @@ typedef struct df_csv_cursor {
     int failed;            /* the callback failed (its message is in err) */
     int too_big;
     int inited;
+    int pieces;            /* fed df_csv_piece by df_csv_piece: lines counted per piece, not per field */
+    long fresh_line;       /* pieces: the line after the last row end (where the next row starts) */
     df_csv_row_fn fn;
     void *ctx;
     df_error *err;
@@ -74,6 +76,11 @@ typedef struct df_csv_cursor {
 
 int df_csv_cursor_init(df_csv_cursor *c, const df_csv_dialect *d, df_csv_row_fn fn, void *ctx, df_error *err);
 void df_csv_cursor_free(df_csv_cursor *c);
+
+/* Puts the cursor in piece mode: every feed is one df_csv_piece (or
+ * df_csv_piece_lf), so the cursor counts lines from the pieces' last bytes
+ * instead of scanning every field for newlines. */
+void df_csv_cursor_pieces(df_csv_cursor *c);
 
 /* Parses data[0..len). Returns 0, or -1: either the callback failed
  * (c->failed, its message in err) or the CSV is bad, and then err holds
@@ -95,5 +102,7 @@ void df_csv_cursor_prefix(const df_csv_cursor *c, const char *path, long first_l
  * unless at_eof (its LF may follow): then 0 may be returned, and the
  * caller reads more data starting at that CR. */
 size_t df_csv_piece(const char *data, size_t n, int at_eof, int *complete);
+/* The same for data known to hold no CR: up to and including the next LF. */
+size_t df_csv_piece_lf(const char *data, size_t n, int *complete);
 
 #endif

@@ -56,34 +56,75 @@ int df_rejects_header(df_rejects *r, const char *const *names, const size_t *len
     return 0;
 }
 
-int df_rejects_add(df_rejects *r, const char *input, const df_csv_row *row, df_decoder *dec,
-                   const df_check_result *res, const char *message, df_error *err)
+int df_csv_append_field(df_buf *b, const char *s, size_t len)
 {
-    df_csv_put_field(r->f, input, strlen(input));
-    fprintf(r->f, ",%ld,", row->line);
+    int quote = 0;
+    size_t quotes = 0;
+    for (size_t i = 0; i < len; i++) {
+        quote |= s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+        quotes += s[i] == '"';
+    }
+    if (!quote)
+        return df_buf_append(b, s, len);
+    size_t need = b->len + len + quotes + 3;
+    if (need > b->cap) {
+        size_t ncap = b->cap ? b->cap : 4096;
+        while (ncap < need)
+            ncap *= 2;
+        char *nd = realloc(b->data, ncap);
+        if (!nd)
+            return -1;
+        b->data = nd;
+        b->cap = ncap;
+    }
+    char *o = b->data + b->len;
+    *o++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"')
+            *o++ = '"';
+        *o++ = s[i];
+    }
+    *o++ = '"';
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = 0;
+    return 0;
+}
+
+int df_rejects_format(df_buf *out, const df_csv_row *row, df_decoder *dec, const df_check_result *res,
+                      const char *message, char **scratch, size_t *scratch_cap)
+{
     int first = 1;
     for (int k = 0; k < DF_R_COUNT; k++) {
-        if (res->reasons & (1u << k)) {
-            fprintf(r->f, "%s%s", first ? "" : " ", df_reason_code((df_reason)k));
-            first = 0;
-        }
+        if (!(res->reasons & (1u << k)))
+            continue;
+        const char *code = df_reason_code((df_reason)k);
+        if ((!first && df_buf_append(out, " ", 1) != 0) || df_buf_append(out, code, strlen(code)) != 0)
+            return -1;
+        first = 0;
     }
-    fputc(',', r->f);
-    df_csv_put_field(r->f, message, strlen(message));
+    if (df_buf_append(out, ",", 1) != 0 || df_csv_append_field(out, message, strlen(message)) != 0)
+        return -1;
     for (int i = 0; i < row->kept; i++) {
         size_t need = row->len[i] * 3 + 16;
-        if (need > r->scratch_cap) {
-            char *n = realloc(r->scratch, need);
+        if (need > *scratch_cap) {
+            char *n = realloc(*scratch, need);
             if (!n)
-                return df_errorf(err, "out of memory writing rejects");
-            r->scratch = n;
-            r->scratch_cap = need;
+                return -1;
+            *scratch = n;
+            *scratch_cap = need;
         }
-        size_t l = df_decode_lossy(dec, row->field[i], row->len[i], r->scratch, r->scratch_cap);
-        fputc(',', r->f);
-        df_csv_put_field(r->f, r->scratch, l);
+        size_t l = df_decode_lossy(dec, row->field[i], row->len[i], *scratch, *scratch_cap);
+        if (df_buf_append(out, ",", 1) != 0 || df_csv_append_field(out, *scratch, l) != 0)
+            return -1;
     }
-    fputs("\r\n", r->f);
+    return df_buf_append(out, "\r\n", 2);
+}
+
+int df_rejects_put(df_rejects *r, const char *input, long line, const char *text, size_t len, df_error *err)
+{
+    df_csv_put_field(r->f, input, strlen(input));
+    fprintf(r->f, ",%ld,", line);
+    fwrite(text, 1, len, r->f);
     if (ferror(r->f))
         return df_error_errno(err, "%s: cannot write (disk full?)", r->file.tmp_path);
     return 0;
@@ -91,8 +132,6 @@ int df_rejects_add(df_rejects *r, const char *input, const df_csv_row *row, df_d
 
 int df_rejects_commit(df_rejects *r, df_error *err)
 {
-    free(r->scratch);
-    r->scratch = NULL;
     if (fflush(r->f) != 0 || ferror(r->f)) {
         df_error_errno(err, "%s: cannot write (disk full?)", r->file.tmp_path);
         df_rejects_abort(r);
@@ -109,8 +148,6 @@ int df_rejects_commit(df_rejects *r, df_error *err)
 
 void df_rejects_abort(df_rejects *r)
 {
-    free(r->scratch);
-    r->scratch = NULL;
     if (r->f) {
         int fd = dup(r->file.fd);
         fclose(r->f);

@@ -76,6 +76,8 @@ void df_summary_free(df_convert_summary *s)
 {
     for (int i = 0; i < DF_MAX_CATALOGS; i++)
         df_topn_free(&s->unmatched[i]);
+    for (size_t i = 0; s->chunks && i < s->nchunks; i++)
+        free(s->chunks[i].lines);
     free(s->chunks);
     s->chunks = NULL;
     s->nchunks = 0;
@@ -152,6 +154,65 @@ void df_summary_print(const df_convert_summary *s, FILE *f, int top)
     }
 }
 
+/* The --stats figures as a JSON member ,"stats":{…}. */
+static void stats_json(const df_convert_summary *s, FILE *f)
+{
+    const df_convert_stats *t = &s->stats;
+    fprintf(f, ",\"stats\":{\"threads\":%d,\"wall_s\":%.3f,\"stages_s\":{\"read\":%.3f,\"parse\":%.3f,"
+            "\"rows\":%.3f,\"write\":%.3f,\"sign\":%.3f,\"commit\":%.3f},\"waits_s\":{\"workers_idle\":%.3f,"
+            "\"workers_commit_queue\":%.3f,\"stream_block\":%.3f,\"sequencer\":%.3f,\"committer_idle\":%.3f},",
+            t->threads, t->wall_s, t->read_s, t->parse_s, t->rows_s, t->write_s, t->sign_s, t->commit_s,
+            t->worker_idle_s, t->worker_commit_wait_s, t->stream_block_wait_s, t->sequencer_wait_s,
+            t->committer_idle_s);
+    fprintf(f, "\"bytes\":{\"input\":%llu,\"read\":%llu,\"xml\":%llu,\"rejects\":%llu},"
+            "\"ranges\":{\"bytes\":%zu,\"count\":%llu,\"reparsed\":%llu,\"continued\":%llu,\"streamed_inputs\":%llu},"
+            "\"blocks\":{\"count\":%zu,\"bytes\":%zu,\"sequenced\":%llu,\"most_in_use\":%llu,\"slices\":%llu}}",
+            (unsigned long long)s->input_bytes, (unsigned long long)t->bytes_read,
+            (unsigned long long)t->xml_bytes, (unsigned long long)t->rejects_bytes, t->range_bytes,
+            (unsigned long long)t->ranges, (unsigned long long)t->ranges_reparsed,
+            (unsigned long long)t->ranges_continued, (unsigned long long)t->stream_inputs, t->nblocks,
+            t->block_bytes, (unsigned long long)t->blocks, (unsigned long long)t->max_inflight,
+            (unsigned long long)t->slices);
+}
+
+void df_stats_print(const df_convert_summary *s, FILE *f)
+{
+    const df_convert_stats *t = &s->stats;
+    double wall = t->wall_s > 0 ? t->wall_s : 1e-9;
+    fprintf(f, "stats: %.3f s wall, %d worker thread%s; seconds are summed over the threads of a stage\n",
+            t->wall_s, t->threads, t->threads == 1 ? "" : "s");
+    fprintf(f, "  %-30s %9s %8s  %s\n", "stage", "seconds", "cores", "what went through");
+    struct { const char *name; double s; char what[96]; } st[7];
+    snprintf(st[0].what, sizeof st[0].what, "%.1f MB read (input %.1f MB)", t->bytes_read / 1e6, s->input_bytes / 1e6);
+    snprintf(st[1].what, sizeof st[1].what, "%llu ranges of %zu KiB", (unsigned long long)t->ranges,
+             t->range_bytes >> 10);
+    snprintf(st[2].what, sizeof st[2].what, "%llu rows", (unsigned long long)s->rows_read);
+    snprintf(st[3].what, sizeof st[3].what, "%.1f MB of records, %llu slices", t->xml_bytes / 1e6,
+             (unsigned long long)t->slices);
+    snprintf(st[4].what, sizeof st[4].what, "%zu chunks", s->nchunks);
+    snprintf(st[5].what, sizeof st[5].what, "%zu chunks (committer thread)", s->nchunks);
+    snprintf(st[6].what, sizeof st[6].what, "%.1f MB of rejects.csv (sequencer)", t->rejects_bytes / 1e6);
+    const char *names[7] = {"read (pread)", "parse (libcsv)", "rows (decode, check, render)",
+                            "write + digest chunks", "finish + sign chunks", "commit (fsync, rename)", "rejects"};
+    double secs[7] = {t->read_s, t->parse_s, t->rows_s, t->write_s, t->sign_s, t->commit_s, -1};
+    for (int i = 0; i < 7; i++) {
+        if (secs[i] < 0)
+            fprintf(f, "  %-30s %9s %8s  %s\n", names[i], "", "", st[i].what);
+        else
+            fprintf(f, "  %-30s %9.3f %8.2f  %s\n", names[i], secs[i], secs[i] / wall, st[i].what);
+    }
+    fprintf(f, "  waits: workers idle %.3f s, workers waiting for the committer %.3f s, stream waiting for a "
+            "block %.3f s, sequencer waiting for blocks %.3f s, committer idle %.3f s\n",
+            t->worker_idle_s, t->worker_commit_wait_s, t->stream_block_wait_s, t->sequencer_wait_s,
+            t->committer_idle_s);
+    fprintf(f, "  ranges: %llu, %llu parsed again (first row guessed wrong), %llu continued (block full); "
+            "%llu inputs streamed (not splittable)\n", (unsigned long long)t->ranges,
+            (unsigned long long)t->ranges_reparsed, (unsigned long long)t->ranges_continued,
+            (unsigned long long)t->stream_inputs);
+    fprintf(f, "  blocks: %zu of %zu KiB, at most %llu in use; %llu sequenced\n", t->nblocks, t->block_bytes >> 10,
+            (unsigned long long)t->max_inflight, (unsigned long long)t->blocks);
+}
+
 void df_summary_json(const df_convert_summary *s, FILE *f, int top)
 {
     fprintf(f, "{\"doc_type\":");
@@ -210,5 +271,8 @@ void df_summary_json(const df_convert_summary *s, FILE *f, int top)
         fprintf(f, "]}");
         free(e);
     }
-    fprintf(f, "}}\n");
+    fputc('}', f);
+    if (s->stats.enabled)
+        stats_json(s, f);
+    fprintf(f, "}\n");
 }

@@ -32,6 +32,36 @@ int df_topn_add(df_topn *t, const char *key, size_t len);
 df_topn_entry *df_topn_top(const df_topn *t, size_t max, size_t *n);
 void df_topn_free(df_topn *t);
 
+/* Where the time went (--stats): per stage, the seconds summed over the
+ * threads that did it, and what went through it. Times are collected only
+ * when asked for; counts always. */
+typedef struct df_convert_stats {
+    int enabled;
+    int threads;                 /* workers */
+    double wall_s;
+    /* work, summed over workers */
+    double read_s, parse_s, rows_s, write_s, sign_s;
+    /* the committer (fsync + rename) and the sequencer */
+    double commit_s, sequence_s;
+    /* waits */
+    double worker_idle_s;        /* workers waiting on an empty inbox */
+    double worker_commit_wait_s; /* workers waiting for room in the commit queue */
+    double stream_block_wait_s;  /* the stream worker waiting for a block */
+    double sequencer_wait_s;     /* the sequencer waiting for blocks */
+    double committer_idle_s;     /* the committer waiting for chunks */
+    /* sizes and counts */
+    uint64_t bytes_read;         /* input bytes read by workers (re-reads included) */
+    uint64_t xml_bytes;          /* rendered record bytes */
+    uint64_t rejects_bytes;      /* rejects.csv bytes */
+    uint64_t ranges;             /* ranges of regular files */
+    uint64_t ranges_reparsed;    /* whose first row was guessed wrong */
+    uint64_t ranges_continued;   /* cut because their block was full */
+    uint64_t stream_inputs;      /* inputs that could not be split */
+    uint64_t blocks, slices;     /* blocks sequenced, chunk slices written */
+    size_t range_bytes, block_bytes, nblocks;
+    uint64_t max_inflight;       /* most blocks out of the pool at once */
+} df_convert_stats;
+
 typedef struct df_convert_summary {
     char doc_type[DF_NAME_MAX];
     char batch_id[128];
@@ -48,13 +78,16 @@ typedef struct df_convert_summary {
     int input_error;           /* the failure was the inputs' or the mapping's
                                 * (missing, empty, header mismatch, batch
                                 * exists): nothing was written */
+    df_convert_stats stats;
 } df_convert_summary;
 
 void df_summary_free(df_convert_summary *s);
 /* Human summary (stderr usually). */
 void df_summary_print(const df_convert_summary *s, FILE *f, int top);
-/* Machine summary: one JSON object. */
+/* Machine summary: one JSON object (with "stats" when they were taken). */
 void df_summary_json(const df_convert_summary *s, FILE *f, int top);
+/* --stats: time per stage, waits and bytes, to tune threads and chunks. */
+void df_stats_print(const df_convert_summary *s, FILE *f);
 /* JSON string escaping, shared with the other --json writers. */
 void df_json_string(FILE *f, const char *s, size_t len);
 

@@ -144,6 +144,35 @@ int df_catalog_contains(const df_catalog *c, const char *const *parts, const siz
     return c->slots[find_slot(c, df_hash_bytes(key, kl), key, kl)].hash != 0;
 }
 
+uint64_t df_catalog_key_hash(const df_catalog *c, const char *const *parts, const size_t *lens)
+{
+    char key[2048];
+    size_t kl = df_catalog_join_key(c->def, parts, lens, key, sizeof key);
+    return df_hash_bytes(key, kl < sizeof key ? kl : sizeof key);
+}
+
+int df_catalog_contains_hashed(const df_catalog *c, const char *const *parts, const size_t *lens, uint64_t hash)
+{
+    if (!c->cap)
+        return 0;
+    char key[2048];
+    size_t kl = df_catalog_join_key(c->def, parts, lens, key, sizeof key);
+    if (kl >= sizeof key)
+        return 0;
+    return c->slots[find_slot(c, hash, key, kl)].hash != 0;
+}
+
+void df_catalog_prefetch(const df_catalog *c, uint64_t hash, int stage)
+{
+    if (!c->cap)
+        return;
+    const struct df_catalog_slot *sl = &c->slots[(size_t)hash & (c->cap - 1)];
+    if (stage == 0)
+        __builtin_prefetch(sl);
+    else if (sl->hash == hash)
+        __builtin_prefetch(c->arena + sl->offset);
+}
+
 void df_catalog_remove(df_catalog *c, const char *const *parts, const size_t *lens)
 {
     if (!c->cap)

@@ -41,6 +41,14 @@ int df_catalog_add(df_catalog *c, const char *const *parts, const size_t *lens, 
 /* Removes a key if present (catalog change logs carry DELETE). */
 void df_catalog_remove(df_catalog *c, const char *const *parts, const size_t *lens);
 int df_catalog_contains(const df_catalog *c, const char *const *parts, const size_t *lens);
+/* For a caller that looks keys up at a high rate: the hash of a key, and
+ * df_catalog_prefetch to have what df_catalog_contains will read in cache
+ * by then (stage 0: the slot; stage 1, some work later: the key bytes it
+ * points to). Prefetching changes no result. */
+uint64_t df_catalog_key_hash(const df_catalog *c, const char *const *parts, const size_t *lens);
+void df_catalog_prefetch(const df_catalog *c, uint64_t hash, int stage);
+/* df_catalog_contains with the key's hash already known. */
+int df_catalog_contains_hashed(const df_catalog *c, const char *const *parts, const size_t *lens, uint64_t hash);
 
 /* Loads a portal CSV export: UTF-8 (BOM allowed), header with the column
  * names of the catalog's definition (others ignored, order free). */

@@ -192,6 +192,14 @@ static void describe_bad_text(df_check_result *out, int field, const char *v, si
 void df_rules_check(const df_profile *p, const df_doctype *dt, const df_catalog_set *cats,
                     const char *const *vals, const size_t *lens, df_check_result *out)
 {
+    df_rules_check_known(p, dt, cats, vals, lens, NULL, out);
+}
+
+void df_rules_check_known(const df_profile *p, const df_doctype *dt, const df_catalog_set *cats,
+                          const char *const *vals, const size_t *lens, const df_rules_known *known,
+                          df_check_result *out)
+{
+    uint64_t known_text = known ? known->text : 0, known_date = known ? known->date : 0;
     uint64_t bad = 0; /* fields found malformed here: not looked up in a catalog */
     for (int i = 0; i < dt->nfields; i++) {
         const df_field_def *f = dt->fields[i];
@@ -208,9 +216,13 @@ void df_rules_check(const df_profile *p, const df_doctype *dt, const df_catalog_
         size_t chars = 0;
         switch (f->type) {
         case DF_FT_TEXT:
-            if (!df_valid_utf8_text(v, l, &chars))
+            if (known_text & (1ULL << i)) {
+                chars = known->chars[i];
+            } else if (!df_valid_utf8_text(v, l, &chars)) {
                 describe_bad_text(out, i, v, l);
-            else if (f->max_length && chars > (size_t)f->max_length)
+                break;
+            }
+            if (f->max_length && chars > (size_t)f->max_length)
                 df_check_add(out, DF_R_TOO_LONG, i, "is %zu characters, at most %d allowed", chars,
                              f->max_length);
             else
@@ -223,7 +235,7 @@ void df_rules_check(const df_profile *p, const df_doctype *dt, const df_catalog_
                 malformed = 0;
             break;
         case DF_FT_DATE:
-            if (!df_valid_date(v, l))
+            if (!(known_date & (1ULL << i)) && !df_valid_date(v, l))
                 df_check_add(out, DF_R_FORMAT, i, "'%.*s' is not a date YYYY-MM-DD", quoted_len(v, l), v);
             else
                 malformed = 0;
@@ -258,7 +270,10 @@ void df_rules_check(const df_profile *p, const df_doctype *dt, const df_catalog_
         }
         if (judged) /* already E_REQUIRED, E_ENCODING, E_FORMAT or E_TOO_LONG */
             continue;
-        if (!df_catalog_contains(cat, parts, plens)) {
+        int found = known && (known->hashed & (1u << c))
+                        ? df_catalog_contains_hashed(cat, parts, plens, known->cat_hash[c])
+                        : df_catalog_contains(cat, parts, plens);
+        if (!found) {
             int fi = dt->catalog_fields[c][0];
             if (cat->def->nkey == 1) {
                 df_check_add(out, (df_reason)cat->def->reason, fi, "'%.*s' is not in the %s catalog",

@@ -60,6 +60,23 @@ void df_check_add(df_check_result *r, df_reason reason, int field, const char *f
 void df_rules_check(const df_profile *p, const df_doctype *dt, const df_catalog_set *cats,
                     const char *const *vals, const size_t *lens, df_check_result *out);
 
+/* What a caller has already established of some fields, so that the check
+ * does not read their bytes a second time (the converter validates text
+ * once, while it learns what rendering needs): bit i of text says field i
+ * is valid text (df_valid_utf8_text) of chars[i] characters; bit i of date
+ * that it is a valid date YYYY-MM-DD; bit c of hashed that catalog c's key
+ * of this record hashes to cat_hash[c] (df_catalog_key_hash). Only ever a
+ * shortcut: the same reasons result as without it. */
+typedef struct df_rules_known {
+    uint64_t text, date;
+    const size_t *chars;
+    unsigned hashed;
+    uint64_t cat_hash[DF_MAX_CATALOGS];
+} df_rules_known;
+void df_rules_check_known(const df_profile *p, const df_doctype *dt, const df_catalog_set *cats,
+                          const char *const *vals, const size_t *lens, const df_rules_known *known,
+                          df_check_result *out);
+
 /* The value checks, exposed for the transforms and tests. */
 int df_valid_utf8_text(const char *s, size_t len, size_t *chars);   /* 1 if valid, no controls */
 int df_valid_date(const char *s, size_t len);                        /* YYYY-MM-DD, real day */
