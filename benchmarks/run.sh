@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # benchmarks/run.sh — times drugflow's stages on synthetic ERP exports against
-# two ceilings (cat, and libcsv parse-only: build/csvparse) and writes
-# benchmarks/results/<date>-<host>[-quick].{md,tsv,png}.
+# two ceilings (cat, and libcsv parse-only: build/csvparse) and a peer (a
+# Python reference converter plus the stock `xmlsec1 --sign`, benchmarks/peer.py),
+# all in the same run, and writes benchmarks/results/<date>-<host>[-quick].{md,tsv,png}.
 #
 #   benchmarks/run.sh quick|full      (normally via `make bench-quick` / `make bench`)
 #
@@ -325,11 +326,15 @@ for type in "${TYPES[@]}"; do
         run_stage csvparse "$type" "$rows" "$file" "$CSVPARSE" "$file"
         stage_convert convert "$type" "$rows" "$file" --sign none
         stage_convert convert+sign-streaming "$type" "$rows" "$file" --sign streaming "${SIGN_OPTS[@]}"
-        stage_convert convert+sign-reference "$type" "$rows" "$file" --sign reference "${SIGN_OPTS[@]}"
+        # The DOM signer takes minutes above 1M rows: compared at 1M and below.
+        if ((rows <= 1000000)); then
+            stage_convert convert+sign-reference "$type" "$rows" "$file" --sign reference "${SIGN_OPTS[@]}"
+        fi
     done
 done
 
 echo "== thread scaling of convert with streaming signing (SALE $(human_rows "$REF_ROWS"))"
+# 1 and 2 worker threads, and all cores (the default) when there are more.
 THREAD_COUNTS=(1)
 if ((NPROC >= 2)); then THREAD_COUNTS+=(2); fi
 if ((NPROC > 2)); then THREAD_COUNTS+=("$NPROC"); fi
@@ -338,6 +343,47 @@ for threads in "${THREAD_COUNTS[@]}"; do
     stage_convert "convert+sign-threads-$threads" SALE "$REF_ROWS" "$ref_file" --threads "$threads" \
         --sign streaming "${SIGN_OPTS[@]}"
 done
+
+# Where the time goes (--stats), at the reference size and the largest one:
+# the per-stage figures the scaling estimate below is made of, and the size
+# of the records' provenance lists.
+echo "== per-stage costs (convert --stats, streaming signing)"
+STATS_SIZES=("$REF_ROWS")
+LARGEST=${SIZES[${#SIZES[@]}-1]}
+if ((LARGEST != REF_ROWS)); then STATS_SIZES+=("$LARGEST"); fi
+for rows in "${STATS_SIZES[@]}"; do
+    for threads in "${THREAD_COUNTS[@]}"; do
+        if [[ ! -x $DRUGFLOW ]]; then break; fi
+        out=$WORK/stats-$rows-$threads
+        convert_command SALE "$DATA/SALE-$(human_rows "$rows").csv" --threads "$threads" --sign streaming \
+            "${SIGN_OPTS[@]}" --stats --json -q
+        rm -rf "$CONVERT_OUT"
+        mkdir -p "$CONVERT_OUT"
+        "${CONVERT_CMD[@]}" >"$out.json" 2>"$out.txt" || true
+        sed -n '/^stats:/,$p' "$out.txt" | sed "s/^/  [$(human_rows "$rows") SALE, $threads thread(s)] /"
+    done
+done
+
+# The peer: the same rules and chunks in Python (csv, XMLGenerator), then
+# the stock xmlsec1 --sign on each chunk (one run: it takes minutes).
+echo "== peer: Python reference converter + stock xmlsec1 --sign (SALE $(human_rows "$REF_ROWS"), 1 run)"
+PEER_OUT=$WORK/peer
+if command -v python3 >/dev/null && command -v xmlsec1 >/dev/null; then
+    SAVED_REPS=$REPS
+    REPS=1
+    M_STDOUT=$WORK/peer.stdout
+    run_stage peer-python SALE "$REF_ROWS" "$ref_file" bash -c 'rm -rf "$1"; exec python3 "$0" --type SALE \
+        --catalogs "$2" --out "$1" "$3"' benchmarks/peer.py "$PEER_OUT" "$DATA/catalogs" "$ref_file"
+    PEER_COUNTS=$(cat "$WORK/peer.stdout" 2>/dev/null || true)
+    run_stage peer-python+xmlsec1 SALE "$REF_ROWS" "$ref_file" bash -c 'rm -rf "$1"; exec python3 "$0" --type SALE \
+        --catalogs "$2" --out "$1" --p12 "$3" --passfile "$4" "$5"' benchmarks/peer.py "$PEER_OUT" \
+        "$DATA/catalogs" "$PKI/ent-a.p12" "$PKI/passphrase" "$ref_file"
+    M_STDOUT=/dev/null
+    REPS=$SAVED_REPS
+    echo "  peer: $PEER_COUNTS"
+else
+    skip_stage peer-python+xmlsec1 SALE "$REF_ROWS" "python3 or xmlsec1 not found"
+fi
 
 echo "== drugflow run against drugflow-sim on loopback (SALE $(human_rows "$REF_ROWS"), processing deferred)"
 stage_run run SALE "$REF_ROWS" "$ref_file" 4
@@ -376,9 +422,10 @@ value() {
     awk -F'\t' -v s="$1" -v t="$2" -v r="$3" -v c="$4" '$1 == s && $2 == t && $3 == r { print $c }' "$TSV"
 }
 
-# ratio_line LABEL NUM_STAGE DEN_STAGE TYPE TARGET: "LABEL (1M TYPE): 3.2x (target <= 4x)"
+# ratio_line LABEL NUM_STAGE DEN_STAGE TYPE [TARGET [OP]]:
+#   "LABEL (1M TYPE): 3.20x (target <= 4x) PASS" — OP is <= (default) or >=.
 ratio_line() {
-    local label=$1 num=$2 den=$3 type=$4 target=$5 a b
+    local label=$1 num=$2 den=$3 type=$4 target=${5:-} op=${6:-<=} a b
     a=$(value "$num" "$type" "$REF_ROWS" 6)
     b=$(value "$den" "$type" "$REF_ROWS" 6)
     local where
@@ -386,11 +433,18 @@ ratio_line() {
     if [[ -z $a || -z $b ]]; then
         local missing=$num
         [[ -n $a ]] && missing=$den
-        echo "$label ($where): n/a ($missing skipped)${target:+ (target <= $target)}"
+        echo "$label ($where): n/a ($missing skipped)${target:+ (target $op $target)}"
         return 0
     fi
-    awk -v l="$label" -v w="$where" -v a="$a" -v b="$b" -v t="$target" 'BEGIN {
-        printf "%s (%s): %.2fx%s\n", l, w, a / b, t == "" ? "" : " (target <= " t ")" }'
+    awk -v l="$label" -v w="$where" -v a="$a" -v b="$b" -v t="$target" -v op="$op" 'BEGIN {
+        r = a / b
+        printf "%s (%s): %.2fx", l, w, r
+        if (t != "") {
+            v = t + 0
+            ok = op == ">=" ? r >= v : r <= v
+            printf " (target %s %s) %s", op, t, ok ? "PASS" : "FAIL"
+        }
+        printf "\n" }'
 }
 
 rss_line() {
@@ -402,26 +456,62 @@ rss_line() {
         echo "peak RSS convert $(human_rows "$REF_ROWS"): n/a (not measured: no GNU time) (target <= 64 MiB)"
     else
         awk -v k="$kib" -v r="$(human_rows "$REF_ROWS")" 'BEGIN {
-            printf "peak RSS convert %s: %.1f MiB (target <= 64 MiB)\n", r, k / 1024 }'
+            printf "peak RSS convert %s: %.1f MiB (target <= 64 MiB) %s\n", r, k / 1024, k <= 65536 ? "PASS" : "FAIL" }'
     fi
 }
 
+# Peak RSS of the converter (unsigned and streaming signing, both types) at
+# every size: at most 48 MiB, and no more at the largest size than at 1M.
+rss_sizes_line() {
+    local rows list="" worst=0 at1m="" atmax="" kib
+    for rows in "${SIZES[@]}"; do
+        kib=$(awk -F'\t' -v r="$rows" '$3 == r && ($1 == "convert" || $1 == "convert+sign-streaming") &&
+            $10 != "-" { if ($10 > m) m = $10 } END { print m + 0 }' "$TSV")
+        ((kib > 0)) || continue
+        list+="$(human_rows "$rows") $(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }') MiB, "
+        ((kib > worst)) && worst=$kib
+        ((rows == 1000000)) && at1m=$kib
+        atmax=$kib
+    done
+    if [[ -z $list ]]; then
+        echo "peak RSS of convert at every size: n/a (not measured) (target <= 48 MiB, not growing)"
+        return 0
+    fi
+    awk -v l="${list%, }" -v w="$worst" -v a="${at1m:-0}" -v m="$atmax" 'BEGIN {
+        grow = a > 0 && m > a + 2048
+        printf "peak RSS of convert and convert+sign at every size: %s (target <= 48 MiB, no growth past 1M) %s\n",
+            l, w <= 49152 && !grow ? "PASS" : "FAIL" }'
+}
+
 RATIOS=$(
+    ratio_line "convert+sign(streaming)/parse-only" convert+sign-streaming csvparse SALE 2.0
     ratio_line "convert/parse-only" convert csvparse SALE 4x
     ratio_line "convert/parse-only" convert csvparse INVENTORY 4x
     ratio_line "convert+sign/convert" convert+sign-streaming convert SALE 1.25x
     ratio_line "convert+sign(reference)/convert" convert+sign-reference convert SALE ""
     ratio_line "parse-only/cat" csvparse cat SALE ""
+    for threads in "${THREAD_COUNTS[@]:1}"; do
+        what="--threads $threads"
+        ((threads == NPROC)) && what+=" (all cores)"
+        if ((threads == 2)); then
+            ratio_line "convert+sign $what speed-up over --threads 1" convert+sign-threads-1 \
+                "convert+sign-threads-$threads" SALE 1.6 ">="
+        else
+            ratio_line "convert+sign $what speed-up over --threads 1" convert+sign-threads-1 \
+                "convert+sign-threads-$threads" SALE ""
+        fi
+    done
+    ratio_line "drugflow speed-up over the peer (Python csv + XMLGenerator, then xmlsec1 --sign)" \
+        peer-python+xmlsec1 convert+sign-streaming SALE 30 ">="
+    ratio_line "drugflow (unsigned) speed-up over the Python peer (unsigned)" peer-python convert SALE ""
+    rss_sizes_line
+    rss_line
     ratio_line "run (to the last upload confirmed)/convert+sign" run convert+sign-streaming SALE 1.5x
     REF_ROWS=100000 ratio_line "upload of 50 chunks of 2,000 records, 200 ms latency: 8 connections/1 connection" \
         upload-P8-latency200 upload-P1-latency200 SALE 0.2x
     ratio_line "upload of 50 chunks of $(((REF_ROWS + 49) / 50)) records, 200 ms latency: 8 connections/1 connection" \
         upload-big-P8-latency200 upload-big-P1-latency200 SALE ""
     ratio_line "run with 200 ms latency: 8 connections/1 connection" run-P8-latency200 run-P1-latency200 SALE ""
-    rss_line
-    for threads in "${THREAD_COUNTS[@]:1}"; do
-        ratio_line "convert --threads $threads speed-up over --threads 1" convert+sign-threads-1 "convert+sign-threads-$threads" SALE ""
-    done
 )
 
 # The markdown table: one line per measured stage, x csvparse against the
@@ -437,6 +527,61 @@ TABLE=$(awk -F'\t' '
         printf "| %s | %s | %s | %.1f | %d | %.3f (%.3f–%.3f) | %.3f | %.0f | %.1f | %s | %s |\n",
             $1, $2, human($3), $4 / 1e6, $5, $6, $7, $8, $9, $3 / $6, $4 / 1e6 / $6, rss, ratio
     }' "$TSV" "$TSV")
+
+# stat FILE KEY: a number of convert --stats --json ("parse", "sequence", …).
+stat() { grep -o "\"$2\":[0-9.]*" "$1" 2>/dev/null | head -n 1 | cut -d: -f2; }
+
+# The --stats figures of each run, the provenance lists' size, and what the
+# per-stage costs say about 16 cores: the workers' work divides among them,
+# the sequencer's and the committer's does not.
+stats_section() {
+    local rows threads f
+    echo "## Per-stage costs (convert --sign streaming --stats)"
+    echo
+    echo "Seconds are summed over the threads that did the stage; \"cores\" is that over the wall time."
+    echo
+    for rows in "${STATS_SIZES[@]}"; do
+        for threads in "${THREAD_COUNTS[@]}"; do
+            f=$WORK/stats-$rows-$threads
+            [[ -s $f.txt ]] || continue
+            echo "SALE $(human_rows "$rows"), --threads $threads:"
+            echo
+            echo '```'
+            sed -n '/^stats:/,$p' "$f.txt"
+            echo '```'
+            echo
+        done
+    done
+    echo "Provenance lists (each record's input and line, in df_chunk_result.lines):"
+    echo
+    for rows in "${STATS_SIZES[@]}"; do
+        f=$WORK/stats-$rows-${THREAD_COUNTS[0]}.json
+        [[ -s $f ]] || continue
+        awk -v r="$(human_rows "$rows")" -v b="$(stat "$f" provenance_bytes)" -v n="$(stat "$f" accepted)" \
+            -v c="$(grep -o '"seq":' "$f" | wc -l)" 'BEGIN {
+            printf "- SALE %s: %d bytes for %d records in %d chunks (%.4f bytes per record)\n", r, b, n, c, n ? b / n : 0 }'
+    done
+    local top=${THREAD_COUNTS[${#THREAD_COUNTS[@]}-1]}
+    f=$WORK/stats-$REF_ROWS-$top.json
+    if [[ -s $f ]]; then
+        echo
+        echo "Scaling estimate from the $(human_rows "$REF_ROWS") run with $top threads:"
+        echo
+        awk -v rd="$(stat "$f" read)" -v pa="$(stat "$f" parse)" -v ro="$(stat "$f" rows)" -v wr="$(stat "$f" write)" \
+            -v si="$(stat "$f" sign)" -v se="$(stat "$f" sequence)" -v co="$(stat "$f" commit)" \
+            -v wall="$(stat "$f" wall_s)" -v n="$top" 'BEGIN {
+            work = rd + pa + ro + wr + si
+            printf "- work that divides among the workers (read, parse, rows, write, sign): %.2f s", work
+            printf " (%.2f s per worker with %d)\n", work / n, n
+            printf "- serial work of the sequencer: %.3f s; the committer (fsync, rename: disk time): %.2f s\n", se, co
+            for (k = 4; k <= 64; k *= 2) {
+                t = work / k; if (se > t) t = se
+                printf "- %2d cores: about %.2f s (%.1fx this run), if reading, writing and fsync keep up\n", k, t, wall / t
+            }
+        }'
+    fi
+    echo
+}
 
 CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
 MEM_TOTAL=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null || true)
@@ -474,6 +619,13 @@ if [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]]; then COM
     echo '```'
     echo "$RATIOS"
     echo '```'
+    echo
+    stats_section
+    if [[ -n ${PEER_COUNTS:-} ]]; then
+        echo "The peer (benchmarks/peer.py) on the same input: $PEER_COUNTS; drugflow: $(stat \
+            "$WORK/stats-$REF_ROWS-${THREAD_COUNTS[0]}.json" accepted) accepted."
+        echo
+    fi
     if ((${#SKIPPED[@]})); then
         echo
         echo "## Skipped"

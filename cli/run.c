@@ -34,7 +34,7 @@ static const char run_help[] =
     "      --no-catalogs      do not match catalogs\n"
     "      --created-at TIME  CreatedAt of a new batch (default now; a rerun keeps the journal's)\n"
     "      --chunk-records N, --chunk-bytes N   chunk size of a new batch\n"
-    "  -j, --threads N        writer threads\n"
+    "  -j, --threads N        worker threads: parse, check, write, sign (default: cores)\n"
     "  -c, --config FILE      configuration file\n"
     "  -w, --workspace DIR    workspace (default: configuration 'workspace:')\n"
     "      --endpoint E, --ca FILE, --profile FILE   as for upload\n"
@@ -43,6 +43,7 @@ static const char run_help[] =
     "      --no-status        do not wait for the results\n"
     "      --timeout S        seconds to wait for the results (default 600)\n"
     "      --json             summary as JSON on stdout\n"
+    "      --stats            the conversion's time per stage, waits and bytes (also in --json)\n"
     "  -q, --quiet            no conversion summary on stderr\n"
     "  -h, --help             this text\n"
     "\n" DF_EXIT_CODES_HELP;
@@ -56,7 +57,8 @@ static int valid_period(const char *s)
 
 int cmd_run(int argc, char **argv)
 {
-    enum { OPT_BATCH = 300, OPT_CATALOGS, OPT_NOCAT, OPT_CREATED, OPT_CREC, OPT_CBYTES, OPT_NOSTATUS, OPT_TIMEOUT };
+    enum { OPT_BATCH = 300, OPT_CATALOGS, OPT_NOCAT, OPT_CREATED, OPT_CREC, OPT_CBYTES, OPT_NOSTATUS, OPT_TIMEOUT,
+           OPT_STATS };
     static const struct option opts[] = {
         DF_NET_LONG_OPTIONS,
         {"mapping", required_argument, 0, 'm'},
@@ -73,12 +75,13 @@ int cmd_run(int argc, char **argv)
         {"timeout", required_argument, 0, OPT_TIMEOUT},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
+        {"stats", no_argument, 0, OPT_STATS},
         {0, 0, 0, 0},
     };
     df_cli_net n = {0};
     const char *mapping_path = NULL, *period = NULL, *batch = NULL, *out_dir = NULL, *catalogs_dir = NULL,
                *created = NULL;
-    int no_catalogs = 0, no_status = 0, quiet = 0;
+    int no_catalogs = 0, no_status = 0, quiet = 0, stats = 0;
     long crec = 0, threads = 0, timeout = 0;
     uint64_t cbytes = 0;
     int c;
@@ -115,6 +118,7 @@ int cmd_run(int argc, char **argv)
                 return df_cli_usage_error("run", "--timeout takes seconds, not '%s'", optarg);
             break;
         case 'q': quiet = 1; break;
+        case OPT_STATS: stats = 1; break;
         case 'h': fputs(run_help, stdout); return DF_EXIT_OK;
         default: return df_cli_usage_error("run", "unknown option");
         }
@@ -243,6 +247,7 @@ int cmd_run(int argc, char **argv)
             .sign = df_signer_sign_digest,
             .sign_ctx = s.signer,
             .progress = isatty(2) && !quiet,
+            .stats = stats,
         },
         .out_dir = b.out_dir,
         .upload = {
@@ -266,6 +271,8 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "catalogs: %s\n", cat_source);
         df_summary_print(&sum, stderr, 20);
     }
+    if (stats)
+        df_stats_print(&sum, stderr);
     /* Chunks of this batch left unsent by an earlier run and not produced again. */
     df_upload_stats extra = {0};
     int requeued = 0;

@@ -410,7 +410,7 @@ static void on_message(sequencer *sq, const df_msg *m)
     serve_waiting(sq);
 }
 
-static int sequence(sequencer *sq, df_error *err)
+static int sequence_loop(sequencer *sq, df_error *err)
 {
     df_pipeline *p = sq->p;
     for (;;) {
@@ -438,6 +438,14 @@ static int sequence(sequencer *sq, df_error *err)
     if (sq->chunk_open) /* the last chunk ends with the input */
         emit_slice(sq, NULL, 0, 0, 0, 0, 1);
     return 0;
+}
+
+static int sequence(sequencer *sq, df_error *err)
+{
+    double t0 = df_now();
+    int rc = sequence_loop(sq, err);
+    sq->s->stats.sequence_s = df_now() - t0 - sq->s->stats.sequencer_wait_s;
+    return rc;
 }
 
 /* ---- setup ------------------------------------------------------------- */
@@ -604,6 +612,8 @@ static void collect_stats(df_pipeline *p, df_convert_summary *s)
         st->bytes_read += w->bytes_read;
         st->slices += w->slices;
     }
+    for (size_t i = 0; i < s->nchunks; i++)
+        st->lines_bytes += s->chunks[i].lines_len;
     st->commit_s = p->committer_st.commit_s;
     st->committer_idle_s = p->committer_st.committer_idle_s;
 }

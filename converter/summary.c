@@ -159,20 +159,21 @@ static void stats_json(const df_convert_summary *s, FILE *f)
 {
     const df_convert_stats *t = &s->stats;
     fprintf(f, ",\"stats\":{\"threads\":%d,\"wall_s\":%.3f,\"stages_s\":{\"read\":%.3f,\"parse\":%.3f,"
-            "\"rows\":%.3f,\"write\":%.3f,\"sign\":%.3f,\"commit\":%.3f},\"waits_s\":{\"workers_idle\":%.3f,"
+            "\"rows\":%.3f,\"write\":%.3f,\"sign\":%.3f,\"commit\":%.3f,\"sequence\":%.3f},\"waits_s\":{\"workers_idle\":%.3f,"
             "\"workers_commit_queue\":%.3f,\"stream_block\":%.3f,\"sequencer\":%.3f,\"committer_idle\":%.3f},",
             t->threads, t->wall_s, t->read_s, t->parse_s, t->rows_s, t->write_s, t->sign_s, t->commit_s,
-            t->worker_idle_s, t->worker_commit_wait_s, t->stream_block_wait_s, t->sequencer_wait_s,
+            t->sequence_s, t->worker_idle_s, t->worker_commit_wait_s, t->stream_block_wait_s, t->sequencer_wait_s,
             t->committer_idle_s);
     fprintf(f, "\"bytes\":{\"input\":%llu,\"read\":%llu,\"xml\":%llu,\"rejects\":%llu},"
             "\"ranges\":{\"bytes\":%zu,\"count\":%llu,\"reparsed\":%llu,\"continued\":%llu,\"streamed_inputs\":%llu},"
-            "\"blocks\":{\"count\":%zu,\"bytes\":%zu,\"sequenced\":%llu,\"most_in_use\":%llu,\"slices\":%llu}}",
+            "\"blocks\":{\"count\":%zu,\"bytes\":%zu,\"sequenced\":%llu,\"most_in_use\":%llu,\"slices\":%llu},"
+            "\"provenance_bytes\":%llu}",
             (unsigned long long)s->input_bytes, (unsigned long long)t->bytes_read,
             (unsigned long long)t->xml_bytes, (unsigned long long)t->rejects_bytes, t->range_bytes,
             (unsigned long long)t->ranges, (unsigned long long)t->ranges_reparsed,
             (unsigned long long)t->ranges_continued, (unsigned long long)t->stream_inputs, t->nblocks,
             t->block_bytes, (unsigned long long)t->blocks, (unsigned long long)t->max_inflight,
-            (unsigned long long)t->slices);
+            (unsigned long long)t->slices, (unsigned long long)t->lines_bytes);
 }
 
 void df_stats_print(const df_convert_summary *s, FILE *f)
@@ -182,7 +183,7 @@ void df_stats_print(const df_convert_summary *s, FILE *f)
     fprintf(f, "stats: %.3f s wall, %d worker thread%s; seconds are summed over the threads of a stage\n",
             t->wall_s, t->threads, t->threads == 1 ? "" : "s");
     fprintf(f, "  %-30s %9s %8s  %s\n", "stage", "seconds", "cores", "what went through");
-    struct { const char *name; double s; char what[96]; } st[7];
+    struct { char what[96]; } st[7];
     snprintf(st[0].what, sizeof st[0].what, "%.1f MB read (input %.1f MB)", t->bytes_read / 1e6, s->input_bytes / 1e6);
     snprintf(st[1].what, sizeof st[1].what, "%llu ranges of %zu KiB", (unsigned long long)t->ranges,
              t->range_bytes >> 10);
@@ -191,16 +192,14 @@ void df_stats_print(const df_convert_summary *s, FILE *f)
              (unsigned long long)t->slices);
     snprintf(st[4].what, sizeof st[4].what, "%zu chunks", s->nchunks);
     snprintf(st[5].what, sizeof st[5].what, "%zu chunks (committer thread)", s->nchunks);
-    snprintf(st[6].what, sizeof st[6].what, "%.1f MB of rejects.csv (sequencer)", t->rejects_bytes / 1e6);
+    snprintf(st[6].what, sizeof st[6].what, "%llu blocks in order, %.1f MB of rejects.csv",
+             (unsigned long long)t->blocks, t->rejects_bytes / 1e6);
     const char *names[7] = {"read (pread)", "parse (libcsv)", "rows (decode, check, render)",
-                            "write + digest chunks", "finish + sign chunks", "commit (fsync, rename)", "rejects"};
-    double secs[7] = {t->read_s, t->parse_s, t->rows_s, t->write_s, t->sign_s, t->commit_s, -1};
-    for (int i = 0; i < 7; i++) {
-        if (secs[i] < 0)
-            fprintf(f, "  %-30s %9s %8s  %s\n", names[i], "", "", st[i].what);
-        else
-            fprintf(f, "  %-30s %9.3f %8.2f  %s\n", names[i], secs[i], secs[i] / wall, st[i].what);
-    }
+                            "write + digest chunks", "finish + sign chunks", "commit (fsync, rename)",
+                            "sequence (calling thread)"};
+    double secs[7] = {t->read_s, t->parse_s, t->rows_s, t->write_s, t->sign_s, t->commit_s, t->sequence_s};
+    for (int i = 0; i < 7; i++)
+        fprintf(f, "  %-30s %9.3f %8.2f  %s\n", names[i], secs[i], secs[i] / wall, st[i].what);
     fprintf(f, "  waits: workers idle %.3f s, workers waiting for the committer %.3f s, stream waiting for a "
             "block %.3f s, sequencer waiting for blocks %.3f s, committer idle %.3f s\n",
             t->worker_idle_s, t->worker_commit_wait_s, t->stream_block_wait_s, t->sequencer_wait_s,
@@ -211,6 +210,9 @@ void df_stats_print(const df_convert_summary *s, FILE *f)
             (unsigned long long)t->stream_inputs);
     fprintf(f, "  blocks: %zu of %zu KiB, at most %llu in use; %llu sequenced\n", t->nblocks, t->block_bytes >> 10,
             (unsigned long long)t->max_inflight, (unsigned long long)t->blocks);
+    fprintf(f, "  provenance of the records (input, line): %llu bytes for %llu records (%.3f bytes per record)\n",
+            (unsigned long long)t->lines_bytes, (unsigned long long)s->accepted,
+            s->accepted ? (double)t->lines_bytes / (double)s->accepted : 0.0);
 }
 
 void df_summary_json(const df_convert_summary *s, FILE *f, int top)

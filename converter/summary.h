@@ -60,6 +60,7 @@ typedef struct df_convert_stats {
     uint64_t blocks, slices;     /* blocks sequenced, chunk slices written */
     size_t range_bytes, block_bytes, nblocks;
     uint64_t max_inflight;       /* most blocks out of the pool at once */
+    uint64_t lines_bytes;        /* the chunks' provenance lists (lines.h), all together */
 } df_convert_stats;
 
 typedef struct df_convert_summary {
