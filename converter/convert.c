@@ -14,7 +14,10 @@
 #include "converter/lines.h"
 #include "converter/pipeline.h"
 
-#define TASKS_PER_WORKER 2 /* one running, one waiting: a worker never idles for the sequencer */
+/* Ranges in flight: two per worker and four more, so that a worker always
+ * has the next range queued and a busy machine's sequencer, scheduled late,
+ * does not leave workers idle. */
+#define WINDOW(threads) (2 * (threads) + 4)
 
 typedef struct sequencer {
     df_pipeline *p;
@@ -138,7 +141,7 @@ static void issue(sequencer *sq)
             return;
         if (!in->splittable && (sq->inflight || sq->h_input != sq->is_input))
             return;
-        int w = pick_worker(sq, TASKS_PER_WORKER);
+        int w = pick_worker(sq, (sq->window + p->threads - 1) / p->threads);
         if (w < 0)
             return;
         df_task t = {.input = sq->is_input, .range = sq->is_range, .stream = !in->splittable};
@@ -558,7 +561,7 @@ static int setup_inputs(df_pipeline *p, sequencer *sq, df_error *err)
 
 static int setup_blocks(df_pipeline *p, sequencer *sq, df_error *err)
 {
-    sq->window = TASKS_PER_WORKER * p->threads;
+    sq->window = WINDOW(p->threads);
     sq->ring_size = sq->window + 1;
     p->nblocks = sq->window + p->threads + 2;
     p->blocks = calloc((size_t)p->nblocks, sizeof *p->blocks);

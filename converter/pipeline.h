@@ -182,12 +182,16 @@ typedef struct df_commit {
 
 struct df_pipeline;
 
+#define DF_STASH 16 /* tasks a worker puts aside while it writes slices */
+
 typedef struct df_worker {
     struct df_pipeline *p;
     int index;
     pthread_t thread;
     int started;
     df_queue inbox;
+    df_inbox_item stash[DF_STASH]; /* tasks taken from the inbox early, in order */
+    int stash_head, nstash;
     df_rows rows;
     char *rbuf;              /* range input */
     size_t rbuf_cap;

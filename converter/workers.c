@@ -60,6 +60,22 @@ void df_block_reset(df_block *b)
 
 /* ---- ranges ---------------------------------------------------------- */
 
+static void handle_slice(df_worker *wk, df_slice *sl);
+
+/* While a range is parsed, chunk slices are written as they come, so that
+ * their blocks go back to the pool soon; tasks that arrive meanwhile wait
+ * in the worker's own list, in order. */
+static void poll_slices(df_worker *wk)
+{
+    df_inbox_item it;
+    while (wk->nstash < DF_STASH && df_queue_try_pop(&wk->inbox, &it) == 1) {
+        if (it.kind == DF_IN_SLICE)
+            handle_slice(wk, &it.u.slice);
+        else
+            wk->stash[(wk->stash_head + wk->nstash++) % DF_STASH] = it;
+    }
+}
+
 typedef struct range_ctx {
     df_worker *wk;
     const df_input *in;
@@ -156,6 +172,7 @@ static int parse_range(df_worker *wk, const df_input *in, df_block *b, uint64_t 
     uint64_t off = b->start, fresh = b->start;
     long fresh_line = 1;
     int rc_ = 0, done = off >= end;
+    unsigned pieces = 0;
     while (!done && !atomic_load(&wk->p->failed)) {
         int eof = 0;
         ssize_t n;
@@ -199,6 +216,8 @@ static int parse_range(df_worker *wk, const df_input *in, df_block *b, uint64_t 
             pos += k;
             if (rc.full)
                 break;
+            if ((++pieces & 63) == 0)
+                poll_slices(wk);
             if (complete && c.row_ended) {
                 fresh = off + pos;
                 fresh_line = c.line;
@@ -231,7 +250,8 @@ static void run_range(df_worker *wk, const df_task *t)
     const df_input *in = &p->inputs[t->input];
     df_block *b = t->block;
     df_error err;
-    double t0 = p->timing ? df_now() : 0, rows0 = wk->rows.rows_s, read0 = wk->st.read_s;
+    double t0 = p->timing ? df_now() : 0, rows0 = wk->rows.rows_s;
+    double other0 = wk->st.read_s + wk->st.write_s + wk->st.sign_s + wk->st.worker_commit_wait_s;
     df_block_reset(b);
     b->input = t->input;
     b->range = t->range;
@@ -248,8 +268,9 @@ static void run_range(df_worker *wk, const df_task *t)
     } else {
         parse_range(wk, in, b, t->end, buf_off, buf_len, &err);
     }
-    if (p->timing) /* parse: the range's time but for reading and rows */
-        wk->st.parse_s += df_now() - t0 - (wk->rows.rows_s - rows0) - (wk->st.read_s - read0);
+    if (p->timing) /* parse: the range's time but for reading, rows and the slices written meanwhile */
+        wk->st.parse_s += df_now() - t0 - (wk->rows.rows_s - rows0) -
+                          (wk->st.read_s + wk->st.write_s + wk->st.sign_s + wk->st.worker_commit_wait_s - other0);
     send_msg(p, DF_MSG_DONE, wk->index, b);
 }
 
@@ -522,12 +543,18 @@ static void *worker_main(void *arg)
     df_pipeline *p = wk->p;
     df_inbox_item it;
     for (;;) {
-        double t0 = p->timing ? df_now() : 0;
-        int rc = df_queue_pop(&wk->inbox, &it);
-        if (p->timing)
-            wk->st.worker_idle_s += df_now() - t0;
-        if (rc != 1)
-            break;
+        if (wk->nstash) { /* tasks put aside while slices were written */
+            it = wk->stash[wk->stash_head];
+            wk->stash_head = (wk->stash_head + 1) % DF_STASH;
+            wk->nstash--;
+        } else {
+            double t0 = p->timing ? df_now() : 0;
+            int rc = df_queue_pop(&wk->inbox, &it);
+            if (p->timing)
+                wk->st.worker_idle_s += df_now() - t0;
+            if (rc != 1)
+                break;
+        }
         if (it.kind == DF_IN_SLICE) {
             handle_slice(wk, &it.u.slice);
         } else if (it.kind == DF_IN_TASK) {
