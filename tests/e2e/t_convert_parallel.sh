@@ -66,6 +66,15 @@ done
 [ "$reparsed" -gt 0 ] || fail "no range was parsed again: the edges missed the quoted newlines"
 echo "ranges parsed again after a wrong guess: $reparsed"
 
+# A range whose rows do not fit one block (here: many rejected rows, more
+# rejects.csv text than a block holds) is cut, and the rest of it parsed as a
+# continuation: the same output again.
+gen_sale 12000 2 "$T/allbad.csv"
+convert "$T/allbad1" "$SALE" --threads 1 "$T/allbad.csv"
+DRUGFLOW_RANGE_BYTES=1048576 convert "$T/allbad2" "$SALE" --threads 2 --stats "$T/allbad.csv"
+same_output "$T/allbad1" "$T/allbad2" "continued ranges"
+[ "$(json_stat "$T/allbad2.json" continued)" -gt 0 ] || fail "no range was continued"
+
 # Chunk limits by bytes as well as records, across range edges.
 DRUGFLOW_RANGE_BYTES=509 convert "$T/bytes8" "$SALE" --chunk-bytes 64K --threads 8 "$T/src/sale.csv"
 convert "$T/bytes1" "$SALE" --chunk-bytes 64K --threads 1 "$T/src/sale.csv"
