@@ -38,12 +38,11 @@ function part(sym, dso) {
     if (sym ~ /memchr/) return "memchr"
     return "the rest"
 }
-$1 ~ /%$/ && NF >= 4 {
-    pct = $1; sub(/%/, "", pct)
-    dso = $2; sym = $4
-    total[part(sym, dso)] += pct
+$1 ~ /%$/ && NF >= 5 {
+    dso = $3; sym = $5
+    total[part(sym, dso)] += $2
 }
-END { for (k in total) printf "%s\t%.2f\n", k, total[k] }'
+END { for (k in total) printf "%s\t%d\n", k, total[k] }'
 
 n=0
 for bin in "$@"; do
@@ -54,14 +53,12 @@ for bin in "$@"; do
         --catalogs "$catalogs" --config samples/drugflow.yaml --period 2026-10 --out "$out" \
         --created-at 2026-11-01T02:00:00+08:00 --sign streaming --key "$pki/ent-a.p12" \
         --passphrase-file "$pki/passphrase" -q "$input" 2>/dev/null || true
-    perf report -i "$work/perf$n.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null |
+    # Samples per part (-n); CPU seconds = samples / 1000 Hz.
+    perf report -i "$work/perf$n.data" --no-children -n --sort dso,symbol --stdio -g none 2>/dev/null |
         awk "$parts_awk" | sort >"$work/parts$n"
-    # CPU seconds = samples / 1000 Hz.
-    nsamples=$(perf report -i "$work/perf$n.data" --stdio -g none --sort dso 2>/dev/null |
-        awk '/^# Samples:/ { v = $3; if (v ~ /K$/) { sub(/K/, "", v); v *= 1000 } print v; exit }')
-    echo "$bin: $nsamples samples" >&2
-    awk -F'\t' -v s="$nsamples" '{ printf "%s\t%.2f\t%.1f\n", $1, $2 / 100 * s / 1000, $2 }' "$work/parts$n" \
-        >"$work/secs$n"
+    awk -F'\t' '{ s += $2 } END { print s }' "$work/parts$n" | sed "s|^|$bin: samples |" >&2
+    awk -F'\t' 'NR == FNR { s += $2; next } { printf "%s\t%.2f\t%.1f\n", $1, $2 / 1000, 100 * $2 / s }' \
+        "$work/parts$n" "$work/parts$n" >"$work/secs$n"
 done
 
 # The table: one column pair per binary.

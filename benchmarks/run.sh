@@ -135,41 +135,78 @@ failure_reason() { # the failed command's stderr in one line, without "Try ... -
 SKIPPED=() # "stage type rows: reason"
 printf '# stage\ttype\trows\tbytes\truns\twall_median_s\twall_min_s\twall_max_s\tcpu_median_s\tpeak_rss_kib\n' >"$TSV"
 
-# run_stage STAGE TYPE ROWS FILE CMD...: REPS timed runs of CMD; appends a
-# line to the TSV, or prints "skipped: <reason>" when CMD fails, that is when
-# its exit status is not one of $OK_STATUSES.
-OK_STATUSES="0"
-run_stage() {
-    local stage=$1 type=$2 rows=$3 file=$4
-    shift 4
-    local walls=() cpus=() rsss=() i bytes
+# stage_result STAGE TYPE ROWS FILE "WALL..." "CPU..." "RSS...": appends the
+# stage's line to the TSV and prints it.
+stage_result() {
+    local stage=$1 type=$2 rows=$3 file=$4 bytes wall cpu rss w_med w_min w_max
+    local -a walls cpus rsss
+    read -r -a walls <<<"$5"
+    read -r -a cpus <<<"$6"
+    read -r -a rsss <<<"$7"
     bytes=$(stat -c %s "$file")
-    for ((i = 0; i < REPS; i++)); do
-        rm -rf "$CONVERT_OUT"
-        mkdir -p "$CONVERT_OUT"
-        measure "$@"
-        if [[ " $OK_STATUSES " != *" $M_RC "* ]]; then
-            local reason
-            reason=$(failure_reason)
-            printf '  %-26s %-9s %5s  skipped: %s\n' "$stage" "$type" "$(human_rows "$rows")" "$reason"
-            SKIPPED+=("$stage $type $(human_rows "$rows"): $reason")
-            return 0
-        fi
-        walls+=("$M_WALL")
-        cpus+=("$M_CPU")
-        rsss+=("$M_RSS")
-    done
-    local wall cpu rss
     wall=$(stats "${walls[@]}")
     cpu=$(stats "${cpus[@]}" | cut -d' ' -f1)
     if [[ ${rsss[0]} == - ]]; then rss=-; else rss=$(printf '%s\n' "${rsss[@]}" | sort -n | tail -n 1); fi
     read -r w_med w_min w_max <<<"$wall"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$stage" "$type" "$rows" "$bytes" "$REPS" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$stage" "$type" "$rows" "$bytes" "${#walls[@]}" \
         "$w_med" "$w_min" "$w_max" "$cpu" "$rss" >>"$TSV"
     awk -v s="$stage" -v t="$type" -v r="$(human_rows "$rows")" -v n="$rows" -v b="$bytes" \
         -v m="$w_med" -v lo="$w_min" -v hi="$w_max" -v rss="$rss" 'BEGIN {
         printf "  %-26s %-9s %5s  %8.3f s (%.3f-%.3f)  %10.0f rows/s  %7.1f MB/s  RSS %s\n",
             s, t, r, m, lo, hi, n / m, b / 1e6 / m, rss == "-" ? "-" : sprintf("%.1f MiB", rss / 1024) }'
+}
+
+# run_stage STAGE TYPE ROWS FILE CMD...: REPS timed runs of CMD; appends a
+# line to the TSV, or prints "skipped: <reason>" when CMD fails, that is when
+# its exit status is not one of $OK_STATUSES. Between group_begin and
+# group_run the stages are only noted, and group_run then runs them in
+# rounds (each stage once per round): on a shared machine the stages that
+# are compared meet the same noise.
+OK_STATUSES="0"
+GROUPING=0
+G_STAGE=() G_TYPE=() G_ROWS=() G_FILE=() G_OK=() G_OUT=() G_CMD=()
+run_stage() {
+    if ((GROUPING)); then
+        G_STAGE+=("$1") G_TYPE+=("$2") G_ROWS+=("$3") G_FILE+=("$4") G_OK+=("$OK_STATUSES") G_OUT+=("$M_STDOUT")
+        shift 4
+        G_CMD+=("$(printf '%q ' "$@")")
+        return 0
+    fi
+    group_begin
+    run_stage "$@"
+    group_run
+}
+group_begin() { GROUPING=1; }
+group_run() {
+    GROUPING=0
+    local n=${#G_STAGE[@]} i r saved_out=$M_STDOUT
+    local -a walls cpus rsss fail
+    for ((r = 0; r < REPS; r++)); do
+        for ((i = 0; i < n; i++)); do
+            [[ -z ${fail[i]:-} ]] || continue
+            rm -rf "$CONVERT_OUT"
+            mkdir -p "$CONVERT_OUT"
+            M_STDOUT=${G_OUT[i]}
+            eval "measure ${G_CMD[i]}"
+            if [[ " ${G_OK[i]} " != *" $M_RC "* ]]; then
+                fail[i]=$(failure_reason)
+                continue
+            fi
+            walls[i]+="$M_WALL " cpus[i]+="$M_CPU " rsss[i]+="$M_RSS "
+        done
+    done
+    M_STDOUT=$saved_out
+    for ((i = 0; i < n; i++)); do
+        if [[ -n ${fail[i]:-} ]]; then
+            printf '  %-26s %-9s %5s  skipped: %s\n' "${G_STAGE[i]}" "${G_TYPE[i]}" "$(human_rows "${G_ROWS[i]}")" \
+                "${fail[i]}"
+            SKIPPED+=("${G_STAGE[i]} ${G_TYPE[i]} $(human_rows "${G_ROWS[i]}"): ${fail[i]}")
+        else
+            stage_result "${G_STAGE[i]}" "${G_TYPE[i]}" "${G_ROWS[i]}" "${G_FILE[i]}" "${walls[i]}" "${cpus[i]}" \
+                "${rsss[i]}"
+        fi
+    done
+    G_STAGE=() G_TYPE=() G_ROWS=() G_FILE=() G_OK=() G_OUT=() G_CMD=()
 }
 
 skip_stage() { # skip_stage STAGE TYPE ROWS REASON
@@ -320,12 +357,14 @@ echo "== stages ($REPS run(s) each; wall median (min-max), rows/s, input MB/s, p
 for type in "${TYPES[@]}"; do
     for rows in "${SIZES[@]}"; do
         file=$DATA/$type-$(human_rows "$rows").csv
+        group_begin
         M_STDOUT=/dev/null
         run_stage cat "$type" "$rows" "$file" cat "$file"
         M_STDOUT=$WORK/stdout
         run_stage csvparse "$type" "$rows" "$file" "$CSVPARSE" "$file"
         stage_convert convert "$type" "$rows" "$file" --sign none
         stage_convert convert+sign-streaming "$type" "$rows" "$file" --sign streaming "${SIGN_OPTS[@]}"
+        group_run
         # The DOM signer takes minutes above 1M rows: compared at 1M and below.
         if ((rows <= 1000000)); then
             stage_convert convert+sign-reference "$type" "$rows" "$file" --sign reference "${SIGN_OPTS[@]}"
@@ -339,10 +378,12 @@ THREAD_COUNTS=(1)
 if ((NPROC >= 2)); then THREAD_COUNTS+=(2); fi
 if ((NPROC > 2)); then THREAD_COUNTS+=("$NPROC"); fi
 ref_file=$DATA/SALE-$(human_rows "$REF_ROWS").csv
+group_begin
 for threads in "${THREAD_COUNTS[@]}"; do
     stage_convert "convert+sign-threads-$threads" SALE "$REF_ROWS" "$ref_file" --threads "$threads" \
         --sign streaming "${SIGN_OPTS[@]}"
 done
+group_run
 
 # Where the time goes (--stats), at the reference size and the largest one:
 # the per-stage figures the scaling estimate below is made of, and the size

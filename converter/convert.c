@@ -33,6 +33,7 @@ typedef struct sequencer {
     int is_input;
     uint32_t is_range;
     int inflight;             /* ranges issued and not yet sequenced */
+    int streaming;            /* a stream is in flight: it runs alone */
     int rr;                   /* round robin among equally busy workers */
     /* the head: the block to sequence next */
     int h_input, h_entered;
@@ -126,11 +127,12 @@ static void send_task(sequencer *sq, int w, const df_task *t)
 }
 
 /* Starts ranges while blocks, the window and the workers allow. A stream
- * (an input that cannot be split) runs alone, when it is the head. */
+ * (an input that cannot be split) runs alone, when it is the head: its
+ * blocks then never wait behind other ranges' for the pool. */
 static void issue(sequencer *sq)
 {
     df_pipeline *p = sq->p;
-    while (sq->is_input < p->ninputs && !atomic_load(&p->failed)) {
+    while (sq->is_input < p->ninputs && !sq->streaming && !atomic_load(&p->failed)) {
         df_input *in = &p->inputs[sq->is_input];
         if (sq->is_range >= in->nranges) {
             sq->is_input++;
@@ -154,7 +156,7 @@ static void issue(sequencer *sq)
         if (in->splittable)
             sq->s->stats.ranges++;
         else
-            sq->s->stats.stream_inputs++;
+            sq->s->stats.stream_inputs++, sq->streaming = 1;
     }
 }
 
@@ -313,6 +315,7 @@ static void next_input(sequencer *sq)
 static void range_done(sequencer *sq)
 {
     sq->inflight--;
+    sq->streaming = 0;
     sq->h_range++;
     sq->h_part = sq->h_gen = 0;
 }

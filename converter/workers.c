@@ -27,13 +27,14 @@ double df_now(void)
 void df_pipeline_fail(df_pipeline *p, const df_error *e)
 {
     pthread_mutex_lock(&p->mu);
-    if (!atomic_load(&p->failed)) {
+    int first = !atomic_load(&p->failed);
+    if (first) {
         p->first_err = *e;
         atomic_store(&p->failed, 1);
     }
     pthread_mutex_unlock(&p->mu);
     df_msg m = {.kind = DF_MSG_WAKE, .worker = -1, .block = NULL};
-    if (p->seq_q.items) /* wakes the sequencer; never waits: the queue has room for every message */
+    if (first && p->seq_q.items) /* wakes the sequencer; never waits: the queue has room for it */
         df_queue_push(&p->seq_q, &m);
 }
 
@@ -265,8 +266,9 @@ static void run_range(df_worker *wk, const df_task *t)
         b->err = err;
     } else if (b->start == UINT64_MAX) {
         b->end = UINT64_MAX;
-    } else {
-        parse_range(wk, in, b, t->end, buf_off, buf_len, &err);
+    } else if (parse_range(wk, in, b, t->end, buf_off, buf_len, &err) != 0) {
+        b->failed = 1; /* no parser: the range cannot be read at all */
+        b->err = err;
     }
     if (p->timing) /* parse: the range's time but for reading, rows and the slices written meanwhile */
         wk->st.parse_s += df_now() - t0 - (wk->rows.rows_s - rows0) -
@@ -429,7 +431,9 @@ static void handle_slice(df_worker *wk, df_slice *sl)
 
 /* ---- the stream fallback ---------------------------------------------- */
 
-/* Waits for the block the sequencer grants, writing slices meanwhile. */
+/* Waits for the block the sequencer grants, writing slices meanwhile
+ * (a task, which the sequencer does not send while a stream runs, would
+ * wait its turn). */
 static df_block *wait_grant(df_worker *wk)
 {
     double t0 = wk->p->timing ? df_now() : 0;
@@ -440,6 +444,8 @@ static df_block *wait_grant(df_worker *wk)
             got = it.u.grant;
         else if (it.kind == DF_IN_SLICE)
             handle_slice(wk, &it.u.slice);
+        else if (wk->nstash < DF_STASH)
+            wk->stash[(wk->stash_head + wk->nstash++) % DF_STASH] = it;
     }
     if (wk->p->timing)
         wk->st.stream_block_wait_s += df_now() - t0;

@@ -138,4 +138,17 @@ DRUGFLOW_RANGE_BYTES=509 convert "$T/multi8" "$SALE" --chunk-records 97 --thread
     "$T/nou.csv" "$T/src/sale.csv"
 convert "$T/multi1" "$SALE" --chunk-records 97 --threads 1 "$T/src/sale.csv" "$T/nou.csv" "$T/src/sale.csv"
 same_output "$T/multi1" "$T/multi8" "three inputs"
+# One of them a FIFO (streamed alone, between ranges of the others).
+for threads in 1 2 8; do
+    rm -f "$T/mid.csv"
+    mkfifo "$T/mid.csv"
+    cat "$T/nou.csv" >"$T/mid.csv" &
+    DRUGFLOW_RANGE_BYTES=509 convert "$T/mixed$threads" "$SALE" --chunk-records 97 --threads "$threads" \
+        "$T/src/sale.csv" "$T/mid.csv" "$T/src/sale.csv"
+    wait
+    for f in $(cd "$T/multi1" && ls *.xml); do
+        cmp -s "$T/multi1/$f" "$T/mixed$threads/$f" || fail "a FIFO between files, $threads threads: $f differs"
+    done
+    assert_eq "$(chunks "$T/mixed$threads" | wc -l)" "$(chunks "$T/multi1" | wc -l)" "FIFO between files: chunks"
+done
 echo "parallel ranges give the sequential output"
