@@ -570,7 +570,7 @@ TABLE=$(awk -F'\t' '
     }' "$TSV" "$TSV")
 
 # stat FILE KEY: a number of convert --stats --json ("parse", "sequence", …).
-stat() { grep -o "\"$2\":[0-9.]*" "$1" 2>/dev/null | head -n 1 | cut -d: -f2; }
+json_stat() { grep -o "\"$2\":[0-9.]*" "$1" 2>/dev/null | head -n 1 | cut -d: -f2; }
 
 # The --stats figures of each run, the provenance lists' size, and what the
 # per-stage costs say about 16 cores: the workers' work divides among them,
@@ -598,7 +598,7 @@ stats_section() {
     for rows in "${STATS_SIZES[@]}"; do
         f=$WORK/stats-$rows-${THREAD_COUNTS[0]}.json
         [[ -s $f ]] || continue
-        awk -v r="$(human_rows "$rows")" -v b="$(stat "$f" provenance_bytes)" -v n="$(stat "$f" accepted)" \
+        awk -v r="$(human_rows "$rows")" -v b="$(json_stat "$f" provenance_bytes)" -v n="$(json_stat "$f" accepted)" \
             -v c="$(grep -o '"seq":' "$f" | wc -l)" 'BEGIN {
             printf "- SALE %s: %d bytes for %d records in %d chunks (%.4f bytes per record)\n", r, b, n, c, n ? b / n : 0 }'
     done
@@ -608,16 +608,17 @@ stats_section() {
         echo
         echo "Scaling estimate from the $(human_rows "$REF_ROWS") run with $top threads:"
         echo
-        awk -v rd="$(stat "$f" read)" -v pa="$(stat "$f" parse)" -v ro="$(stat "$f" rows)" -v wr="$(stat "$f" write)" \
-            -v si="$(stat "$f" sign)" -v se="$(stat "$f" sequence)" -v co="$(stat "$f" commit)" \
-            -v wall="$(stat "$f" wall_s)" -v n="$top" 'BEGIN {
-            work = rd + pa + ro + wr + si
-            printf "- work that divides among the workers (read, parse, rows, write, sign): %.2f s", work
-            printf " (%.2f s per worker with %d)\n", work / n, n
-            printf "- serial work of the sequencer: %.3f s; the committer (fsync, rename: disk time): %.2f s\n", se, co
+        awk -v cpu="$(json_stat "$f" cpu_s)" -v se="$(json_stat "$f" sequence)" -v co="$(json_stat "$f" commit)" \
+            -v wall="$(json_stat "$f" wall_s)" -v n="$top" 'BEGIN {
+            work = cpu - se
+            printf "- CPU of the whole run: %.2f s; of it the sequencer (serial): %.3f s; the rest divides among the\n", cpu, se
+            printf "  workers: %.2f s, %.2f s each with %d. The committer waits for the disk: %.2f s of fsync and\n", work, work / n, n, co
+            printf "  rename, one chunk after the other, alongside.\n"
             for (k = 4; k <= 64; k *= 2) {
-                t = work / k; if (se > t) t = se
-                printf "- %2d cores: about %.2f s (%.1fx this run), if reading, writing and fsync keep up\n", k, t, wall / t
+                t = work / k; lim = "the workers"
+                if (se > t) { t = se; lim = "the sequencer" }
+                if (co > t) { t = co; lim = "the committer (disk)" }
+                printf "- %2d cores: about %.2f s, bound by %s (this run: %.2f s)\n", k, t, lim, wall
             }
         }'
     fi
@@ -663,7 +664,7 @@ if [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]]; then COM
     echo
     stats_section
     if [[ -n ${PEER_COUNTS:-} ]]; then
-        echo "The peer (benchmarks/peer.py) on the same input: $PEER_COUNTS; drugflow: $(stat \
+        echo "The peer (benchmarks/peer.py) on the same input: $PEER_COUNTS; drugflow: $(json_stat \
             "$WORK/stats-$REF_ROWS-${THREAD_COUNTS[0]}.json" accepted) accepted."
         echo
     fi

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -622,6 +623,10 @@ static void collect_stats(df_pipeline *p, df_convert_summary *s)
         st->lines_bytes += s->chunks[i].lines_len;
     st->commit_s = p->committer_st.commit_s;
     st->committer_idle_s = p->committer_st.committer_idle_s;
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        st->cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+                    ru.ru_stime.tv_usec / 1e6;
 }
 
 /* Nothing lost: every row read was accepted or rejected, and every

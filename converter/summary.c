@@ -158,10 +158,10 @@ void df_summary_print(const df_convert_summary *s, FILE *f, int top)
 static void stats_json(const df_convert_summary *s, FILE *f)
 {
     const df_convert_stats *t = &s->stats;
-    fprintf(f, ",\"stats\":{\"threads\":%d,\"wall_s\":%.3f,\"stages_s\":{\"read\":%.3f,\"parse\":%.3f,"
+    fprintf(f, ",\"stats\":{\"threads\":%d,\"wall_s\":%.3f,\"cpu_s\":%.3f,\"stages_s\":{\"read\":%.3f,\"parse\":%.3f,"
             "\"rows\":%.3f,\"write\":%.3f,\"sign\":%.3f,\"commit\":%.3f,\"sequence\":%.3f},\"waits_s\":{\"workers_idle\":%.3f,"
             "\"workers_commit_queue\":%.3f,\"stream_block\":%.3f,\"sequencer\":%.3f,\"committer_idle\":%.3f},",
-            t->threads, t->wall_s, t->read_s, t->parse_s, t->rows_s, t->write_s, t->sign_s, t->commit_s,
+            t->threads, t->wall_s, t->cpu_s, t->read_s, t->parse_s, t->rows_s, t->write_s, t->sign_s, t->commit_s,
             t->sequence_s, t->worker_idle_s, t->worker_commit_wait_s, t->stream_block_wait_s, t->sequencer_wait_s,
             t->committer_idle_s);
     fprintf(f, "\"bytes\":{\"input\":%llu,\"read\":%llu,\"xml\":%llu,\"rejects\":%llu},"
@@ -180,8 +180,8 @@ void df_stats_print(const df_convert_summary *s, FILE *f)
 {
     const df_convert_stats *t = &s->stats;
     double wall = t->wall_s > 0 ? t->wall_s : 1e-9;
-    fprintf(f, "stats: %.3f s wall, %d worker thread%s; seconds are summed over the threads of a stage\n",
-            t->wall_s, t->threads, t->threads == 1 ? "" : "s");
+    fprintf(f, "stats: %.3f s wall, %.3f s CPU (process), %d worker thread%s; a stage's seconds are summed over "
+            "its threads\n", t->wall_s, t->cpu_s, t->threads, t->threads == 1 ? "" : "s");
     fprintf(f, "  %-30s %9s %8s  %s\n", "stage", "seconds", "cores", "what went through");
     struct { char what[96]; } st[7];
     snprintf(st[0].what, sizeof st[0].what, "%.1f MB read (input %.1f MB)", t->bytes_read / 1e6, s->input_bytes / 1e6);

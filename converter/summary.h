@@ -39,6 +39,7 @@ typedef struct df_convert_stats {
     int enabled;
     int threads;                 /* workers */
     double wall_s;
+    double cpu_s;                /* user + system CPU of the whole process so far */
     /* work, summed over workers */
     double read_s, parse_s, rows_s, write_s, sign_s;
     /* the committer (fsync + rename) and the sequencer */
