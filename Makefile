@@ -24,7 +24,7 @@ override CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recov
 override LDFLAGS += -fsanitize=$(SAN)
 endif
 
-LIBDIRS  := base mapping converter writer uploader
+LIBDIRS  := base config mapping converter writer workspace uploader
 LIB_SRC  := $(foreach d,$(LIBDIRS),$(wildcard $(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_SRC  := $(wildcard cli/*.c)
@@ -123,9 +123,9 @@ clean:
 # its seed corpus.
 FUZZ_SECONDS ?= 60
 fuzz:
-	$(MAKE) --no-print-directory -f tests/fuzz/Makefile.fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+	$(MAKE) --no-print-directory -f tests/fuzz/Makefile.fuzz run LIBDIRS="$(LIBDIRS)" FUZZ_SECONDS=$(FUZZ_SECONDS)
 fuzz-ci:
-	$(MAKE) --no-print-directory -f tests/fuzz/Makefile.fuzz run FUZZ_SECONDS=8
+	$(MAKE) --no-print-directory -f tests/fuzz/Makefile.fuzz run LIBDIRS="$(LIBDIRS)" FUZZ_SECONDS=8
 
 # valgrind memcheck on small runs of convert, verify, drugflow-sim (and run).
 valgrind: $(BINS)

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include "base/error.h"
-#include "mapping/config.h"
+#include "config/config.h"
 
 /* Exit codes, documented in README "Exit codes" and every --help. */
 enum {

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mapping/yaml_doc.h"
+#include "base/yaml_doc.h"
 
 const char *df_encoding_name(df_encoding e)
 {

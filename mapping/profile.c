@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "mapping/rules.h"
-#include "mapping/yaml_doc.h"
+#include "base/yaml_doc.h"
 
 static const char *const header_value_names[DF_HV_COUNT] = {
     "enterprise_code", "enterprise_name", "doc_type", "period", "batch_id", "chunk_seq", "created_at",

@@ -12,7 +12,7 @@
 #include "base/error.h"
 #include "mapping/profile.h"
 #include "uploader/client.h"
-#include "uploader/journal.h"
+#include "workspace/journal.h"
 
 typedef struct df_pull_result {
     char name[DF_NAME_MAX];

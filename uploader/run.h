@@ -19,7 +19,7 @@
 #define DF_UPLOADER_RUN_H
 
 #include "converter/convert.h"
-#include "uploader/journal.h"
+#include "workspace/journal.h"
 #include "uploader/upload.h"
 
 typedef struct df_run_options {

@@ -5,10 +5,10 @@
 #define DF_UPLOADER_SESSION_H
 
 #include "base/error.h"
-#include "mapping/config.h"
+#include "config/config.h"
 #include "mapping/profile.h"
 #include "uploader/client.h"
-#include "uploader/journal.h"
+#include "workspace/journal.h"
 #include "writer/signer.h"
 
 typedef struct df_session_options {

@@ -14,7 +14,7 @@
 
 #include "base/error.h"
 #include "uploader/client.h"
-#include "uploader/journal.h"
+#include "workspace/journal.h"
 
 typedef struct df_status_options {
     df_client *client;

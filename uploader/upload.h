@@ -19,7 +19,7 @@
 
 #include "base/error.h"
 #include "uploader/client.h"
-#include "uploader/journal.h"
+#include "workspace/journal.h"
 
 typedef struct df_upload_job {
     long long chunk;    /* journal id */

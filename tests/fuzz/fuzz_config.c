@@ -4,7 +4,7 @@
 #include "tests/fuzz/fuzz_common.h"
 
 #include "mapping/catalog.h"
-#include "mapping/config.h"
+#include "config/config.h"
 #include "mapping/profile.h"
 
 static df_profile profile;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "uploader/journal.h"
+#include "workspace/journal.h"
 
 static char ws[256];
 

@@ -1,4 +1,4 @@
-/* uploader/journal.h — the workspace journal: WORKSPACE/journal.sqlite.
+/* workspace/journal.h — the workspace journal: WORKSPACE/journal.sqlite.
  *
  * What drugflow knows about its batches survives crashes here: each batch
  * with the values that make its chunks reproducible (CreatedAt, chunk
@@ -15,8 +15,8 @@
  * than 0/5000, HTTP 4xx). A chunk without FileId (written, signed,
  * uploading, refused) is uploaded again by a rerun; the server's duplicate
  * detection makes that harmless after a lost answer. */
-#ifndef DF_UPLOADER_JOURNAL_H
-#define DF_UPLOADER_JOURNAL_H
+#ifndef DF_WORKSPACE_JOURNAL_H
+#define DF_WORKSPACE_JOURNAL_H
 
 #include "base/error.h"
 #include "mapping/catalog.h"

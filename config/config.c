@@ -1,5 +1,5 @@
-/* mapping/config.c — loading drugflow.yaml with environment overrides; see config.h. */
-#include "mapping/config.h"
+/* config/config.c — loading drugflow.yaml with environment overrides; see config.h. */
+#include "config/config.h"
 
 #include <libgen.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mapping/yaml_doc.h"
+#include "base/yaml_doc.h"
 
 void df_config_resolve(const df_config *c, const char *in, char *out, size_t n)
 {

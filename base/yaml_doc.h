@@ -1,10 +1,10 @@
-/* mapping/yaml_doc.h — a loaded YAML file with positions, for the loaders.
+/* base/yaml_doc.h — a loaded YAML file with positions, for the loaders.
  *
  * The profile, mapping and configuration loaders read their files through
  * this thin layer over libyaml's document API so that every complaint names
  * the file, line and column of the node it is about. */
-#ifndef DF_MAPPING_YAML_DOC_H
-#define DF_MAPPING_YAML_DOC_H
+#ifndef DF_BASE_YAML_DOC_H
+#define DF_BASE_YAML_DOC_H
 
 #include <stddef.h>
 #include <yaml.h>

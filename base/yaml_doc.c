@@ -1,5 +1,5 @@
-/* mapping/yaml_doc.c — libyaml documents with positioned errors; see yaml_doc.h. */
-#include "mapping/yaml_doc.h"
+/* base/yaml_doc.c — libyaml documents with positioned errors; see yaml_doc.h. */
+#include "base/yaml_doc.h"
 
 #include <errno.h>
 #include <stdarg.h>

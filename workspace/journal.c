@@ -1,5 +1,5 @@
-/* uploader/journal.c — the workspace journal on SQLite; see journal.h. */
-#include "uploader/journal.h"
+/* workspace/journal.c — the workspace journal on SQLite; see journal.h. */
+#include "workspace/journal.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -1,4 +1,4 @@
-/* mapping/config.h — drugflow's configuration file (drugflow.yaml).
+/* config/config.h — drugflow's configuration file (drugflow.yaml).
  *
  * One file holds the enterprise, the endpoint, the certificate, the CA, the
  * workspace and the tuning knobs. Precedence, highest first: command-line
@@ -6,8 +6,8 @@
  * default. Relative paths in the file are relative to the file's folder.
  * The file is found at --config, else $DRUGFLOW_CONFIG, else ./drugflow.yaml
  * (optional). See README "Configuration". */
-#ifndef DF_MAPPING_CONFIG_H
-#define DF_MAPPING_CONFIG_H
+#ifndef DF_CONFIG_CONFIG_H
+#define DF_CONFIG_CONFIG_H
 
 #include "base/error.h"
 
