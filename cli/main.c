@@ -3,9 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-
 #include "cli/cli.h"
+#include "writer/chunk.h"
 
 typedef struct command {
     const char *name;
@@ -51,11 +50,11 @@ int main(int argc, char **argv)
      * error is reported and cleaned up like a full disk, instead of SIGXFSZ
      * killing the process with temporary files left behind. */
     signal(SIGXFSZ, SIG_IGN);
-    xmlInitParser();
+    df_xml_init();
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         if (!strcmp(argv[1], commands[i].name)) {
             int rc = commands[i].run(argc - 1, argv + 1);
-            xmlCleanupParser();
+            df_xml_cleanup();
             return rc;
         }
     }

@@ -4,14 +4,19 @@
  * workspace and the tuning knobs. Precedence, highest first: command-line
  * option, environment variable (DRUGFLOW_*), configuration file, built-in
  * default. Relative paths in the file are relative to the file's folder.
- * The file is found at --config, else $DRUGFLOW_CONFIG, else ./drugflow.yaml
- * (optional). See README "Configuration". */
+ * The file is found at --config, else $DRUGFLOW_CONFIG, else
+ * ./drugflow.yaml, else /etc/drugflow/drugflow.yaml (each optional but the
+ * first two). Every setting is one row of a table in config.c: its key in
+ * the file, its environment variable, its type and range. See README
+ * "Configuration". */
 #ifndef DF_CONFIG_CONFIG_H
 #define DF_CONFIG_CONFIG_H
 
+#include <stddef.h>
 #include "base/error.h"
+#include "base/path.h"
 
-#define DF_PATH_MAX 4096
+#define DF_CONFIG_SYSTEM_PATH "/etc/drugflow/drugflow.yaml"
 
 typedef struct df_config {
     char source[DF_PATH_MAX];      /* the file read, or "" */
@@ -28,8 +33,8 @@ typedef struct df_config {
     char workspace[DF_PATH_MAX];
     char catalogs[DF_PATH_MAX];    /* folder with commodities.csv, partners.csv */
     int threads;                   /* 0: cores */
-    long chunk_records;
-    long chunk_bytes;
+    long chunk_records;            /* 0: default */
+    long chunk_bytes;              /* 0: default */
     int uploads;                   /* parallel uploads */
     int attempts;                  /* per chunk, transport errors and 5xx */
     int connect_timeout;           /* seconds */
@@ -38,11 +43,20 @@ typedef struct df_config {
     int retry_base_ms;             /* first backoff delay; doubles up to 30 s, with jitter */
 } df_config;
 
-/* Defaults, then the file (explicit path, $DRUGFLOW_CONFIG or
- * ./drugflow.yaml), then the environment. path may be NULL. */
+/* Defaults, then the file (explicit path, $DRUGFLOW_CONFIG, ./drugflow.yaml
+ * or /etc/drugflow/drugflow.yaml), then the environment. path may be NULL. */
 int df_config_load(df_config *c, const char *path, df_error *err);
+
+/* A command-line override of one setting, by its key in the file
+ * ("certificate.key"); NULL value leaves the setting alone. Paths are taken
+ * as given (relative to the current folder). */
+int df_config_set(df_config *c, const char *key, const char *value, df_error *err);
 
 /* Resolves a path relative to the configuration file's folder. */
 void df_config_resolve(const df_config *c, const char *in, char *out, size_t n);
+
+/* The profile to use: explicit, else the configuration's, else the one
+ * that ships with drugflow (base/path.h). */
+int df_config_profile_path(const df_config *c, const char *explicit_path, char *out, size_t n, df_error *err);
 
 #endif

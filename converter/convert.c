@@ -17,10 +17,11 @@
 #include "converter/parse_stage.h"
 #include "converter/rejects.h"
 #include "mapping/transform.h"
+#include "base/digest.h"
+#include "writer/chunk_writer.h"
 
 #define BLOCK_SIZE (1u << 20)
 #define QUEUE_DEPTH 4
-#define MAX_THREADS 64
 #define MAX_BLOCKS 24
 #define CHUNK_RESERVE 16384 /* header, trailer and signature, within chunk_bytes */
 
@@ -102,7 +103,7 @@ struct pipeline {
     uint64_t chunk_records, chunk_bytes;
     int threads;
     /* writer side */
-    worker workers[MAX_THREADS];
+    worker workers[DF_MAX_THREADS];
     queue free_blocks;
     block *blocks;
     int nblocks;
@@ -148,12 +149,6 @@ void df_chunk_path(char *buf, size_t n, const char *out_dir, const char *batch_i
     snprintf(buf, n, "%s/%s_%05d.xml", out_dir, batch_id, seq);
 }
 
-int df_default_threads(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
-}
-
 /* ---- writer threads -------------------------------------------------- */
 
 static int store_result(pipeline *p, int seq, const df_chunk_result *r, df_error *err)
@@ -184,27 +179,11 @@ static int store_result(pipeline *p, int seq, const df_chunk_result *r, df_error
 static int signed_file_facts(const char *path, int digest, df_chunk_result *r, df_error *err)
 {
     snprintf(r->path, sizeof r->path, "%s", path);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return df_error_errno(err, "%s: cannot reopen after signing", path);
-    EVP_MD_CTX *md = digest ? EVP_MD_CTX_new() : NULL;
-    if (md)
-        EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-    char buf[65536];
-    size_t n;
-    r->bytes = 0;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-        if (md)
-            EVP_DigestUpdate(md, buf, n);
-        r->bytes += n;
-    }
-    fclose(f);
-    if (md) {
-        unsigned int dl;
-        EVP_DigestFinal_ex(md, r->file_sha256, &dl);
-        EVP_MD_CTX_free(md);
-        r->has_file_sha256 = 1;
-    }
+    long long size;
+    if (df_sha256_file(path, r->file_sha256, &size, err) != 0)
+        return df_error_prefix(err, "after signing");
+    r->bytes = (uint64_t)size;
+    r->has_file_sha256 = digest;
     return 0;
 }
 
@@ -584,9 +563,11 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
     p->o = o;
     p->s = s;
     p->dt = o->mapping->dt;
-    p->chunk_records = o->chunk_records ? o->chunk_records : DF_DEFAULT_CHUNK_RECORDS;
-    p->chunk_bytes = o->chunk_bytes ? o->chunk_bytes : DF_DEFAULT_CHUNK_BYTES;
-    p->threads = o->threads > 0 ? (o->threads > MAX_THREADS ? MAX_THREADS : o->threads) : df_default_threads();
+    if (df_chunk_limits(o->chunk_records, o->chunk_bytes, &p->chunk_records, &p->chunk_bytes, err) != 0) {
+        free(p);
+        return -1;
+    }
+    p->threads = df_threads(o->threads);
     pthread_mutex_init(&p->result_mu, NULL);
     snprintf(s->doc_type, sizeof s->doc_type, "%s", p->dt->code);
     snprintf(s->batch_id, sizeof s->batch_id, "%s", o->meta.batch_id);

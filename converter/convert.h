@@ -13,12 +13,10 @@
 
 #include <stdint.h>
 #include "converter/summary.h"
+#include "config/values.h"
 #include "mapping/catalog.h"
 #include "mapping/mapping.h"
-#include "writer/chunk_writer.h"
-
-#define DF_DEFAULT_CHUNK_RECORDS 20000
-#define DF_DEFAULT_CHUNK_BYTES (16u << 20)
+#include "writer/chunk.h"
 
 /* Reference (DOM) signing of a finished unsigned file into final_path. */
 typedef int (*df_file_sign_fn)(void *ctx, const char *unsigned_path, const char *final_path,
@@ -38,7 +36,7 @@ typedef struct df_convert_options {
     df_chunk_meta meta;               /* doc_type is taken from the mapping */
     uint64_t chunk_records;           /* 0: default */
     uint64_t chunk_bytes;             /* 0: default */
-    int threads;                      /* writer threads; 0: number of cores */
+    int threads;                      /* writer threads; 0: number of cores (df_threads) */
     df_sign_fn sign;                  /* streaming signer, or NULL */
     void *sign_ctx;
     df_file_sign_fn sign_file;        /* reference signer, or NULL */
@@ -59,8 +57,5 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
 
 /* The chunk file name of a batch: OUT_DIR/BATCH_00001.xml */
 void df_chunk_path(char *buf, size_t n, const char *out_dir, const char *batch_id, int seq);
-
-/* The default number of writer threads: online cores. */
-int df_default_threads(void);
 
 #endif

@@ -8,14 +8,13 @@
 #define DF_CONVERTER_REJECTS_H
 
 #include <stdio.h>
-#include "base/atomic_file.h"
+#include "base/csv_write.h"
 #include "converter/csv_reader.h"
 #include "converter/decode.h"
 #include "mapping/rules.h"
 
 typedef struct df_rejects {
-    df_atomic_file file;
-    FILE *f;
+    df_csv_out out;
     char *scratch;
     size_t scratch_cap;
     int header_written;
@@ -28,8 +27,5 @@ int df_rejects_add(df_rejects *r, const char *input, const df_csv_row *row, df_d
                    const df_check_result *res, const char *message, df_error *err);
 int df_rejects_commit(df_rejects *r, df_error *err);
 void df_rejects_abort(df_rejects *r);
-
-/* Writes one CSV field, quoted when it must be. */
-void df_csv_put_field(FILE *f, const char *s, size_t len);
 
 #endif

@@ -1,6 +1,8 @@
 /* converter/summary.c — bounded unmatched-key counts and summary output; see summary.h. */
 #include "converter/summary.h"
 
+#include "base/json.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,27 +81,6 @@ void df_summary_free(df_convert_summary *s)
     free(s->chunks);
     s->chunks = NULL;
     s->nchunks = 0;
-}
-
-void df_json_string(FILE *f, const char *s, size_t len)
-{
-    fputc('"', f);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c == '\n')
-            fputs("\\n", f);
-        else if (c == '\t')
-            fputs("\\t", f);
-        else if (c == '\r')
-            fputs("\\r", f);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
 }
 
 /* Prints a joined key with its parts separated by ", ". */

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "mapping/rules.h"
-#include "writer/chunk_writer.h"
+#include "writer/chunk.h"
 
 #define DF_TOPN_CAP 16384
 
@@ -55,7 +55,5 @@ void df_summary_free(df_convert_summary *s);
 void df_summary_print(const df_convert_summary *s, FILE *f, int top);
 /* Machine summary: one JSON object. */
 void df_summary_json(const df_convert_summary *s, FILE *f, int top);
-/* JSON string escaping, shared with the other --json writers. */
-void df_json_string(FILE *f, const char *s, size_t len);
 
 #endif

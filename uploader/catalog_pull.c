@@ -1,6 +1,8 @@
 /* uploader/catalog_pull.c — incremental catalog pull into the journal; see catalog_pull.h. */
 #include "uploader/catalog_pull.h"
 
+#include "uploader/client.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +42,7 @@ static int apply(void *arg, const char *op, const char *const *cols, const size_
 }
 
 /* One catalog: 0, 1 (network or refused), -1 (journal). */
-static int pull_one(df_client *c, df_journal *j, const df_profile *p, const df_catalog_def *def, int attempts,
+static int pull_one(df_client *c, df_journal *j, const df_profile *p, const df_catalog_def *def, const df_retry *retry,
                     df_pull_result *r, df_error *err)
 {
     memset(r, 0, sizeof *r);
@@ -56,7 +58,8 @@ static int pull_one(df_client *c, df_journal *j, const df_profile *p, const df_c
     size_t flen = 0;
     if (df_form_add(&form, &flen, "since", since) != 0)
         return df_errorf(err, "out of memory");
-    long delay = 500;
+    df_backoff backoff;
+    df_backoff_init(&backoff, retry);
     for (int attempt = 1;; attempt++) {
         df_transfer t;
         if (df_transfer_form(c, &t, entry, form, DF_ANSWER_MAX_CATALOG, err) != 0) {
@@ -106,22 +109,21 @@ static int pull_one(df_client *c, df_journal *j, const df_profile *p, const df_c
             k = DF_TX_TRANSIENT;
         }
         df_transfer_cleanup(&t);
-        if (k == DF_TX_REFUSED || attempt >= attempts) {
+        if (k == DF_TX_REFUSED || !df_backoff_again(&backoff, attempt)) {
             df_errorf(err, "%s%s", msg, k == DF_TX_REFUSED ? "" : " (gave up after all attempts)");
             free(form);
             return 1;
         }
-        usleep((useconds_t)(delay / 2 + rand() % (delay / 2 + 1)) * 1000);
-        delay = delay * 2 > 30000 ? 30000 : delay * 2;
+        usleep((useconds_t)df_backoff_delay_ms(&backoff, attempt) * 1000);
     }
 }
 
-int df_catalog_pull(df_client *c, df_journal *j, const df_profile *p, int attempts,
+int df_catalog_pull(df_client *c, df_journal *j, const df_profile *p, const df_retry *retry,
                     df_pull_result res[DF_MAX_CATALOGS], int *nres, df_error *err)
 {
     *nres = 0;
     for (int i = 0; i < p->ncatalogs; i++) {
-        int rc = pull_one(c, j, p, &p->catalogs[i], attempts > 0 ? attempts : 8, &res[i], err);
+        int rc = pull_one(c, j, p, &p->catalogs[i], retry, &res[i], err);
         if (rc != 0)
             return df_error_prefix(err, "catalog %s", p->catalogs[i].name) == -1 ? rc : rc;
         (*nres)++;

@@ -12,7 +12,7 @@
 struct df_client {
     const df_profile *profile;
     char base[1100];
-    char ca[4096];
+    char ca[DF_PATH_MAX];
     char *key_pem, *cert_pem;
     size_t key_len, cert_len;
     long connect_timeout, transfer_timeout;
@@ -59,7 +59,7 @@ int df_client_open(df_client **out, const df_client_options *o, df_error *err)
         free(c);
         return df_errorf(err, "no enterprise certificate: set 'certificate: key:' in the configuration");
     }
-    if (df_signer_export_pem(o->identity, &c->key_pem, &c->key_len, &c->cert_pem, &c->cert_len, err) != 0) {
+    if (df_key_export_pem(o->identity, &c->key_pem, &c->key_len, &c->cert_pem, &c->cert_len, err) != 0) {
         free(c);
         return df_error_prefix(err, "the enterprise certificate for TLS");
     }
@@ -302,4 +302,31 @@ int df_form_add(char **form, size_t *len, const char *key, const char *value)
     f[o] = 0;
     *len = o;
     return 0;
+}
+
+int df_client_probe(df_client *c, char *msg, size_t n)
+{
+    df_transfer t;
+    df_error err;
+    if (df_transfer_form(c, &t, c->profile->entry_results, "since=2999-01-01", DF_ANSWER_MAX_SMALL, &err) != 0) {
+        snprintf(msg, n, "%s", err.msg);
+        return -1;
+    }
+    long http;
+    char why[1200];
+    df_tx_class k = df_client_perform(c, &t, &http, why, sizeof why);
+    df_answer a;
+    int rc = -1;
+    if (k != DF_TX_OK)
+        snprintf(msg, n, "%s", why);
+    else if (df_answer_parse(t.body, t.len, DF_ANSWER_MAX_SMALL, &a, &err) != 0)
+        snprintf(msg, n, "%s", err.msg);
+    else if (a.code != 0)
+        snprintf(msg, n, "%s: Code %d %s — %s", c->base, a.code, a.message, df_code_advice(a.code));
+    else {
+        snprintf(msg, n, "%s answers over mutual TLS", c->base);
+        rc = 0;
+    }
+    df_transfer_cleanup(&t);
+    return rc;
 }

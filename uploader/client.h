@@ -18,13 +18,13 @@
 
 #include "base/error.h"
 #include "mapping/profile.h"
-#include "writer/signer.h"
+#include "writer/key.h"
 
 typedef struct df_client_options {
     const df_profile *profile;  /* entries, and the practice/production addresses */
     const char *endpoint;       /* practice | production | https://host:port/path/ */
     const char *ca;             /* server CA bundle (PEM), or NULL/"" for the system's */
-    const df_signer *identity;  /* the enterprise key and certificate */
+    const df_key *identity;     /* the enterprise key and certificate */
     long connect_timeout;       /* seconds */
     long transfer_timeout;      /* seconds */
 } df_client_options;
@@ -73,6 +73,11 @@ df_tx_class df_transfer_classify(df_transfer *t, CURLcode cc, long *http, char *
 /* Runs one transfer to completion on a multi handle of its own. Returns
  * its class; msg/http as df_transfer_classify. */
 df_tx_class df_client_perform(df_client *c, df_transfer *t, long *http, char *msg, size_t n);
+
+/* A harmless request that proves the server answers over mutual TLS and
+ * knows the enterprise (a results query for a time in the future). 0, or
+ * -1 with msg saying what failed (transport, TLS, an answer Code). */
+int df_client_probe(df_client *c, char *msg, size_t n);
 
 /* The interface's meaning of an answer Code, with what to do (INTERFACE.md §2). */
 const char *df_code_advice(int code);

@@ -1,6 +1,10 @@
 /* uploader/run.c — the pipelined convert → sign → upload run; see run.h. */
 #include "uploader/run.h"
 
+#include "base/digest.h"
+#include "base/path.h"
+#include "config/values.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +18,7 @@
 typedef struct run_ctx {
     const df_run_options *o;
     df_run_result *r;
-    df_upload_queue q;
+    df_queue q;
     pthread_mutex_t mu;
     int failed;
     df_error upload_err;
@@ -30,15 +34,6 @@ static void chunk_fail(run_ctx *c, const char *fmt_msg)
     pthread_mutex_unlock(&c->mu);
 }
 
-static void fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
 /* From a writer thread: a chunk is committed in the staging folder. */
 static void on_chunk(void *arg, int seq, const df_chunk_result *res)
 {
@@ -48,7 +43,7 @@ static void on_chunk(void *arg, int seq, const df_chunk_result *res)
     df_error e;
     const char *base = strrchr(res->path, '/');
     base = base ? base + 1 : res->path;
-    char final[4096];
+    char final[DF_PATH_MAX];
     snprintf(final, sizeof final, "%s/%s", o->out_dir, base);
     df_chunk_row row;
     memset(&row, 0, sizeof row);
@@ -56,8 +51,7 @@ static void on_chunk(void *arg, int seq, const df_chunk_result *res)
     row.seq = seq;
     snprintf(row.name, sizeof row.name, "%s", base);
     snprintf(row.path, sizeof row.path, "%s", final);
-    for (int i = 0; i < 32; i++)
-        sprintf(row.sha256 + 2 * i, "%02x", res->file_sha256[i]);
+    df_hex_encode(res->file_sha256, 32, row.sha256);
     row.records = (long long)res->records;
     row.bytes = (long long)res->bytes;
     row.state = o->convert.sign ? DF_CS_SIGNED : DF_CS_WRITTEN;
@@ -94,7 +88,7 @@ static void on_chunk(void *arg, int seq, const df_chunk_result *res)
         chunk_fail(c, e.msg);
         return;
     }
-    fsync_dir(o->out_dir);
+    df_fsync_dir(o->out_dir);
     if (df_journal_chunk_put(j, &row, &e) != 0) {
         chunk_fail(c, e.msg);
         return;
@@ -102,7 +96,7 @@ static void on_chunk(void *arg, int seq, const df_chunk_result *res)
     df_upload_job job = {.chunk = row.id, .seq = seq};
     snprintf(job.name, sizeof job.name, "%s", row.name);
     snprintf(job.path, sizeof job.path, "%s", row.path);
-    if (df_upload_queue_push(&c->q, &job) == 0) {
+    if (df_queue_push(&c->q, &job) == 0) {
         pthread_mutex_lock(&c->mu);
         c->r->queued++;
         pthread_mutex_unlock(&c->mu);
@@ -128,7 +122,7 @@ static int clean_staging(const char *dir, df_error *err)
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
             continue;
-        char p[4500];
+        char p[DF_PATH_MAX];
         snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
         unlink(p);
     }
@@ -140,7 +134,7 @@ int df_run(const df_run_options *o, df_convert_summary *s, df_run_result *r, df_
 {
     memset(r, 0, sizeof *r);
     memset(s, 0, sizeof *s);
-    char staging[4200];
+    char staging[DF_PATH_MAX];
     snprintf(staging, sizeof staging, "%s/.staging", o->out_dir);
     if (clean_staging(staging, err) != 0)
         return -1;
@@ -159,7 +153,7 @@ int df_run(const df_run_options *o, df_convert_summary *s, df_run_result *r, df_
     mo->upload.queue = &c->q;
     pthread_t th;
     if (pthread_create(&th, NULL, upload_thread, c) != 0) {
-        df_upload_queue_destroy(&c->q);
+        df_queue_destroy(&c->q);
         free(c);
         return df_errorf(err, "cannot start the upload thread");
     }
@@ -172,7 +166,7 @@ int df_run(const df_run_options *o, df_convert_summary *s, df_run_result *r, df_
     co.file_digests = 1;
     int crc = df_convert(&co, s, err);
     r->converted = crc == 0;
-    df_upload_queue_close(&c->q);
+    df_queue_close(&c->q);
     pthread_join(th, NULL);
     int rc = crc;
     if (c->upload_rc != 0 && rc == 0) {
@@ -185,9 +179,118 @@ int df_run(const df_run_options *o, df_convert_summary *s, df_run_result *r, df_
     }
     clean_staging(staging, err);
     rmdir(staging);
-    df_upload_queue_destroy(&c->q);
+    df_queue_destroy(&c->q);
     pthread_mutex_destroy(&c->mu);
     free(c);
     mo->upload.queue = NULL;
     return rc;
+}
+
+/* The batch of req: the journal's (resumed) or a new one, journaled. */
+static int resolve_batch(df_session *s, const df_mapping *m, const df_batch_request *req, df_batch_info *b,
+                         df_run_result *r, df_error *err)
+{
+    memset(b, 0, sizeof *b);
+    if (req->batch_id)
+        snprintf(b->id, sizeof b->id, "%s", req->batch_id);
+    else if (df_batch_id_default(req->period, m->dt->code, b->id, sizeof b->id, err) != 0)
+        return r->usage_error = 1, -1;
+    int found;
+    df_batch_info old;
+    if (df_journal_batch_get(s->journal, b->id, &old, &found, err) != 0)
+        return -1;
+    if (found) {
+        if (strcmp(old.period, req->period) || strcmp(old.doc_type, m->dt->code) ||
+            (req->created_at && strcmp(req->created_at, old.created_at))) {
+            r->usage_error = 1;
+            return df_errorf(err, "batch %s is in the journal for %s %s, CreatedAt %s; give another --batch-id for "
+                             "other data", b->id, old.doc_type, old.period, old.created_at);
+        }
+        *b = old;
+        if (req->log)
+            fprintf(req->log, "drugflow run: resuming batch %s (CreatedAt %s)\n", b->id, b->created_at);
+    } else {
+        uint64_t crec, cbytes;
+        snprintf(b->doc_type, sizeof b->doc_type, "%s", m->dt->code);
+        snprintf(b->period, sizeof b->period, "%s", req->period);
+        if (df_created_at(req->created_at, b->created_at, sizeof b->created_at, err) != 0 ||
+            df_chunk_limits(req->chunk_records ? req->chunk_records : (uint64_t)s->cfg.chunk_records,
+                            req->chunk_bytes ? req->chunk_bytes : (uint64_t)s->cfg.chunk_bytes, &crec, &cbytes,
+                            err) != 0)
+            return r->usage_error = 1, -1;
+        b->chunk_records = (long long)crec;
+        b->chunk_bytes = (long long)cbytes;
+        if (req->out_dir)
+            snprintf(b->out_dir, sizeof b->out_dir, "%s", req->out_dir);
+        else if (df_path_join(b->out_dir, sizeof b->out_dir, s->cfg.workspace, b->id, err) != 0)
+            return r->usage_error = 1, -1;
+    }
+    if (req->out_dir && strcmp(req->out_dir, b->out_dir) != 0) {
+        char a1[DF_PATH_MAX], a2[DF_PATH_MAX];
+        if (!realpath(req->out_dir, a1) || !realpath(b->out_dir, a2) || strcmp(a1, a2) != 0) {
+            r->usage_error = 1;
+            return df_errorf(err, "batch %s's folder is %s, not %s", b->id, b->out_dir, req->out_dir);
+        }
+    }
+    char abs_out[DF_PATH_MAX];
+    if ((mkdir(b->out_dir, 0755) != 0 && errno != EEXIST) || !realpath(b->out_dir, abs_out)) {
+        r->usage_error = 1;
+        return df_error_errno(err, "%s: cannot create the batch folder", b->out_dir);
+    }
+    snprintf(b->out_dir, sizeof b->out_dir, "%s", abs_out);
+    return found ? 0 : df_journal_batch_put(s->journal, b, err);
+}
+
+int df_run_batch(df_session *s, df_mapping *m, const df_catalog_set *cats, const char *const *inputs, int ninputs,
+                 const df_batch_request *req, df_batch_info *b, df_convert_summary *sum, df_run_result *r,
+                 df_error *err)
+{
+    memset(r, 0, sizeof *r);
+    memset(sum, 0, sizeof *sum);
+    if (!s->cfg.enterprise_code[0] || !s->cfg.enterprise_name[0]) {
+        r->usage_error = 1;
+        return df_errorf(err, "the enterprise code and name are needed: set 'enterprise:' in the configuration");
+    }
+    if (resolve_batch(s, m, req, b, r, err) != 0)
+        return -1;
+    char rejects[DF_PATH_MAX];
+    if (df_path_join(rejects, sizeof rejects, b->out_dir, "rejects.csv", err) != 0)
+        return -1;
+    df_upload_options uo = {
+        .client = s->client,
+        .journal = s->journal,
+        .parallel = s->cfg.uploads,
+        .retry = {s->cfg.attempts, s->cfg.retry_base_ms, 0},
+        .progress = req->progress ? req->log : NULL,
+    };
+    df_run_options ro = {
+        .convert = {
+            .profile = s->profile,
+            .mapping = m,
+            .catalogs = cats,
+            .inputs = inputs,
+            .ninputs = ninputs,
+            .rejects_path = rejects,
+            .meta = {s->cfg.enterprise_code, s->cfg.enterprise_name, m->dt->code, b->period, b->id, b->created_at},
+            .chunk_records = (uint64_t)b->chunk_records,
+            .chunk_bytes = (uint64_t)b->chunk_bytes,
+            .threads = req->threads > 0 ? req->threads : s->cfg.threads,
+            .sign = df_signer_sign_digest,
+            .sign_ctx = s->signer,
+            .progress = req->progress,
+        },
+        .out_dir = b->out_dir,
+        .upload = uo,
+    };
+    if (df_run(&ro, sum, r, err) != 0)
+        return -1;
+    /* Chunks of this batch left unsent by an earlier run and not produced again. */
+    if (r->upload.gave_up || r->upload.refused)
+        return 0;
+    df_upload_stats extra;
+    int requeued;
+    if (df_upload_pending(&uo, b->id, &extra, &requeued, err) != 0)
+        return -1;
+    df_upload_stats_add(&r->upload, &extra);
+    return 0;
 }

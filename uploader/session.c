@@ -5,51 +5,53 @@
 #include <stdlib.h>
 #include <string.h>
 
-void df_session_key_options(const df_config *cfg, int prompt, df_key_options *k)
+#include "uploader/client.h"
+
+static int apply_overrides(df_session *s, const df_session_options *o, df_error *err)
 {
-    memset(k, 0, sizeof *k);
-    k->key_path = cfg->key;
-    k->cert_path = cfg->cert[0] ? cfg->cert : NULL;
-    k->pass_env = cfg->passphrase_env[0] ? cfg->passphrase_env : NULL;
-    k->pass_file = cfg->passphrase_file[0] ? cfg->passphrase_file : NULL;
-    k->pass_prompt = prompt;
-    k->allow_open_perms = cfg->allow_open_key_perms;
+    if (df_config_set(&s->cfg, "workspace", o->workspace, err) != 0 ||
+        df_config_set(&s->cfg, "endpoint", o->endpoint, err) != 0 || df_config_set(&s->cfg, "tls.ca", o->ca, err) != 0)
+        return -1;
+    if (o->parallel > 0)
+        s->cfg.uploads = (int)o->parallel;
+    if (o->attempts > 0)
+        s->cfg.attempts = (int)o->attempts;
+    return 0;
+}
+
+static int open_key(df_session *s, int prompt, df_error *err)
+{
+    if (!s->cfg.key[0])
+        return df_errorf(err, "no enterprise certificate: set 'certificate: key:' (a .p12/.pfx, or a PEM key with "
+                         "'cert:') in the configuration, or DRUGFLOW_KEY");
+    df_key_options k;
+    df_key_options_from_config(&s->cfg, prompt, &k);
+    if (df_key_load(&s->key, &k, err) != 0)
+        return -1;
+    return df_signer_new(&s->signer, s->key, err);
 }
 
 int df_session_open(df_session *s, const df_session_options *o, df_error *err)
 {
-    s->profile = NULL;
-    s->signer = NULL;
-    s->client = NULL;
-    s->journal = NULL;
-    if (o->workspace)
-        snprintf(s->cfg.workspace, sizeof s->cfg.workspace, "%s", o->workspace);
-    if (o->endpoint)
-        snprintf(s->cfg.endpoint, sizeof s->cfg.endpoint, "%s", o->endpoint);
-    if (o->ca)
-        snprintf(s->cfg.ca, sizeof s->cfg.ca, "%s", o->ca);
+    memset(s, 0, sizeof *s);
+    if (df_config_load(&s->cfg, o->config, err) != 0 || apply_overrides(s, o, err) != 0)
+        return -1;
+    char profile[DF_PATH_MAX];
+    if (df_config_profile_path(&s->cfg, o->profile, profile, sizeof profile, err) != 0)
+        return -1;
     s->profile = malloc(sizeof *s->profile);
     if (!s->profile)
         return df_errorf(err, "out of memory");
-    if (df_profile_load(s->profile, o->profile_path, err) != 0)
+    if (df_profile_load(s->profile, profile, err) != 0)
         goto fail;
-    if (o->need_key || o->need_client) {
-        if (!s->cfg.key[0]) {
-            df_errorf(err, "no enterprise certificate: set 'certificate: key:' (a .p12/.pfx, or a PEM key with "
-                      "'cert:') in the configuration, or DRUGFLOW_KEY");
-            goto fail;
-        }
-        df_key_options k;
-        df_session_key_options(&s->cfg, o->prompt, &k);
-        if (df_signer_load(&s->signer, &k, err) != 0)
-            goto fail;
-    }
+    if ((o->need_key || o->need_client) && open_key(s, o->prompt, err) != 0)
+        goto fail;
     if (o->need_client) {
         df_client_options co = {
             .profile = s->profile,
             .endpoint = s->cfg.endpoint,
             .ca = s->cfg.ca,
-            .identity = s->signer,
+            .identity = s->key,
             .connect_timeout = s->cfg.connect_timeout,
             .transfer_timeout = s->cfg.transfer_timeout,
         };
@@ -69,9 +71,11 @@ void df_session_close(df_session *s)
     df_journal_close(s->journal);
     df_client_free(s->client);
     df_signer_free(s->signer);
+    df_key_free(s->key);
     free(s->profile);
     s->journal = NULL;
     s->client = NULL;
     s->signer = NULL;
+    s->key = NULL;
     s->profile = NULL;
 }

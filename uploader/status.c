@@ -1,12 +1,16 @@
 /* uploader/status.c — polling, storing and reporting the server's results; see status.h. */
 #include "uploader/status.h"
 
+#include "uploader/client.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "base/atomic_file.h"
+#include "base/csv_write.h"
+#include "base/path.h"
 #include "uploader/answer.h"
 
 #define IDS_PER_REQUEST 100
@@ -252,60 +256,23 @@ void df_status_json(const df_status_totals *t, FILE *out)
 
 typedef struct csv_ctx {
     df_journal *j;
-    df_atomic_file af;
+    df_csv_out out;
     df_error *err;
     int failed;
     long long rows;
     const df_chunk_row *chunk;
-    char *line;
-    size_t cap;
 } csv_ctx;
-
-static void csv_field(char *out, size_t *o, const char *s)
-{
-    int quote = strpbrk(s, ",\"\r\n") != NULL;
-    if (quote)
-        out[(*o)++] = '"';
-    for (; *s; s++) {
-        if (*s == '"')
-            out[(*o)++] = '"';
-        out[(*o)++] = *s;
-    }
-    if (quote)
-        out[(*o)++] = '"';
-}
 
 static int csv_error(void *arg, const df_record_error *e)
 {
     csv_ctx *c = arg;
-    char seq[64], cseq[32];
+    char seq[32], cseq[32];
     snprintf(seq, sizeof seq, "%lld", e->seq);
     snprintf(cseq, sizeof cseq, "%d", c->chunk->seq);
     const char *f[] = {c->chunk->name, c->chunk->file_id, cseq, seq, e->code, e->message};
-    size_t need = 16;
-    for (size_t i = 0; i < 6; i++)
-        need += 2 * strlen(f[i]) + 3;
-    if (need > c->cap) {
-        char *l = realloc(c->line, need);
-        if (!l) {
-            c->failed = df_errorf(c->err, "out of memory");
-            return 1;
-        }
-        c->line = l;
-        c->cap = need;
-    }
-    size_t o = 0;
-    for (size_t i = 0; i < 6; i++) {
-        if (i)
-            c->line[o++] = ',';
-        csv_field(c->line, &o, f[i]);
-    }
-    c->line[o++] = '\r';
-    c->line[o++] = '\n';
-    if (df_atomic_write(&c->af, c->line, o, c->err) != 0) {
-        c->failed = -1;
-        return 1;
-    }
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++)
+        df_csv_out_str(&c->out, f[i]);
+    df_csv_out_end_row(&c->out);
     c->rows++;
     return 0;
 }
@@ -327,16 +294,55 @@ int df_status_write_errors(df_journal *j, const char *batch, const char *path, l
 {
     csv_ctx c = {.j = j, .err = err};
     *nrows = 0;
-    if (df_atomic_open(&c.af, path, err) != 0)
+    if (df_csv_out_open(&c.out, path, err) != 0)
         return -1;
-    static const char head[] = "\xEF\xBB\xBF" "FileName,FileId,ChunkSeq,RecordSeq,Code,Message\r\n";
-    if (df_atomic_write(&c.af, head, sizeof head - 1, err) != 0 ||
-        df_journal_chunks(j, batch, DF_JSEL_ALL, csv_chunk, &c, err) != 0 || c.failed) {
-        df_atomic_abort(&c.af);
-        free(c.line);
+    static const char *const head[] = {"FileName", "FileId", "ChunkSeq", "RecordSeq", "Code", "Message"};
+    for (size_t i = 0; i < sizeof head / sizeof *head; i++)
+        df_csv_out_str(&c.out, head[i]);
+    df_csv_out_end_row(&c.out);
+    if (df_journal_chunks(j, batch, DF_JSEL_ALL, csv_chunk, &c, err) != 0 || c.failed) {
+        df_csv_out_abort(&c.out);
         return -1;
     }
-    free(c.line);
     *nrows = c.rows;
-    return df_atomic_commit(&c.af, err);
+    return df_csv_out_commit(&c.out, err);
+}
+
+/* ---- polling, reporting and the error files together ---- */
+
+typedef struct batch_ctx {
+    df_journal *j;
+    const char *only;
+    int failed;
+    df_error *err;
+    FILE *msg;
+} batch_ctx;
+
+static int write_batch_errors(void *arg, const df_batch_info *b)
+{
+    batch_ctx *c = arg;
+    if (c->only && strcmp(c->only, b->id) != 0)
+        return 0;
+    if (!b->out_dir[0] || access(b->out_dir, W_OK) != 0)
+        return 0;
+    char path[DF_PATH_MAX];
+    long long n;
+    if (df_path_join(path, sizeof path, b->out_dir, "server-errors.csv", c->err) != 0 ||
+        df_status_write_errors(c->j, b->id, path, &n, c->err) != 0) {
+        c->failed = 1;
+        return 1;
+    }
+    if (n && c->msg)
+        fprintf(c->msg, "batch %s: %lld record error(s) from the server in %s\n", b->id, n, path);
+    return 0;
+}
+
+int df_status_run(const df_status_options *o, FILE *table, FILE *msgs, df_status_totals *t, df_error *err)
+{
+    if (df_status_poll(o, t, err) != 0 || df_status_report(o->journal, o->batch, table, t, err) != 0)
+        return -1;
+    batch_ctx bc = {o->journal, o->batch, 0, err, msgs};
+    if (df_journal_batches(o->journal, write_batch_errors, &bc, err) != 0 || bc.failed)
+        return -1;
+    return 0;
 }

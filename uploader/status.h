@@ -13,11 +13,12 @@
 #include <stdio.h>
 
 #include "base/error.h"
-#include "uploader/client.h"
 #include "workspace/journal.h"
 
+struct df_client;
+
 typedef struct df_status_options {
-    df_client *client;
+    struct df_client *client;
     df_journal *journal;
     const char *batch;   /* NULL: every batch */
     long timeout_s;      /* give up waiting after this (default 600) */
@@ -45,6 +46,10 @@ int df_status_report(df_journal *j, const char *batch, FILE *out, df_status_tota
 /* Writes the record errors of a batch's chunks to path (atomically);
  * *nrows gets the number of errors written. */
 int df_status_write_errors(df_journal *j, const char *batch, const char *path, long long *nrows, df_error *err);
+
+/* Polls (df_status_poll), prints the table on `table` (NULL: none) and
+ * writes server-errors.csv in each batch's folder, saying so on msgs. */
+int df_status_run(const df_status_options *o, FILE *table, FILE *msgs, df_status_totals *t, df_error *err);
 
 /* The totals as a JSON object body (no braces), for --json summaries. */
 void df_status_json(const df_status_totals *t, FILE *out);

@@ -359,3 +359,13 @@ void df_chunk_abort(df_chunk_writer *w)
         EVP_MD_CTX_free(w->whole);
     w->c14n = w->whole = NULL;
 }
+
+void df_xml_init(void)
+{
+    xmlInitParser();
+}
+
+void df_xml_cleanup(void)
+{
+    xmlCleanupParser();
+}

@@ -1,0 +1,73 @@
+/* cli/common.c — what the subcommands share (cli.h): the session from the
+ * network options, failure messages, exit codes from outcomes. */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/values.h"
+#include "uploader/status.h"
+#include "uploader/upload.h"
+
+int df_cli_session(df_session *s, const df_cli_net *n, int need_client, int need_journal, df_error *err)
+{
+    df_session_options o = {
+        .config = n->config,
+        .profile = n->profile,
+        .workspace = n->workspace,
+        .endpoint = n->endpoint,
+        .ca = n->ca,
+        .parallel = n->parallel,
+        .attempts = n->attempts,
+        .need_key = need_client,
+        .need_client = need_client,
+        .need_journal = need_journal,
+        .prompt = isatty(0),
+    };
+    return df_session_open(s, &o, err);
+}
+
+int df_cli_fail(int code, const df_error *err)
+{
+    fprintf(stderr, "drugflow: %s\n", err->msg);
+    return code;
+}
+
+int df_cli_upload_exit(const df_upload_stats *u)
+{
+    return u->gave_up || u->refused ? DF_EXIT_NETWORK : DF_EXIT_OK;
+}
+
+void df_cli_upload_json(const df_upload_stats *u, FILE *out)
+{
+    fprintf(out, "\"uploaded\": %d, \"duplicates\": %d, \"refused\": %d, \"gave_up\": %d, \"attempts\": %lld",
+            u->uploaded, u->duplicates, u->refused, u->gave_up, u->attempts);
+}
+
+int df_cli_status(df_session *s, const char *batch, long timeout, int json, df_status_totals *t)
+{
+    df_status_options so = {
+        .client = s->client,
+        .journal = s->journal,
+        .batch = batch,
+        .timeout_s = timeout,
+        .attempts = s->cfg.attempts,
+        .progress = isatty(2) ? stderr : NULL,
+    };
+    df_error err;
+    if (df_status_run(&so, json ? NULL : stdout, json ? stderr : stdout, t, &err) != 0)
+        return df_cli_fail(DF_EXIT_FATAL, &err);
+    if (t->error[0])
+        fprintf(stderr, "drugflow status: %s\n", t->error);
+    if (t->network)
+        return DF_EXIT_NETWORK;
+    if (t->timed_out || t->pending) {
+        fprintf(stderr, "drugflow status: %d chunk(s) not final yet; run 'drugflow status' again later\n",
+                t->pending);
+        return DF_EXIT_TIMEOUT;
+    }
+    if (t->chunks == 0 || t->passed == t->chunks)
+        return DF_EXIT_OK;
+    return t->refused || t->not_uploaded ? DF_EXIT_NETWORK : DF_EXIT_REJECTED;
+}
