@@ -5,7 +5,6 @@
 #include "simulator/sim.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,9 @@
 #include <unistd.h>
 
 #include "base/atomic_file.h"
+#include "base/cmdline.h"
+#include "base/path.h"
+#include "config/values.h"
 
 #define EXIT_USAGE 2
 
@@ -32,100 +34,7 @@ static void main_usage(FILE *o)
             "Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
 
-static void serve_usage(FILE *o)
-{
-    fprintf(o,
-            "usage: drugflow-sim serve --data DIR (--pki DIR | --ca F --cert F --key F) [options]\n"
-            "Serves /data/clientAccept/{toOperationCommodity.do, toContactsBusiness.do,\n"
-            "toUploadFile.do, toDowloadFileDeal.do} over HTTPS (TLS 1.2+), requiring a client\n"
-            "certificate issued by the --ca; its subject CN is the enterprise (DIR/<CN>/).\n\n"
-            "  --data DIR            enterprise folders (drugflow-sim seed creates them)\n"
-            "  --pki DIR             shorthand for --ca DIR/ca.pem --cert DIR/server.pem\n"
-            "                        --key DIR/server.key (samples/pki/make-pki.sh output)\n"
-            "  --ca F                CA certificate(s), PEM: client certificates and signatures\n"
-            "  --cert F --key F      server certificate and unencrypted key, PEM\n"
-            "  --profile F           interface profile (default samples/profile/gd-v1.yaml, else\n"
-            "                        PREFIX/share/drugflow/profile/gd-v1.yaml)\n"
-            "  --schema F            data file schema (default samples/schema/gd-v1.xsd, else\n"
-            "                        PREFIX/share/drugflow/schema/gd-v1.xsd)\n"
-            "  --listen ADDR         address to listen on (default 127.0.0.1)\n"
-            "  --port N              port (default 20830; 0 = any free port)\n"
-            "  --port-file F         write the port number to F (atomically) once listening\n"
-            "  --log F               request log (default standard error)\n"
-            "  --daemon              run in the background (after listening)\n"
-            "  --pid-file F          write the server's process id to F\n"
-            "  --max-upload BYTES    file size limit, answered 2002 (default 32M; K/M/G suffixes)\n"
-            "  --archived PERIOD     a period (YYYY-MM) whose new data answers 2004; repeatable,\n"
-            "                        or comma-separated\n"
-            "  --workers N           processing threads (default: the CPUs, 2 to 8)\n"
-            "  --queue N             processing queue length; a full queue answers 5000 (default 1024)\n"
-            "  --defer-processing    leave received files PENDING (until SIGUSR1, or a restart\n"
-            "                        without this option)\n"
-            "  --max-connections N   concurrent connections (default 256)\n"
-            "  --max-inflight BYTES  upload bytes held in memory at once; an upload beyond\n"
-            "                        answers 5000 busy (default 1G, at least --max-upload)\n"
-            "  --upload-check MODE   header (default): the first 64 KiB must be well-formed XML\n"
-            "                        with the right root, no DOCTYPE and a header (else 2003);\n"
-            "                        a fault further on is FAILED E_SCHEMA in processing.\n"
-            "                        full: the whole file is parsed at upload (about 2.5x the\n"
-            "                        server CPU per upload)\n"
-            "Fault injection (for clients' tests; deterministic for a --fault-seed and request order):\n"
-            "  --fault-5xx SHARE     answer this share of requests (0..1) with HTTP 500 or 503\n"
-            "  --fault-reset SHARE   reset this share of connections in the middle of the request body\n"
-            "  --fault-stall SHARE   never answer this share of requests\n"
-            "  --latency-ms N        add N ms before answering each request\n"
-            "  --fault-seed N        seed of the fault draws (default 1)\n\n"
-            "Prints 'port=N' on standard output once listening. One log line per request:\n"
-            "time, enterprise, entry, outcome (code=C http=S, or the fault), milliseconds.\n"
-            "Signals: TERM/INT stop cleanly (files being processed finish, queued ones stay\n"
-            "PENDING and resume on restart); USR1 processes the PENDING files now; HUP reopens\n"
-            "the --log file.\n"
-            "Exit status: 0 stopped by a signal, 1 could not start, 2 usage error.\n");
-}
-
 static volatile int g_dummy;
-
-/* Sizes like 32M, 512K, 1G, or plain bytes; -1 if malformed. */
-static long long parse_size(const char *s)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || end == s || v < 0)
-        return -1;
-    if (*end == 'K' || *end == 'k')
-        v <<= 10, end++;
-    else if (*end == 'M' || *end == 'm')
-        v <<= 20, end++;
-    else if (*end == 'G' || *end == 'g')
-        v <<= 30, end++;
-    if (*end == 'i' && end[-1] != '\0')
-        end++;
-    if (*end == 'B')
-        end++;
-    return *end ? -1 : v;
-}
-
-static int parse_share(const char *s, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || v < 0 || v > 1)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_int(const char *s, long long min, long long max, long long *out)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
 
 typedef struct scan_arg {
     sim_processor *pr;
@@ -158,115 +67,250 @@ static void *scan_thread(void *arg)
     return NULL;
 }
 
+/* A period list for --archived: repeatable, or comma-separated. */
+static int add_archived(sim_config *cfg, const char *arg)
+{
+    char tmp[1024], why[128];
+    snprintf(tmp, sizeof tmp, "%s", arg);
+    for (char *save = NULL, *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (cfg->narchived == SIM_MAX_ARCHIVED || df_period_check(t, why, sizeof why) != 0) {
+            fprintf(stderr, "drugflow-sim serve: --archived '%s': %s\n", t,
+                    cfg->narchived == SIM_MAX_ARCHIVED ? "too many periods" : why);
+            return -1;
+        }
+        snprintf(cfg->archived[cfg->narchived++], sizeof cfg->archived[0], "%s", t);
+    }
+    return 0;
+}
+
+typedef struct serve_args {
+    const char *pki, *check, *pid_file;
+    df_arg_list archived;
+    long port, workers, queue, maxconn, latency, seed;
+    uint64_t max_upload, max_inflight;
+    double f5xx, freset, fstall;
+    int daemon, defer;
+} serve_args;
+
+static const char serve_about[] =
+    "Serves /data/clientAccept/{toOperationCommodity.do, toContactsBusiness.do,\n"
+    "toUploadFile.do, toDowloadFileDeal.do} over HTTPS (TLS 1.2+), requiring a client\n"
+    "certificate issued by the --ca; its subject CN is the enterprise (DIR/<CN>/).\n";
+static const char serve_epilog[] =
+    "Prints 'port=N' on standard output once listening. One log line per request:\n"
+    "time, enterprise, entry, outcome (code=C http=S, or the fault), milliseconds.\n"
+    "Signals: TERM/INT stop cleanly (files being processed finish, queued ones stay\n"
+    "PENDING and resume on restart); USR1 processes the PENDING files now; HUP reopens\n"
+    "the --log file.\n"
+    "Exit status: 0 stopped by a signal, 1 could not start, 2 usage error.\n";
+
+/* What the options leave implicit: the PKI files, the shipped profile and
+ * schema, the derived limits. 0, or a usage error. */
+static int serve_settle(const df_command_spec *spec, sim_config *cfg, const serve_args *a)
+{
+    static char pki_ca[DF_PATH_MAX], pki_cert[DF_PATH_MAX], pki_key[DF_PATH_MAX], prof_buf[DF_PATH_MAX],
+        schema_buf[DF_PATH_MAX];
+    for (int i = 0; i < a->archived.n; i++)
+        if (add_archived(cfg, a->archived.v[i]) != 0)
+            return EXIT_USAGE;
+    if (a->pki) {
+        snprintf(pki_ca, sizeof pki_ca, "%s/ca.pem", a->pki);
+        snprintf(pki_cert, sizeof pki_cert, "%s/server.pem", a->pki);
+        snprintf(pki_key, sizeof pki_key, "%s/server.key", a->pki);
+        cfg->ca_path = pki_ca, cfg->cert_path = pki_cert, cfg->key_path = pki_key;
+    }
+    if (!cfg->data_dir || !cfg->ca_path || !cfg->cert_path || !cfg->key_path)
+        return df_cmdline_usage_error(spec, "--data and --pki (or --ca, --cert, --key) are required");
+    if (!cfg->profile_path && df_find_shipped("profile/gd-v1.yaml", prof_buf, sizeof prof_buf) == 0)
+        cfg->profile_path = prof_buf;
+    if (!cfg->schema_path && df_find_shipped("schema/gd-v1.xsd", schema_buf, sizeof schema_buf) == 0)
+        cfg->schema_path = schema_buf;
+    if (!cfg->profile_path || !cfg->schema_path)
+        return df_cmdline_usage_error(spec, "no shipped profile or schema found: give --profile and --schema");
+    cfg->port = (int)a->port;
+    cfg->max_upload = (long long)a->max_upload;
+    cfg->max_inflight = (long long)a->max_inflight;
+    if (cfg->max_inflight < cfg->max_upload + 65536)
+        cfg->max_inflight = cfg->max_upload + 65536; /* one upload always fits */
+    cfg->check_prefix = !a->check || !strcmp(a->check, "header");
+    cfg->workers = (int)a->workers;
+    cfg->queue_cap = (size_t)a->queue;
+    cfg->defer = a->defer;
+    cfg->max_connections = (int)a->maxconn;
+    cfg->fault_5xx = a->f5xx, cfg->fault_reset = a->freset, cfg->fault_stall = a->fstall;
+    cfg->latency_ms = (int)a->latency;
+    cfg->fault_seed = (unsigned long long)a->seed;
+    return 0;
+}
+
+/* Parses serve's options into cfg; 0, -1 after --help, or the exit status. */
+static int serve_options(int argc, char **argv, sim_config *cfg, serve_args *a)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    *a = (serve_args){.port = 20830, .workers = ncpu < 2 ? 2 : ncpu > 8 ? 8 : ncpu, .queue = 1024,
+                      .maxconn = 256, .seed = 1, .max_upload = 32ULL << 20, .max_inflight = 1ULL << 30};
+    memset(cfg, 0, sizeof *cfg);
+    cfg->listen_addr = "127.0.0.1";
+    const df_opt opts[] = {
+        {.name = "data", .type = DF_ARG_STRING, .dest = &cfg->data_dir, .arg = "DIR",
+         .help = "enterprise folders (drugflow-sim seed creates them)"},
+        {.name = "pki", .type = DF_ARG_STRING, .dest = &a->pki, .arg = "DIR",
+         .help = "shorthand for --ca DIR/ca.pem --cert DIR/server.pem\n--key DIR/server.key (samples/pki/make-pki.sh output)"},
+        {.name = "ca", .type = DF_ARG_STRING, .dest = &cfg->ca_path, .arg = "F",
+         .help = "CA certificate(s), PEM: client certificates and signatures"},
+        {.name = "cert", .type = DF_ARG_STRING, .dest = &cfg->cert_path, .arg = "F", .help = "server certificate, PEM"},
+        {.name = "key", .type = DF_ARG_STRING, .dest = &cfg->key_path, .arg = "F", .help = "server key, unencrypted PEM"},
+        {.name = "profile", .type = DF_ARG_STRING, .dest = &cfg->profile_path, .arg = "F",
+         .help = "interface profile (default: the shipped profile/gd-v1.yaml)"},
+        {.name = "schema", .type = DF_ARG_STRING, .dest = &cfg->schema_path, .arg = "F",
+         .help = "data file schema (default: the shipped schema/gd-v1.xsd)"},
+        {.name = "listen", .type = DF_ARG_STRING, .dest = &cfg->listen_addr, .arg = "ADDR",
+         .help = "address to listen on (default 127.0.0.1)"},
+        {.name = "port", .type = DF_ARG_INT, .dest = &a->port, .min = 0, .max = 65535,
+         .help = "port (default 20830; 0 = any free port)"},
+        {.name = "port-file", .type = DF_ARG_STRING, .dest = &cfg->port_file, .arg = "F",
+         .help = "write the port number to F (atomically) once listening"},
+        {.name = "log", .type = DF_ARG_STRING, .dest = &cfg->log_path, .arg = "F",
+         .help = "request log (default standard error)"},
+        {.name = "daemon", .type = DF_ARG_FLAG, .dest = &a->daemon, .help = "run in the background (after listening)"},
+        {.name = "pid-file", .type = DF_ARG_STRING, .dest = &a->pid_file, .arg = "F",
+         .help = "write the server's process id to F"},
+        {.name = "max-upload", .type = DF_ARG_SIZE, .dest = &a->max_upload, .arg = "BYTES", .min = 1,
+         .max = 1LL << 40, .help = "file size limit, answered 2002 (default 32M; K/M/G suffixes)"},
+        {.name = "archived", .type = DF_ARG_LIST, .dest = &a->archived, .arg = "PERIOD",
+         .help = "a period (YYYY-MM) whose new data answers 2004; repeatable,\nor comma-separated"},
+        {.name = "workers", .type = DF_ARG_INT, .dest = &a->workers, .min = 1, .max = 64,
+         .help = "processing threads (default: the CPUs, 2 to 8)"},
+        {.name = "queue", .type = DF_ARG_INT, .dest = &a->queue, .min = 1, .max = 1 << 20,
+         .help = "processing queue length; a full queue answers 5000 (default 1024)"},
+        {.name = "defer-processing", .type = DF_ARG_FLAG, .dest = &a->defer,
+         .help = "leave received files PENDING (until SIGUSR1, or a restart\nwithout this option)"},
+        {.name = "max-connections", .type = DF_ARG_INT, .dest = &a->maxconn, .min = 1, .max = 10000,
+         .help = "concurrent connections (default 256)"},
+        {.name = "max-inflight", .type = DF_ARG_SIZE, .dest = &a->max_inflight, .arg = "BYTES", .min = 1,
+         .max = 1LL << 42, .help = "upload bytes held in memory at once; an upload beyond\nanswers 5000 busy "
+                                   "(default 1G, at least --max-upload)"},
+        {.name = "upload-check", .type = DF_ARG_CHOICE, .dest = &a->check, .arg = "MODE", .choices = "header|full",
+         .help = "header (default): the first 64 KiB must be well-formed XML\nwith the right root, no DOCTYPE and "
+                 "a header (else 2003);\na fault further on is FAILED E_SCHEMA in processing.\nfull: the whole file "
+                 "is parsed at upload (about 2.5x the\nserver CPU per upload)"},
+        {.section = "Fault injection (for clients' tests; deterministic for a --fault-seed and request order):",
+         .name = "fault-5xx", .type = DF_ARG_DOUBLE, .dest = &a->f5xx, .arg = "SHARE", .min = 0, .max = 1,
+         .help = "answer this share of requests (0..1) with HTTP 500 or 503"},
+        {.name = "fault-reset", .type = DF_ARG_DOUBLE, .dest = &a->freset, .arg = "SHARE", .min = 0, .max = 1,
+         .help = "reset this share of connections in the middle of the request body"},
+        {.name = "fault-stall", .type = DF_ARG_DOUBLE, .dest = &a->fstall, .arg = "SHARE", .min = 0, .max = 1,
+         .help = "never answer this share of requests"},
+        {.name = "latency-ms", .type = DF_ARG_INT, .dest = &a->latency, .arg = "N", .min = 0, .max = 600000,
+         .help = "add N ms before answering each request"},
+        {.name = "fault-seed", .type = DF_ARG_INT, .dest = &a->seed, .arg = "N", .min = 0, .max = 0x7fffffffffffffffLL,
+         .help = "seed of the fault draws (default 1)"},
+        {.type = DF_ARG_END},
+    };
+    const df_command_spec spec = {
+        .prog = "drugflow-sim", .name = "serve", .opts = opts, .max_operands = 0, .about = serve_about,
+        .usage = "--data DIR (--pki DIR | --ca F --cert F --key F) [options]", .epilog = serve_epilog,
+    };
+    int first, k = df_cmdline_parse(&spec, argc, argv, &first);
+    if (k != DF_CMDLINE_OK)
+        return k == DF_CMDLINE_HELP ? -1 : EXIT_USAGE;
+    return serve_settle(&spec, cfg, a);
+}
+
+/* --daemon: the child does everything and reports the port (or a failure)
+ * through a pipe; the parent prints it. In the child, returns the pipe's
+ * write end; in the parent (or on failure) -1 with *parent_status set. */
+static int daemonize(int *parent_status)
+{
+    int fds[2];
+    *parent_status = -1;
+    if (pipe(fds) != 0) {
+        perror("drugflow-sim: pipe");
+        return *parent_status = 1, -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("drugflow-sim: fork");
+        return *parent_status = 1, -1;
+    }
+    if (pid > 0) {
+        close(fds[1]);
+        char line[128];
+        ssize_t n = read(fds[0], line, sizeof line - 1);
+        close(fds[0]);
+        if (n <= 0)
+            return *parent_status = 1, -1; /* the child said why on stderr */
+        line[n] = '\0';
+        fputs(line, stdout);
+        return *parent_status = 0, -1;
+    }
+    close(fds[0]);
+    setsid();
+    return fds[1];
+}
+
+/* Once listening: the port and pid files, and the port to the parent or stdout. */
+static void announce(const sim_config *cfg, int port, const char *pid_file, int report)
+{
+    df_error err = {{0}};
+    char line[64], num[32];
+    int ll = snprintf(line, sizeof line, "port=%d\n", port), nl;
+    if (cfg->port_file && (nl = snprintf(num, sizeof num, "%d\n", port)) > 0 &&
+        df_atomic_write_file(cfg->port_file, num, (size_t)nl, &err) != 0)
+        fprintf(stderr, "drugflow-sim: %s\n", err.msg);
+    if (pid_file && (nl = snprintf(num, sizeof num, "%ld\n", (long)getpid())) > 0 &&
+        df_atomic_write_file(pid_file, num, (size_t)nl, &err) != 0)
+        fprintf(stderr, "drugflow-sim: %s\n", err.msg);
+    if (report < 0) {
+        fputs(line, stdout);
+        fflush(stdout);
+        return;
+    }
+    if (write(report, line, (size_t)ll) < 0)
+        g_dummy = 1;
+    close(report);
+    FILE *f = freopen("/dev/null", "r", stdin);
+    f = freopen("/dev/null", "w", stdout);
+    f = freopen(cfg->log_path ? cfg->log_path : "/dev/null", "a", stderr);
+    (void)f;
+}
+
+/* Until TERM or INT: USR1 processes the PENDING files, HUP reopens the log. */
+static void signal_loop(const sigset_t *sigs, const sim_config *cfg, sim_server *srv, sim_processor *pr,
+                        scan_arg *sa)
+{
+    pthread_t scanner;
+    int scanning = !cfg->defer && pthread_create(&scanner, NULL, scan_thread, sa) == 0;
+    for (;;) {
+        int sig = 0;
+        if (sigwait(sigs, &sig) != 0)
+            continue;
+        if (sig == SIGUSR1) {
+            sim_processor_resume(pr);
+            if (scanning)
+                pthread_join(scanner, NULL);
+            scanning = pthread_create(&scanner, NULL, scan_thread, sa) == 0;
+            continue;
+        }
+        if (sig == SIGHUP) {
+            sim_server_reopen_log(srv);
+            continue;
+        }
+        break;
+    }
+    sim_server_stop(srv);
+    sim_processor_stop(pr);
+    if (scanning)
+        pthread_join(scanner, NULL);
+}
+
 static int cmd_serve(int argc, char **argv)
 {
-    enum {
-        O_DATA = 256, O_PKI, O_CA, O_CERT, O_KEY, O_PROFILE, O_SCHEMA, O_LISTEN, O_PORT, O_PORT_FILE, O_LOG,
-        O_DAEMON, O_PID_FILE, O_MAX_UPLOAD, O_ARCHIVED, O_WORKERS, O_QUEUE, O_DEFER, O_MAXCONN, O_F5XX, O_FRESET,
-        O_FSTALL, O_LATENCY, O_FSEED, O_CHECK, O_INFLIGHT
-    };
-    static const struct option opts[] = {
-        {"data", required_argument, 0, O_DATA},          {"pki", required_argument, 0, O_PKI},
-        {"ca", required_argument, 0, O_CA},              {"cert", required_argument, 0, O_CERT},
-        {"key", required_argument, 0, O_KEY},            {"profile", required_argument, 0, O_PROFILE},
-        {"schema", required_argument, 0, O_SCHEMA},      {"listen", required_argument, 0, O_LISTEN},
-        {"port", required_argument, 0, O_PORT},          {"port-file", required_argument, 0, O_PORT_FILE},
-        {"log", required_argument, 0, O_LOG},            {"daemon", no_argument, 0, O_DAEMON},
-        {"pid-file", required_argument, 0, O_PID_FILE},  {"max-upload", required_argument, 0, O_MAX_UPLOAD},
-        {"archived", required_argument, 0, O_ARCHIVED},  {"workers", required_argument, 0, O_WORKERS},
-        {"queue", required_argument, 0, O_QUEUE},        {"defer-processing", no_argument, 0, O_DEFER},
-        {"max-connections", required_argument, 0, O_MAXCONN},
-        {"fault-5xx", required_argument, 0, O_F5XX},     {"fault-reset", required_argument, 0, O_FRESET},
-        {"fault-stall", required_argument, 0, O_FSTALL}, {"latency-ms", required_argument, 0, O_LATENCY},
-        {"fault-seed", required_argument, 0, O_FSEED},   {"upload-check", required_argument, 0, O_CHECK},
-        {"max-inflight", required_argument, 0, O_INFLIGHT}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
     static sim_config cfg;
-    static char pki_ca[1100], pki_cert[1100], pki_key[1100], prof_buf[1100], schema_buf[1100];
-    memset(&cfg, 0, sizeof cfg);
-    cfg.listen_addr = "127.0.0.1";
-    cfg.port = 20830;
-    cfg.max_upload = 32LL << 20;
-    cfg.max_inflight = 1LL << 30;
-    cfg.check_prefix = 1;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    cfg.workers = ncpu < 2 ? 2 : ncpu > 8 ? 8 : (int)ncpu;
-    cfg.queue_cap = 1024;
-    cfg.fault_seed = 1;
-    cfg.max_connections = 256;
-    const char *pid_file = NULL;
-    int daemonize = 0, c;
-    long long v;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
-        case O_DATA: cfg.data_dir = optarg; break;
-        case O_PKI:
-            snprintf(pki_ca, sizeof pki_ca, "%s/ca.pem", optarg);
-            snprintf(pki_cert, sizeof pki_cert, "%s/server.pem", optarg);
-            snprintf(pki_key, sizeof pki_key, "%s/server.key", optarg);
-            cfg.ca_path = pki_ca, cfg.cert_path = pki_cert, cfg.key_path = pki_key;
-            break;
-        case O_CA: cfg.ca_path = optarg; break;
-        case O_CERT: cfg.cert_path = optarg; break;
-        case O_KEY: cfg.key_path = optarg; break;
-        case O_PROFILE: cfg.profile_path = optarg; break;
-        case O_SCHEMA: cfg.schema_path = optarg; break;
-        case O_LISTEN: cfg.listen_addr = optarg; break;
-        case O_PORT: bad = parse_int(optarg, 0, 65535, &v); cfg.port = (int)v; break;
-        case O_PORT_FILE: cfg.port_file = optarg; break;
-        case O_LOG: cfg.log_path = optarg; break;
-        case O_DAEMON: daemonize = 1; break;
-        case O_PID_FILE: pid_file = optarg; break;
-        case O_MAX_UPLOAD: bad = (cfg.max_upload = parse_size(optarg)) <= 0; break;
-        case O_ARCHIVED: {
-            char tmp[1024];
-            snprintf(tmp, sizeof tmp, "%s", optarg);
-            for (char *save = NULL, *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                if (cfg.narchived == SIM_MAX_ARCHIVED || strlen(t) != 7) {
-                    bad = 1;
-                    break;
-                }
-                snprintf(cfg.archived[cfg.narchived++], sizeof cfg.archived[0], "%s", t);
-            }
-            break;
-        }
-        case O_WORKERS: bad = parse_int(optarg, 1, 64, &v); cfg.workers = (int)v; break;
-        case O_QUEUE: bad = parse_int(optarg, 1, 1 << 20, &v); cfg.queue_cap = (size_t)v; break;
-        case O_DEFER: cfg.defer = 1; break;
-        case O_MAXCONN: bad = parse_int(optarg, 1, 10000, &v); cfg.max_connections = (int)v; break;
-        case O_F5XX: bad = parse_share(optarg, &cfg.fault_5xx); break;
-        case O_FRESET: bad = parse_share(optarg, &cfg.fault_reset); break;
-        case O_FSTALL: bad = parse_share(optarg, &cfg.fault_stall); break;
-        case O_LATENCY: bad = parse_int(optarg, 0, 600000, &v); cfg.latency_ms = (int)v; break;
-        case O_FSEED: bad = parse_int(optarg, 0, (long long)(~0ULL >> 1), &v); cfg.fault_seed = (unsigned long long)v; break;
-        case O_INFLIGHT: bad = (cfg.max_inflight = parse_size(optarg)) <= 0; break;
-        case O_CHECK:
-            bad = strcmp(optarg, "full") != 0 && strcmp(optarg, "header") != 0;
-            cfg.check_prefix = strcmp(optarg, "header") == 0;
-            break;
-        case 'h': serve_usage(stdout); return 0;
-        default: serve_usage(stderr); return EXIT_USAGE;
-        }
-        if (bad) {
-            fprintf(stderr, "drugflow-sim serve: bad value '%s' for --%s\n", optarg, opts[c - O_DATA].name);
-            return EXIT_USAGE;
-        }
-    }
-    if (optind != argc || !cfg.data_dir || !cfg.ca_path || !cfg.cert_path || !cfg.key_path) {
-        fprintf(stderr, "drugflow-sim serve: --data and --pki (or --ca, --cert, --key) are required\n");
-        serve_usage(stderr);
-        return EXIT_USAGE;
-    }
-    if (cfg.max_inflight < cfg.max_upload + 65536)
-        cfg.max_inflight = cfg.max_upload + 65536; /* one upload always fits */
-    if (!cfg.profile_path)
-        cfg.profile_path = sim_default_path("samples/profile/gd-v1.yaml", "profile/gd-v1.yaml", prof_buf,
-                                        sizeof prof_buf);
-    if (!cfg.schema_path)
-        cfg.schema_path = sim_default_path("samples/schema/gd-v1.xsd", "schema/gd-v1.xsd", schema_buf,
-                                       sizeof schema_buf);
+    serve_args a;
+    int rc = serve_options(argc, argv, &cfg, &a);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
     struct stat st;
     if (stat(cfg.data_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         fprintf(stderr, "drugflow-sim: data directory %s does not exist (drugflow-sim seed creates it)\n",
@@ -279,37 +323,9 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "drugflow-sim: %s\n", err.msg);
         return 1;
     }
-
-    /* --daemon: the child does everything and reports the port (or a
-     * failure) through a pipe; the parent prints it and exits. */
-    int report = -1;
-    if (daemonize) {
-        int fds[2];
-        if (pipe(fds) != 0) {
-            perror("drugflow-sim: pipe");
-            return 1;
-        }
-        pid_t pid = fork();
-        if (pid < 0) {
-            perror("drugflow-sim: fork");
-            return 1;
-        }
-        if (pid > 0) {
-            close(fds[1]);
-            char line[128];
-            ssize_t n = read(fds[0], line, sizeof line - 1);
-            close(fds[0]);
-            if (n <= 0)
-                return 1; /* the child said why on stderr */
-            line[n] = '\0';
-            fputs(line, stdout);
-            return 0;
-        }
-        close(fds[0]);
-        report = fds[1];
-        setsid();
-    }
-
+    int parent_status = -1, report = a.daemon ? daemonize(&parent_status) : -1;
+    if (parent_status >= 0)
+        return parent_status;
     sigset_t sigs;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
@@ -318,7 +334,6 @@ static int cmd_serve(int argc, char **argv)
     sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
-
     static sim_processor pr;
     static sim_registry reg;
     sim_registry_init(&reg, cfg.data_dir);
@@ -334,66 +349,13 @@ static int cmd_serve(int argc, char **argv)
         sim_processor_free(&pr);
         return 1;
     }
-    int port = sim_server_port(srv);
-    char line[64];
-    int ll = snprintf(line, sizeof line, "port=%d\n", port);
-    if (cfg.port_file) {
-        char num[32];
-        int nl = snprintf(num, sizeof num, "%d\n", port);
-        if (df_atomic_write_file(cfg.port_file, num, (size_t)nl, &err) != 0)
-            fprintf(stderr, "drugflow-sim: %s\n", err.msg);
-    }
-    if (pid_file) {
-        char num[32];
-        int nl = snprintf(num, sizeof num, "%ld\n", (long)getpid());
-        if (df_atomic_write_file(pid_file, num, (size_t)nl, &err) != 0)
-            fprintf(stderr, "drugflow-sim: %s\n", err.msg);
-    }
-    if (report >= 0) {
-        if (write(report, line, (size_t)ll) < 0)
-            g_dummy = 1;
-        close(report);
-        FILE *f = freopen("/dev/null", "r", stdin);
-        f = freopen("/dev/null", "w", stdout);
-        f = freopen(cfg.log_path ? cfg.log_path : "/dev/null", "a", stderr);
-        (void)f;
-    } else {
-        fputs(line, stdout);
-        fflush(stdout);
-    }
-
+    announce(&cfg, sim_server_port(srv), a.pid_file, report);
     scan_arg sa = {&pr, &reg};
-    pthread_t scanner;
-    int scanning = 0;
-    if (!cfg.defer)
-        scanning = pthread_create(&scanner, NULL, scan_thread, &sa) == 0;
-    for (;;) {
-        int sig = 0;
-        if (sigwait(&sigs, &sig) != 0)
-            continue;
-        if (sig == SIGUSR1) {
-            sim_processor_resume(&pr);
-            if (scanning) {
-                pthread_join(scanner, NULL);
-                scanning = 0;
-            }
-            scanning = pthread_create(&scanner, NULL, scan_thread, &sa) == 0;
-            continue;
-        }
-        if (sig == SIGHUP) {
-            sim_server_reopen_log(srv);
-            continue;
-        }
-        break;
-    }
-    sim_server_stop(srv);
-    sim_processor_stop(&pr);
-    if (scanning)
-        pthread_join(scanner, NULL);
+    signal_loop(&sigs, &cfg, srv, &pr, &sa);
     sim_processor_free(&pr);
     sim_registry_free(&reg);
-    if (pid_file)
-        unlink(pid_file);
+    if (a.pid_file)
+        unlink(a.pid_file);
     fprintf(stderr, "drugflow-sim: stopped (%lld files, %lld records processed)\n", (long long)pr.files_done,
             (long long)pr.records_done);
     return 0;

@@ -279,17 +279,12 @@ static void *worker(void *arg)
     sim_processor *pr = arg;
     for (;;) {
         pthread_mutex_lock(&pr->mu);
-        while (!pr->stopping && (pr->paused || pr->count == 0))
-            pthread_cond_wait(&pr->not_empty, &pr->mu);
-        if (pr->stopping) {
-            pthread_mutex_unlock(&pr->mu);
-            return NULL;
-        }
-        sim_job j = pr->ring[pr->head];
-        pr->head = (pr->head + 1) % pr->cap;
-        pr->count--;
-        pthread_cond_signal(&pr->not_full);
+        while (!pr->stopping && pr->paused)
+            pthread_cond_wait(&pr->resumed, &pr->mu);
         pthread_mutex_unlock(&pr->mu);
+        sim_job j;
+        if (df_queue_pop(&pr->queue, &j) <= 0)
+            return NULL;
         df_error err = {{0}};
         if (sim_process_file(pr, j.ent, j.id, &err) != 0)
             fprintf(stderr, "drugflow-sim: processing %s/%s: %s\n", j.ent->code, j.id, err.msg);
@@ -316,13 +311,10 @@ int sim_processor_start(sim_processor *pr, const df_profile *p, const char *ca, 
         nworkers = 1;
     if (nworkers > 64)
         nworkers = 64;
-    pr->cap = queue_cap ? queue_cap : 1024;
-    pr->ring = calloc(pr->cap, sizeof *pr->ring);
-    if (!pr->ring)
-        return df_errorf(err, "out of memory");
+    if (df_queue_init(&pr->queue, queue_cap ? queue_cap : 1024, sizeof(sim_job), err) != 0)
+        return -1;
     pthread_mutex_init(&pr->mu, NULL);
-    pthread_cond_init(&pr->not_empty, NULL);
-    pthread_cond_init(&pr->not_full, NULL);
+    pthread_cond_init(&pr->resumed, NULL);
     pr->paused = deferred;
     for (int i = 0; i < nworkers; i++) {
         if (pthread_create(&pr->threads[i], NULL, worker, pr) != 0) {
@@ -337,45 +329,29 @@ int sim_processor_start(sim_processor *pr, const df_profile *p, const char *ca, 
 
 int sim_processor_reserve(sim_processor *pr)
 {
-    pthread_mutex_lock(&pr->mu);
-    int ok = pr->count + pr->reserved < pr->cap;
-    if (ok)
-        pr->reserved++;
-    pthread_mutex_unlock(&pr->mu);
-    return ok;
+    return df_queue_reserve(&pr->queue) == 1;
 }
 
 void sim_processor_unreserve(sim_processor *pr)
 {
-    pthread_mutex_lock(&pr->mu);
-    pr->reserved--;
-    pthread_cond_signal(&pr->not_full);
-    pthread_mutex_unlock(&pr->mu);
+    df_queue_unreserve(&pr->queue);
 }
 
 void sim_processor_push(sim_processor *pr, sim_ent *e, const char *id, int reserved)
 {
-    pthread_mutex_lock(&pr->mu);
+    sim_job j = {.ent = e};
+    snprintf(j.id, sizeof j.id, "%s", id);
     if (reserved)
-        pr->reserved--;
+        df_queue_push_reserved(&pr->queue, &j);
     else
-        while (!pr->stopping && pr->count + pr->reserved >= pr->cap)
-            pthread_cond_wait(&pr->not_full, &pr->mu);
-    if (!pr->stopping) {
-        sim_job *j = &pr->ring[(pr->head + pr->count) % pr->cap];
-        j->ent = e;
-        snprintf(j->id, sizeof j->id, "%s", id);
-        pr->count++;
-        pthread_cond_signal(&pr->not_empty);
-    }
-    pthread_mutex_unlock(&pr->mu);
+        df_queue_push(&pr->queue, &j);
 }
 
 void sim_processor_resume(sim_processor *pr)
 {
     pthread_mutex_lock(&pr->mu);
     pr->paused = 0;
-    pthread_cond_broadcast(&pr->not_empty);
+    pthread_cond_broadcast(&pr->resumed);
     pthread_mutex_unlock(&pr->mu);
 }
 
@@ -383,9 +359,9 @@ void sim_processor_stop(sim_processor *pr)
 {
     pthread_mutex_lock(&pr->mu);
     pr->stopping = 1;
-    pthread_cond_broadcast(&pr->not_empty);
-    pthread_cond_broadcast(&pr->not_full);
+    pthread_cond_broadcast(&pr->resumed);
     pthread_mutex_unlock(&pr->mu);
+    df_queue_abort(&pr->queue);
     for (int i = 0; i < pr->nworkers; i++)
         pthread_join(pr->threads[i], NULL);
     pr->nworkers = 0;
@@ -396,6 +372,5 @@ void sim_processor_free(sim_processor *pr)
     if (pr->schema)
         xmlSchemaFree((xmlSchemaPtr)pr->schema);
     pr->schema = NULL;
-    free(pr->ring);
-    pr->ring = NULL;
+    df_queue_destroy(&pr->queue);
 }

@@ -1,7 +1,8 @@
 /* simulator/server.c — drugflow-sim's HTTPS side: libmicrohttpd over GnuTLS,
  * TLS 1.2+, a client certificate required and verified in the handshake;
  * the four entries of INTERFACE.md §2 (catalogs §3, upload and results §6),
- * request limits, fault injection, and one log line per request. */
+ * request limits, and one log line per request. The upload-time XML
+ * check is upload_check.c's, the choice of injected faults faults.c's. */
 #include "simulator/sim.h"
 
 #include <arpa/inet.h>
@@ -18,11 +19,11 @@
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
-#include <libxml/parser.h>
 #include <microhttpd.h>
 #include <openssl/evp.h>
 
 #include "base/atomic_file.h"
+#include "base/digest.h"
 
 enum { E_COMMODITIES, E_PARTNERS, E_UPLOAD, E_RESULTS, E_COUNT };
 
@@ -223,23 +224,7 @@ static const char *client_cn(struct MHD_Connection *c)
     return ok ? cc->cn : NULL;
 }
 
-/* ---- faults ---- */
-
-static uint64_t mix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-/* The k-th uniform draw in [0,1) for request n: the same for a given seed
- * and request order. */
-static double draw(const sim_server *s, unsigned long long n, int k)
-{
-    uint64_t x = mix64(s->cfg->fault_seed ^ mix64(n * 4 + (uint64_t)k));
-    return (double)(x >> 11) / 9007199254740992.0;
-}
+/* ---- faults: when to apply them (faults.c) ---- */
 
 /* Waits ms milliseconds (ms < 0: until shutdown). Returns 1 if stopping. */
 static int wait_or_stop(sim_server *s, long ms)
@@ -384,142 +369,6 @@ static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char 
     return add_value(r, key, data, size, off) == 0 ? MHD_YES : MHD_NO;
 }
 
-/* ---- the XML check at upload: well-formed, root, no DOCTYPE, Period ---- */
-
-typedef struct xml_check {
-    const df_profile *p;
-    int depth, root_ok, doctype, in_header, in_period, seen_root;
-    char period[32];
-    size_t period_len;
-    char msg[300];
-} xml_check;
-
-static void xc_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri, int nns,
-                     const xmlChar **ns, int nattr, int ndef, const xmlChar **attrs)
-{
-    (void)prefix, (void)uri, (void)nns, (void)ns, (void)nattr, (void)ndef, (void)attrs;
-    xmlParserCtxtPtr pc = ctx;
-    xml_check *x = pc->_private;
-    if (x->depth == 0) {
-        x->seen_root = 1;
-        x->root_ok = strcmp((const char *)local, x->p->root) == 0;
-        if (!x->root_ok) {
-            snprintf(x->msg, sizeof x->msg, "root element is <%.60s>, not <%s>", local, x->p->root);
-            xmlStopParser(pc);
-        }
-    } else if (x->depth == 1) {
-        x->in_header = strcmp((const char *)local, x->p->header) == 0;
-    } else if (x->depth == 2 && x->in_header) {
-        for (int i = 0; i < x->p->nheader; i++)
-            if (x->p->header_values[i] == DF_HV_PERIOD && strcmp(x->p->header_names[i], (const char *)local) == 0)
-                x->in_period = 1;
-    }
-    x->depth++;
-}
-
-static void xc_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
-{
-    (void)local, (void)prefix, (void)uri;
-    xml_check *x = ((xmlParserCtxtPtr)ctx)->_private;
-    x->depth--;
-    x->in_period = 0;
-    if (x->depth == 1)
-        x->in_header = 0;
-}
-
-static void xc_chars(void *ctx, const xmlChar *ch, int len)
-{
-    xml_check *x = ((xmlParserCtxtPtr)ctx)->_private;
-    if (!x->in_period)
-        return;
-    size_t room = sizeof x->period - 1 - x->period_len;
-    size_t n = (size_t)len < room ? (size_t)len : room;
-    memcpy(x->period + x->period_len, ch, n);
-    x->period_len += n;
-    x->period[x->period_len] = '\0';
-}
-
-static void xc_subset(void *ctx, const xmlChar *name, const xmlChar *eid, const xmlChar *sid)
-{
-    (void)name, (void)eid, (void)sid;
-    xmlParserCtxtPtr pc = ctx;
-    xml_check *x = pc->_private;
-    x->doctype = 1;
-    snprintf(x->msg, sizeof x->msg, "a DOCTYPE declaration is not allowed");
-    xmlStopParser(pc);
-}
-
-static void xc_serror(void *ctx, xmlErrorPtr e)
-{
-    xml_check *x = ((xmlParserCtxtPtr)ctx)->_private;
-    if (!x->msg[0] && e) {
-        snprintf(x->msg, sizeof x->msg, "not well-formed XML: line %d: %s", e->line, e->message ? e->message : "");
-        size_t l = strlen(x->msg);
-        while (l && x->msg[l - 1] == '\n')
-            x->msg[--l] = '\0';
-    }
-}
-
-/* 0 if acceptable; -1 with x->msg set otherwise. prefix > 0: only the
- * first prefix bytes are parsed (root, DOCTYPE, header); the rest of the
- * file's well-formedness is then left to processing (E_SCHEMA). */
-static int check_xml(const df_profile *p, const unsigned char *buf, size_t len, size_t prefix, xml_check *x)
-{
-    memset(x, 0, sizeof *x);
-    x->p = p;
-    if (len > 0x7fffffff) {
-        snprintf(x->msg, sizeof x->msg, "file too large");
-        return -1;
-    }
-    xmlSAXHandler sax;
-    memset(&sax, 0, sizeof sax);
-    sax.initialized = XML_SAX2_MAGIC;
-    sax.startElementNs = xc_start;
-    sax.endElementNs = xc_end;
-    sax.characters = xc_chars;
-    sax.internalSubset = xc_subset;
-    sax.serror = xc_serror;
-    xmlParserCtxtPtr pc = xmlCreatePushParserCtxt(&sax, NULL, NULL, 0, "upload.xml");
-    if (!pc) {
-        snprintf(x->msg, sizeof x->msg, "out of memory");
-        return -1;
-    }
-    pc->_private = x; /* the callbacks get the parser context (userData) */
-    xmlCtxtUseOptions(pc, XML_PARSE_NONET);
-    /* Fed in pieces: one chunk of many MiB makes libxml2's push parser
-     * give up with "Huge input lookup" on a 20,000-record file. */
-    size_t end = prefix > 0 && len > prefix ? prefix : len, off = 0;
-    const size_t piece = 64 * 1024;
-    while (off < end && pc->wellFormed) {
-        size_t n = end - off < piece ? end - off : piece;
-        int last = off + n == end && end == len;
-        xmlParseChunk(pc, (const char *)buf + off, (int)n, last);
-        off += n;
-    }
-    if (end == 0)
-        xmlParseChunk(pc, (const char *)buf, 0, 1);
-    int wf = pc->wellFormed;
-    xmlFreeParserCtxt(pc);
-    if (x->doctype || (x->seen_root && !x->root_ok))
-        return -1;
-    if (!wf || !x->seen_root) {
-        if (!x->msg[0])
-            snprintf(x->msg, sizeof x->msg, "not well-formed XML");
-        return -1;
-    }
-    return 0;
-}
-
-int sim_check_upload(const df_profile *p, const unsigned char *buf, size_t len, size_t prefix, char period[32],
-                     char msg[300])
-{
-    xml_check x;
-    int rc = check_xml(p, buf, len, prefix, &x);
-    memcpy(period, x.period, sizeof x.period);
-    memcpy(msg, x.msg, sizeof x.msg);
-    return rc;
-}
-
 /* ---- the entries ---- */
 
 typedef struct cat_out {
@@ -636,9 +485,7 @@ static void file_id(const char *code, const unsigned char *sha, char *out)
     EVP_DigestUpdate(m, sha, 32);
     EVP_DigestFinal_ex(m, d, &dl);
     EVP_MD_CTX_free(m);
-    for (int i = 0; i < SIM_FILEID_LEN / 2; i++)
-        sprintf(out + 2 * i, "%02x", d[i]);
-    out[SIM_FILEID_LEN] = '\0';
+    df_hex_encode(d, SIM_FILEID_LEN / 2, out);
 }
 
 static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
@@ -662,27 +509,25 @@ static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
     }
     if (r->busy)
         return answer(c, r, 5000, "busy: too many uploads in progress, retry later", NULL);
-    xml_check x;
-    if (check_xml(s->p, r->buf, r->len, s->cfg->check_prefix ? 65536 : 0, &x) != 0)
-        return answer(c, r, 2003, x.msg, NULL);
+    char period[32], why[300];
+    if (sim_check_upload(s->p, r->buf, r->len, s->cfg->check_prefix ? SIM_UPLOAD_CHECK_PREFIX : 0, period, why) != 0)
+        return answer(c, r, 2003, why, NULL);
     unsigned char sha[32];
-    unsigned int dl = 0;
-    EVP_Digest(r->buf, r->len, sha, &dl, EVP_sha256(), NULL);
+    df_sha256(r->buf, r->len, sha);
     char id[SIM_FILEID_LEN + 1], hex[65];
     file_id(r->ent->code, sha, id);
-    for (int i = 0; i < 32; i++)
-        sprintf(hex + 2 * i, "%02x", sha[i]);
+    df_hex_encode(sha, 32, hex);
     int dup = sim_file_exists(r->ent, id);
     /* An archived period refuses new content; a file it already holds is
      * still a duplicate (a retry after a lost answer). */
     if (!dup) {
         for (int i = 0; i < s->cfg->narchived; i++) {
-            if (strcmp(s->cfg->archived[i], x.period) == 0) {
+            if (strcmp(s->cfg->archived[i], period) == 0) {
                 char m[300];
                 snprintf(m, sizeof m,
                          "period %s is archived and its data may not be changed; request a deletion through the "
                          "enterprise portal",
-                         x.period);
+                         period);
                 return answer(c, r, 2004, m, NULL);
             }
         }
@@ -698,7 +543,7 @@ static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
         char path[1200];
         sim_file_path(r->ent, id, path, sizeof path);
         if (df_atomic_write_file(path, r->buf, r->len, &err) != 0 ||
-            sim_file_record(r->ent, id, hex, r->filename, (long long)r->len, x.period, &dup, &err) != 0) {
+            sim_file_record(r->ent, id, hex, r->filename, (long long)r->len, period, &dup, &err) != 0) {
             fprintf(stderr, "drugflow-sim: %s\n", err.msg);
             if (reserved)
                 sim_processor_unreserve(s->pr);
@@ -737,15 +582,17 @@ static enum MHD_Result first_call(sim_server *s, struct MHD_Connection *c, const
     const char *cn = client_cn(c);
     if (cn)
         snprintf(r->enterprise, sizeof r->enterprise, "%s", cn);
-    if (cfg->latency_ms > 0 && wait_or_stop(s, cfg->latency_ms))
+    sim_fault_plan fp;
+    sim_faults_plan(cfg, n, &fp);
+    if (fp.latency_ms > 0 && wait_or_stop(s, fp.latency_ms))
         return MHD_NO;
-    if (cfg->fault_stall > 0 && draw(s, n, 0) < cfg->fault_stall) {
+    if (fp.stall) {
         snprintf(r->outcome, sizeof r->outcome, "fault-stall");
         wait_or_stop(s, -1);
         return MHD_NO;
     }
-    if (cfg->fault_5xx > 0 && draw(s, n, 1) < cfg->fault_5xx) {
-        r->fault_http = draw(s, n, 3) < 0.5 ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_SERVICE_UNAVAILABLE;
+    if (fp.http) {
+        r->fault_http = fp.http;
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         long long len = cl ? atoll(cl) : 0;
         if (len <= 0 || len > DISCARD_LIMIT)
@@ -753,7 +600,7 @@ static enum MHD_Result first_call(sim_server *s, struct MHD_Connection *c, const
         r->discard = 1; /* answered once the body is read, so that the client sees the 5xx */
         return MHD_YES;
     }
-    if (cfg->fault_reset > 0 && draw(s, n, 2) < cfg->fault_reset) {
+    if (fp.reset) {
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         long long len = cl ? atoll(cl) : 0;
         if (len <= 0)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/queue.h"
 #include "mapping/catalog.h"
 #include "mapping/profile.h"
 
@@ -132,10 +133,9 @@ typedef struct sim_processor {
     void *schema; /* xmlSchemaPtr, parsed once */
     int nworkers;
     pthread_t threads[64];
+    df_queue queue;      /* of sim_job */
     pthread_mutex_t mu;
-    pthread_cond_t not_empty, not_full;
-    sim_job *ring;
-    size_t cap, head, count, reserved;
+    pthread_cond_t resumed;
     int stopping;
     int paused; /* deferred processing: jobs are not taken until resumed */
     _Atomic long long records_done, files_done;
@@ -184,6 +184,7 @@ typedef struct sim_config {
 
 typedef struct sim_server sim_server;
 
+/* ---- upload_check.c ---- */
 /* The check of an uploaded file before it is stored (answer 2003 when it
  * fails): well-formed, the profile's root element, no DOCTYPE (parsed with
  * no network, no DTD, no entities). prefix > 0: only the first prefix bytes
@@ -192,6 +193,17 @@ typedef struct sim_server sim_server;
  * also for tests and the fuzz harness. */
 int sim_check_upload(const df_profile *p, const unsigned char *buf, size_t len, size_t prefix, char period[32],
                      char msg[300]);
+#define SIM_UPLOAD_CHECK_PREFIX (64 * 1024)
+
+/* ---- faults.c: which injected fault a request gets ---- */
+typedef struct sim_fault_plan {
+    int latency_ms;      /* wait before answering */
+    int stall;           /* never answer */
+    unsigned int http;   /* answer this 5xx status, or 0 */
+    int reset;           /* reset the connection in the middle of the body */
+} sim_fault_plan;
+/* The faults of request number n (in arrival order), from the seed. */
+void sim_faults_plan(const sim_config *cfg, unsigned long long n, sim_fault_plan *out);
 
 int sim_server_start(const sim_config *cfg, const df_profile *p, sim_processor *pr, sim_registry *reg,
                      sim_server **out, df_error *err);
@@ -200,11 +212,6 @@ int sim_server_port(const sim_server *s);
 void sim_server_reopen_log(sim_server *s);
 /* Stops accepting, wakes stalled requests, closes connections. */
 void sim_server_stop(sim_server *s);
-
-/* ---- main.c ---- */
-/* A default data file: rel if readable (run from the repository root), else
- * share_rel under the installation's share/drugflow/ (next to bin/), else rel. */
-const char *sim_default_path(const char *rel, const char *share_rel, char *buf, size_t n);
 
 /* ---- util (store.c) ---- */
 /* Formats a Unix time as local ISO-8601 with offset: 2026-11-01T02:00:00+08:00 */

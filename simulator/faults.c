@@ -1,0 +1,33 @@
+/* simulator/faults.c — the faults drugflow-sim injects for its clients'
+ * tests (--fault-5xx, --fault-reset, --fault-stall, --latency-ms): which
+ * request gets which, drawn so that the same --fault-seed and request order
+ * always give the same faults. */
+#include "simulator/sim.h"
+
+#include <microhttpd.h>
+
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+/* The k-th uniform draw in [0,1) for request n: the same for a given seed
+ * and request order. */
+static double draw(const sim_config *cfg, unsigned long long n, int k)
+{
+    uint64_t x = mix64(cfg->fault_seed ^ mix64(n * 4 + (uint64_t)k));
+    return (double)(x >> 11) / 9007199254740992.0;
+}
+
+void sim_faults_plan(const sim_config *cfg, unsigned long long n, sim_fault_plan *out)
+{
+    out->latency_ms = cfg->latency_ms;
+    out->stall = cfg->fault_stall > 0 && draw(cfg, n, 0) < cfg->fault_stall;
+    out->http = 0;
+    if (cfg->fault_5xx > 0 && draw(cfg, n, 1) < cfg->fault_5xx)
+        out->http = draw(cfg, n, 3) < 0.5 ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_SERVICE_UNAVAILABLE;
+    out->reset = !out->http && cfg->fault_reset > 0 && draw(cfg, n, 2) < cfg->fault_reset;
+}
