@@ -112,7 +112,7 @@ install: all
 	install -m 755 $(BUILD)/drugflow $(BUILD)/drugflow-sim $(DESTDIR)$(PREFIX)/bin/
 	cp -R samples/profile samples/mappings samples/exports samples/catalogs samples/schema samples/pki samples/drugflow.yaml $(DESTDIR)$(PREFIX)/share/drugflow/
 	install -m 644 simulator/README.md $(DESTDIR)$(PREFIX)/share/doc/drugflow/drugflow-sim.md
-	install -m 644 README.md $(DESTDIR)$(PREFIX)/share/doc/drugflow/
+	install -m 644 README.md docs/INTERFACE.md $(DESTDIR)$(PREFIX)/share/doc/drugflow/
 
 clean:
 	rm -rf build build-asan build-fuzz

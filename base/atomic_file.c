@@ -34,7 +34,7 @@ int df_atomic_open(df_atomic_file *af, const char *final_path, df_error *err)
     if (strlen(final_path) >= sizeof af->final_path - 64)
         return df_errorf(err, "%s: path too long", final_path);
     strcpy(af->final_path, final_path);
-    char dir[4096], base[4096];
+    char dir[DF_PATH_MAX], base[DF_PATH_MAX];
     strcpy(dir, final_path);
     strcpy(base, final_path);
     snprintf(af->tmp_path, sizeof af->tmp_path, "%s/.%s.tmp-%ld-%u", dirname(dir),
@@ -63,13 +63,9 @@ int df_atomic_write(df_atomic_file *af, const void *buf, size_t len, df_error *e
 
 static void fsync_dir_of(const char *path)
 {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
+    char dir[DF_PATH_MAX];
+    df_path_dirname(path, dir, sizeof dir);
+    df_fsync_dir(dir);
 }
 
 int df_atomic_commit(df_atomic_file *af, df_error *err)

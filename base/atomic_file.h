@@ -9,10 +9,11 @@
 
 #include <stdio.h>
 #include "base/error.h"
+#include "base/path.h"
 
 typedef struct df_atomic_file {
-    char final_path[4096];
-    char tmp_path[4096];
+    char final_path[DF_PATH_MAX];
+    char tmp_path[DF_PATH_MAX];
     int fd;
     unsigned long long written;   /* bytes written so far */
     unsigned long long flushed;   /* bytes whose writeback has been started */

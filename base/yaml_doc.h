@@ -9,10 +9,11 @@
 #include <stddef.h>
 #include <yaml.h>
 #include "base/error.h"
+#include "base/path.h"
 
 typedef struct df_yaml {
     yaml_document_t doc;
-    char path[1024];
+    char path[DF_PATH_MAX];
     int loaded;
 } df_yaml;
 

@@ -93,7 +93,7 @@ typedef struct worker {
     df_chunk_writer w;
     int open;           /* w holds an open chunk */
     int broken_seq;     /* a chunk that failed: drop its remaining blocks */
-    char unsigned_path[4096];
+    char unsigned_path[DF_PATH_MAX];
 } worker;
 
 struct pipeline {
@@ -193,7 +193,7 @@ static int worker_block(worker *wk, block *b, df_error *err)
     const df_convert_options *o = p->o;
     if (b->seq == wk->broken_seq)
         return 0;
-    char path[4096];
+    char path[DF_PATH_MAX];
     df_chunk_path(path, sizeof path, o->out_dir, o->meta.batch_id, b->seq);
     if (b->first) {
         const char *target = path;
@@ -543,7 +543,7 @@ static int check_existing(const df_convert_options *o, df_error *err)
                            "--force to replace them", o->out_dir, o->meta.batch_id, e->d_name);
             break;
         }
-        char path[4096];
+        char path[DF_PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", o->out_dir, e->d_name);
         if (unlink(path) != 0) {
             rc = df_error_errno(err, "cannot remove %s", path);
@@ -552,6 +552,64 @@ static int check_existing(const df_convert_options *o, df_error *err)
     }
     closedir(d);
     return rc;
+}
+
+/* Everything that can be checked before output is checked first: the
+ * inputs exist and are not empty, the output folder is writable. */
+static int preflight(pipeline *p, df_error *err)
+{
+    const df_convert_options *o = p->o;
+    for (int i = 0; i < o->ninputs; i++) {
+        struct stat st;
+        if (stat(o->inputs[i], &st) != 0)
+            return df_error_errno(err, "%s: cannot read the input", o->inputs[i]);
+        if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+            return df_errorf(err, "%s: not a regular file", o->inputs[i]);
+        if (S_ISREG(st.st_mode) && st.st_size == 0)
+            return df_errorf(err, "%s: the file is empty (expected %s)", o->inputs[i],
+                             o->mapping->header ? "a header row and data rows" : "data rows");
+        p->bytes_total += (uint64_t)st.st_size;
+    }
+    p->s->input_bytes = p->bytes_total;
+    struct stat st;
+    if (stat(o->out_dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return df_errorf(err, "%s: the output directory does not exist", o->out_dir);
+    if (access(o->out_dir, W_OK) != 0)
+        return df_error_errno(err, "%s: the output directory is not writable", o->out_dir);
+    return 0;
+}
+
+/* Blocks and queues, bounded whatever the input's size, and the writer
+ * threads; *started gets how many threads run (to be joined). */
+static int start_writers(pipeline *p, int *started, df_error *err)
+{
+    p->nblocks = p->threads * (QUEUE_DEPTH + 1) + 2;
+    if (p->nblocks > MAX_BLOCKS)
+        p->nblocks = MAX_BLOCKS; /* many threads share the blocks, memory stays put */
+    p->blocks = calloc((size_t)p->nblocks, sizeof *p->blocks);
+    if (!p->blocks || queue_init(&p->free_blocks, p->nblocks) != 0)
+        return df_errorf(err, "out of memory");
+    for (int i = 0; i < p->nblocks; i++) {
+        if (!(p->blocks[i].data = malloc(BLOCK_SIZE)))
+            return df_errorf(err, "out of memory");
+        queue_push(&p->free_blocks, &p->blocks[i]);
+    }
+    for (int t = 0; t < p->threads; t++) {
+        worker *wk = &p->workers[t];
+        wk->p = p;
+        wk->index = t;
+        wk->broken_seq = -1;
+        if (queue_init(&wk->q, QUEUE_DEPTH) != 0 || pthread_create(&wk->thread, NULL, worker_main, wk) != 0) {
+            df_errorf(err, "cannot start writer thread %d", t);
+            for (int u = 0; u < t; u++)
+                queue_push(&p->workers[u].q, NULL);
+            for (int u = 0; u < t; u++)
+                pthread_join(p->workers[u].thread, NULL);
+            return -1;
+        }
+        *started = t + 1;
+    }
+    return 0;
 }
 
 int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err)
@@ -583,34 +641,8 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
 
     int rc = -1, started = 0;
     s->input_error = 1; /* until the checks below pass */
-    /* Everything that can be checked before output is checked first. */
-    for (int i = 0; i < o->ninputs; i++) {
-        struct stat st;
-        if (stat(o->inputs[i], &st) != 0) {
-            df_error_errno(err, "%s: cannot read the input", o->inputs[i]);
-            goto out;
-        }
-        if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
-            df_errorf(err, "%s: not a regular file", o->inputs[i]);
-            goto out;
-        }
-        if (S_ISREG(st.st_mode) && st.st_size == 0) {
-            df_errorf(err, "%s: the file is empty (expected %s)", o->inputs[i],
-                      o->mapping->header ? "a header row and data rows" : "data rows");
-            goto out;
-        }
-        p->bytes_total += (uint64_t)st.st_size;
-    }
-    s->input_bytes = p->bytes_total;
-    struct stat st;
-    if (stat(o->out_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        df_errorf(err, "%s: the output directory does not exist", o->out_dir);
+    if (preflight(p, err) != 0)
         goto out;
-    }
-    if (access(o->out_dir, W_OK) != 0) {
-        df_error_errno(err, "%s: the output directory is not writable", o->out_dir);
-        goto out;
-    }
     if (check_existing(o, err) != 0)
         goto out;
     s->input_error = 0;
@@ -620,37 +652,8 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
         df_decoder_close(&p->dec);
         goto out;
     }
-    /* Blocks and queues: bounded, whatever the input's size. */
-    p->nblocks = p->threads * (QUEUE_DEPTH + 1) + 2;
-    if (p->nblocks > MAX_BLOCKS)
-        p->nblocks = MAX_BLOCKS; /* many threads share the blocks, memory stays put */
-    p->blocks = calloc((size_t)p->nblocks, sizeof *p->blocks);
-    if (!p->blocks || queue_init(&p->free_blocks, p->nblocks) != 0) {
-        df_errorf(err, "out of memory");
+    if (start_writers(p, &started, err) != 0)
         goto out_io;
-    }
-    for (int i = 0; i < p->nblocks; i++) {
-        if (!(p->blocks[i].data = malloc(BLOCK_SIZE))) {
-            df_errorf(err, "out of memory");
-            goto out_io;
-        }
-        queue_push(&p->free_blocks, &p->blocks[i]);
-    }
-    for (int t = 0; t < p->threads; t++) {
-        worker *wk = &p->workers[t];
-        wk->p = p;
-        wk->index = t;
-        wk->broken_seq = -1;
-        if (queue_init(&wk->q, QUEUE_DEPTH) != 0 || pthread_create(&wk->thread, NULL, worker_main, wk) != 0) {
-            df_errorf(err, "cannot start writer thread %d", t);
-            for (int u = 0; u < t; u++)
-                queue_push(&p->workers[u].q, NULL);
-            for (int u = 0; u < t; u++)
-                pthread_join(p->workers[u].thread, NULL);
-            goto out_io;
-        }
-        started = t + 1;
-    }
 
     /* The parser thread runs ahead; rows come back here in order. */
     int read_rc = 0;
@@ -726,7 +729,7 @@ out:
     if (rc != 0 && !o->keep_partial) {
         /* All or nothing: a failed run leaves no chunk of this batch. */
         for (int seq = 1; seq <= p->seq; seq++) {
-            char path[4096];
+            char path[DF_PATH_MAX];
             df_chunk_path(path, sizeof path, o->out_dir, o->meta.batch_id, seq);
             unlink(path);
         }

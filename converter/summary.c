@@ -1,6 +1,7 @@
 /* converter/summary.c — bounded unmatched-key counts and summary output; see summary.h. */
 #include "converter/summary.h"
 
+#include "base/digest.h"
 #include "base/json.h"
 
 #include <stdlib.h>
@@ -96,8 +97,9 @@ static void print_key(FILE *f, const char *k)
 
 static void hex(FILE *f, const unsigned char *d, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, "%02x", d[i]);
+    char buf[2 * 64 + 1];
+    df_hex_encode(d, n < 64 ? n : 64, buf);
+    fputs(buf, f);
 }
 
 void df_summary_print(const df_convert_summary *s, FILE *f, int top)

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include "base/path.h"
 #include "mapping/rules.h"
 #include "writer/chunk.h"
 
@@ -43,7 +44,7 @@ typedef struct df_convert_summary {
     df_topn unmatched[DF_MAX_CATALOGS];
     size_t nchunks;
     df_chunk_result *chunks;   /* in chunk order */
-    char rejects_path[4096];
+    char rejects_path[DF_PATH_MAX];
     double seconds;
     int input_error;           /* the failure was the inputs' or the mapping's
                                 * (missing, empty, header mismatch, batch

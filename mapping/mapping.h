@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include "base/error.h"
+#include "base/path.h"
 #include "mapping/profile.h"
 
 #define DF_MAX_DATE_FORMATS 8
@@ -43,7 +44,7 @@ typedef struct df_field_source {
 } df_field_source;
 
 typedef struct df_mapping {
-    char path[1024];
+    char path[DF_PATH_MAX];
     const df_doctype *dt;
     df_encoding encoding;
     char delimiter;

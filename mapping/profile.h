@@ -8,6 +8,7 @@
 #define DF_MAPPING_PROFILE_H
 
 #include "base/error.h"
+#include "base/path.h"
 
 #define DF_MAX_FIELDS 48     /* fields of one document type */
 #define DF_MAX_FIELD_DEFS 96 /* field definitions in a profile */
@@ -60,7 +61,7 @@ typedef struct df_doctype {
 } df_doctype;
 
 typedef struct df_profile {
-    char path[1024];
+    char path[DF_PATH_MAX];
     char name[DF_NAME_MAX];
     char endpoint_practice[512];
     char endpoint_production[512];

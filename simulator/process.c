@@ -228,7 +228,7 @@ static void stream_records(sim_processor *pr, sim_ent *e, const char *path, cons
 
 int sim_process_file(sim_processor *pr, sim_ent *e, const char *id, df_error *err)
 {
-    char path[1200];
+    char path[DF_PATH_MAX];
     sim_file_path(e, id, path, sizeof path);
     if (sim_file_set_status(e, id, "PROCESSING", err) != 0)
         return -1;

@@ -540,7 +540,7 @@ static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
     }
     df_error err = {{0}};
     if (!dup) {
-        char path[1200];
+        char path[DF_PATH_MAX];
         sim_file_path(r->ent, id, path, sizeof path);
         if (df_atomic_write_file(path, r->buf, r->len, &err) != 0 ||
             sim_file_record(r->ent, id, hex, r->filename, (long long)r->len, period, &dup, &err) != 0) {

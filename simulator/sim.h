@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/path.h"
 #include "base/queue.h"
 #include "mapping/catalog.h"
 #include "mapping/profile.h"
@@ -31,7 +32,7 @@ typedef struct sim_catsnap {
 
 typedef struct sim_ent {
     char code[SIM_CODE_MAX];
-    char dir[1024];
+    char dir[DF_PATH_MAX];
     sqlite3 *db;
     pthread_mutex_t mu;  /* serialises use of db */
     sim_catsnap *snap;   /* latest catalog snapshot, or NULL */
@@ -48,7 +49,7 @@ void sim_ent_close(sim_ent *e);
 
 /* Registry of opened enterprises for the server (opened on first use). */
 typedef struct sim_registry {
-    char data_dir[1024];
+    char data_dir[DF_PATH_MAX];
     pthread_mutex_t mu;
     sim_ent *head;
 } sim_registry;
@@ -128,8 +129,8 @@ typedef struct sim_job {
 
 typedef struct sim_processor {
     const df_profile *profile;
-    char ca_path[1024];
-    char schema_path[1024];
+    char ca_path[DF_PATH_MAX];
+    char schema_path[DF_PATH_MAX];
     void *schema; /* xmlSchemaPtr, parsed once */
     int nworkers;
     pthread_t threads[64];

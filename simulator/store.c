@@ -74,7 +74,7 @@ int sim_ent_open(const char *data_dir, const char *code, int create, sim_ent **o
             return -1;
         }
     }
-    char p[1200];
+    char p[DF_PATH_MAX];
     snprintf(p, sizeof p, "%s/files", e->dir);
     if (mkdir(p, 0755) != 0 && errno != EEXIST) {
         df_error_errno(err, "cannot create %s", p);

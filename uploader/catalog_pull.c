@@ -1,7 +1,7 @@
 /* uploader/catalog_pull.c — incremental catalog pull into the journal; see catalog_pull.h. */
 #include "uploader/catalog_pull.h"
 
-#include "uploader/client.h"
+#include "uploader/transfer.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* uploader/client.c — mutual-TLS HTTPS requests on libcurl's multi interface; see client.h. */
-#include "uploader/client.h"
+#include "uploader/transfer.h"
 
 #include <openssl/crypto.h>
 #include <pthread.h>

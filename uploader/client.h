@@ -8,12 +8,11 @@
  * the system's), TLS 1.2 or newer, HTTPS only, with connect and transfer
  * timeouts. Answers above a size limit are refused while they arrive.
  *
- * A df_transfer is one request: the upload loop runs many at once on its
- * own multi handle (upload.h); df_client_perform runs one to completion. */
+ * One request on libcurl is a df_transfer (transfer.h), for the uploader's
+ * own modules; this header is the client's face for everyone else. */
 #ifndef DF_UPLOADER_CLIENT_H
 #define DF_UPLOADER_CLIENT_H
 
-#include <curl/curl.h>
 #include <stddef.h>
 
 #include "base/error.h"
@@ -41,39 +40,6 @@ const df_profile *df_client_profile(const df_client *c);
 /* Resolves practice/production/URL to a base URL ending in '/'. */
 int df_endpoint_resolve(const df_profile *p, const char *endpoint, char *out, size_t n, df_error *err);
 
-typedef struct df_transfer {
-    CURL *easy;
-    curl_mime *mime;
-    char *form;             /* urlencoded body */
-    char *body;             /* answer */
-    size_t len, cap, limit;
-    int too_big;
-    char url[1200];
-    char errbuf[CURL_ERROR_SIZE];
-    void *user;
-} df_transfer;
-
-/* Prepares an upload of the file at path as multipart part `file` named
- * name (application/xml), streamed from disk. */
-int df_transfer_upload(df_client *c, df_transfer *t, const char *path, const char *name, df_error *err);
-/* Prepares a form POST to entry: body is application/x-www-form-urlencoded. */
-int df_transfer_form(df_client *c, df_transfer *t, const char *entry, const char *body, size_t limit,
-                     df_error *err);
-void df_transfer_cleanup(df_transfer *t);
-
-typedef enum {
-    DF_TX_OK,        /* HTTP 200 with a body to parse */
-    DF_TX_TRANSIENT, /* transport error, timeout, reset, HTTP 5xx: retry later */
-    DF_TX_REFUSED,   /* TLS verification failed, HTTP 4xx, oversized answer: do not retry */
-} df_tx_class;
-
-/* Classifies a finished transfer; msg gets a human explanation, *http the status. */
-df_tx_class df_transfer_classify(df_transfer *t, CURLcode cc, long *http, char *msg, size_t n);
-
-/* Runs one transfer to completion on a multi handle of its own. Returns
- * its class; msg/http as df_transfer_classify. */
-df_tx_class df_client_perform(df_client *c, df_transfer *t, long *http, char *msg, size_t n);
-
 /* A harmless request that proves the server answers over mutual TLS and
  * knows the enterprise (a results query for a time in the future). 0, or
  * -1 with msg saying what failed (transport, TLS, an answer Code). */
@@ -82,7 +48,5 @@ int df_client_probe(df_client *c, char *msg, size_t n);
 /* The interface's meaning of an answer Code, with what to do (INTERFACE.md §2). */
 const char *df_code_advice(int code);
 
-/* Appends "key=urlencoded(value)&" pairs to a growing string. */
-int df_form_add(char **form, size_t *len, const char *key, const char *value);
 
 #endif

@@ -1,7 +1,7 @@
 /* uploader/status.c — polling, storing and reporting the server's results; see status.h. */
 #include "uploader/status.h"
 
-#include "uploader/client.h"
+#include "uploader/transfer.h"
 
 #include <stdio.h>
 #include <stdlib.h>

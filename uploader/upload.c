@@ -1,7 +1,7 @@
 /* uploader/upload.c — the upload loop and its bounded job queue; see upload.h. */
 #include "uploader/upload.h"
 
-#include "uploader/client.h"
+#include "uploader/transfer.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -14,7 +14,7 @@ struct df_journal {
     sqlite3 *db;
     pthread_mutex_t mu;
     int in_txn;   /* an explicit begin() holds mu until commit/rollback */
-    char workspace[4096];
+    char workspace[DF_PATH_MAX];
 };
 
 static const char schema[] =
@@ -133,7 +133,7 @@ int df_journal_open(df_journal **out, const char *workspace, df_error *err)
         return df_errorf(err, "out of memory");
     snprintf(j->workspace, sizeof j->workspace, "%s", workspace);
     pthread_mutex_init(&j->mu, NULL);
-    char path[4200];
+    char path[DF_PATH_MAX];
     snprintf(path, sizeof path, "%s/journal.sqlite", workspace);
     if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {

@@ -19,6 +19,7 @@
 #define DF_WORKSPACE_JOURNAL_H
 
 #include "base/error.h"
+#include "base/path.h"
 #include "mapping/catalog.h"
 #include "mapping/profile.h"
 
@@ -41,7 +42,7 @@ typedef struct df_batch_info {
     char doc_type[64];
     char period[16];
     char created_at[64];
-    char out_dir[4096];
+    char out_dir[DF_PATH_MAX];
     long long chunk_records, chunk_bytes;
 } df_batch_info;
 
@@ -50,7 +51,7 @@ typedef struct df_chunk_row {
     char batch[128];
     int seq;
     char name[256];
-    char path[4096];
+    char path[DF_PATH_MAX];
     char sha256[65];
     long long records, bytes;
     df_chunk_state state;

@@ -152,7 +152,7 @@ static int prompt_tty(pass_state *ps)
         if (tcsetattr(fd, TCSAFLUSH, &noecho) == 0)
             restore = 1;
     }
-    char prompt[4200];
+    char prompt[DF_PATH_MAX + 128];
     int pl = snprintf(prompt, sizeof prompt, "Passphrase for %s: ", ps->key_path);
     if (pl > 0)
         (void)!write(fd, prompt, (size_t)pl < sizeof prompt ? (size_t)pl : sizeof prompt - 1);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/e2e/t_harden_secrets.sh — no passphrase or key material in what a
+# tests/e2e/t_key_secrets.sh — no passphrase or key material in what a
 # full run leaves behind (issue 7): convert with streaming and reference
 # signing (passphrase from the environment and from a file), a wrong
 # passphrase, --json, verify, uploads to drugflow-sim and its results — and,

@@ -1,5 +1,5 @@
-/* tests/unit/test_harden_convert.c — regression tests for hardening
- * findings in the conversion pipeline (issue 7), meant to run under
+/* tests/unit/test_convert.c — regression tests for hardening findings
+ * in the conversion pipeline (issue 7), meant to run under
  * AddressSanitizer/LeakSanitizer too (make test-asan): every outcome of
  * df_convert — success, rejected rows, parse errors — frees what it took.
  * Inputs found by the fuzzer (tests/fuzz/corpus/fuzz_convert/) are replayed
@@ -34,7 +34,7 @@ static void hc_setup(void)
                                                                            : "../../samples/catalogs/partners.csv";
         cr_assert(df_catalog_load_csv(&hc_cats.cat[i], f, &err) == 0, "%s", err.msg);
     }
-    snprintf(hc_dir, sizeof hc_dir, "%s/df-harden-convert-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    snprintf(hc_dir, sizeof hc_dir, "%s/df-convert-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     cr_assert(mkdtemp(hc_dir));
 }
 
@@ -80,12 +80,12 @@ static void hc_write(const char *name, const char *text, char *path, size_t n)
     fclose(f);
 }
 
-TestSuite(harden_convert, .init = hc_setup, .fini = hc_teardown);
+TestSuite(convert, .init = hc_setup, .fini = hc_teardown);
 
 /* Finding: df_parse_stage_free leaked its drain row on every run whose
  * parser had finished (i.e. every conversion). LeakSanitizer fails this
  * test under make test-asan if it comes back. */
-Test(harden_convert, sample_export_converts_without_leaks)
+Test(convert, sample_export_converts_without_leaks)
 {
     df_convert_summary s;
     df_error err = {{0}};
@@ -97,7 +97,7 @@ Test(harden_convert, sample_export_converts_without_leaks)
 
 /* The fuzzer's first input: bad dates, a code of the wrong length, an
  * unterminated quote swallowing the rest of the file. */
-Test(harden_convert, unterminated_quote_is_accounted_for)
+Test(convert, unterminated_quote_is_accounted_for)
 {
     char p[400];
     hc_write("bad.csv",
@@ -114,7 +114,7 @@ Test(harden_convert, unterminated_quote_is_accounted_for)
     df_summary_free(&s);
 }
 
-Test(harden_convert, empty_and_header_only_inputs)
+Test(convert, empty_and_header_only_inputs)
 {
     char p[400];
     const char *texts[] = {"", "\xef\xbb\xbf", "单据编号\n", "\n\n\n", "\"", ",,,,\r\n"};

@@ -1,4 +1,4 @@
-/* tests/unit/test_client_answers.c — the parsers of the server's answers:
+/* tests/unit/test_answer.c — the parsers of the server's answers:
  * upload, results and catalog answers; DOCTYPE, entities (billion laughs,
  * external entities), oversized and malformed answers refused. */
 #include <criterion/criterion.h>
@@ -7,14 +7,14 @@
 
 #include "mapping/profile.h"
 #include "uploader/answer.h"
-#include "uploader/client.h"
+#include "uploader/transfer.h"
 
 static int parse(const char *xml, df_answer *a, df_error *err)
 {
     return df_answer_parse(xml, strlen(xml), DF_ANSWER_MAX_SMALL, a, err);
 }
 
-Test(answers, upload_ok_and_duplicate)
+Test(answer, upload_ok_and_duplicate)
 {
     df_answer a;
     df_error err;
@@ -30,7 +30,7 @@ Test(answers, upload_ok_and_duplicate)
     cr_assert(strstr(df_code_advice(2004), "portal"));
 }
 
-Test(answers, refused_shapes)
+Test(answer, refused_shapes)
 {
     df_answer a;
     df_error err;
@@ -44,7 +44,7 @@ Test(answers, refused_shapes)
                         "<Code>0</Code></Response>", &a, &err), 0);
 }
 
-Test(answers, billion_laughs_refused)
+Test(answer, billion_laughs_refused)
 {
     const char *xml =
         "<?xml version=\"1.0\"?>\n<!DOCTYPE Response [\n<!ENTITY a \"aaaaaaaaaa\">\n"
@@ -59,7 +59,7 @@ Test(answers, billion_laughs_refused)
     cr_assert(strstr(err.msg, "DOCTYPE") || strstr(err.msg, "entity"), "%s", err.msg);
 }
 
-Test(answers, external_entity_refused)
+Test(answer, external_entity_refused)
 {
     const char *xml = "<?xml version=\"1.0\"?>\n<!DOCTYPE Response [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n"
                       "<Response><Code>0</Code><Message>&x;</Message></Response>";
@@ -71,7 +71,7 @@ Test(answers, external_entity_refused)
     cr_assert_neq(parse(dtd, &a, &err), 0);
 }
 
-Test(answers, oversized_refused)
+Test(answer, oversized_refused)
 {
     size_t n = DF_ANSWER_MAX_SMALL + 100;
     char *big = malloc(n + 1);
@@ -96,7 +96,7 @@ static int on_file(void *arg, const df_file_result *f)
     return 0;
 }
 
-Test(answers, results)
+Test(answer, results)
 {
     const char *xml = "<Response><Code>0</Code><Message>OK</Message><Files>"
                       "<File><FileId>f1</FileId><FileName>B_00001.xml</FileName><ReceivedAt>t</ReceivedAt>"
@@ -138,7 +138,7 @@ static int on_item(void *arg, const char *op, const char *const *cols, const siz
     return 0;
 }
 
-Test(answers, catalog_stream)
+Test(answer, catalog_stream)
 {
     df_profile *p = malloc(sizeof *p);
     df_error err;

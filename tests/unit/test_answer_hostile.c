@@ -1,4 +1,4 @@
-/* tests/unit/test_harden_answer.c — the uploader's answer parsers refuse
+/* tests/unit/test_answer_hostile.c — the uploader's answer parsers refuse
  * hostile server answers (issue 7): an external entity (a FIFO that would
  * block the test if the parser opened it), an external DTD, a billion-laughs
  * document, and an answer above the size limit; nothing is fetched or
@@ -18,7 +18,7 @@ static char ha_dir[256], ha_fifo[300];
 
 static void ha_setup(void)
 {
-    snprintf(ha_dir, sizeof ha_dir, "%s/df-harden-answer-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    snprintf(ha_dir, sizeof ha_dir, "%s/df-answer-hostile-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     cr_assert(mkdtemp(ha_dir));
     snprintf(ha_fifo, sizeof ha_fifo, "%s/fifo", ha_dir);
     cr_assert_eq(mkfifo(ha_fifo, 0600), 0);
@@ -30,7 +30,7 @@ static void ha_teardown(void)
     rmdir(ha_dir);
 }
 
-TestSuite(harden_answer, .init = ha_setup, .fini = ha_teardown, .timeout = 20);
+TestSuite(answer_hostile, .init = ha_setup, .fini = ha_teardown, .timeout = 20);
 
 static int ha_item(void *arg, const char *op, const char *const *cols, const size_t *lens, df_error *err)
 {
@@ -66,7 +66,7 @@ static void ha_refused(const char *text, const char *want)
     }
 }
 
-Test(harden_answer, external_entity_is_neither_fetched_nor_expanded)
+Test(answer_hostile, external_entity_is_neither_fetched_nor_expanded)
 {
     char doc[1024];
     snprintf(doc, sizeof doc,
@@ -86,7 +86,7 @@ Test(harden_answer, external_entity_is_neither_fetched_nor_expanded)
     ha_refused(doc, "DOCTYPE");
 }
 
-Test(harden_answer, billion_laughs_is_not_expanded)
+Test(answer_hostile, billion_laughs_is_not_expanded)
 {
     char doc[4096];
     size_t n = (size_t)snprintf(doc, sizeof doc, "<?xml version=\"1.0\"?>\n<!DOCTYPE Response [\n"
@@ -103,7 +103,7 @@ Test(harden_answer, billion_laughs_is_not_expanded)
 
 /* A UTF-8 BOM before the DOCTYPE, or a UTF-16 answer, must not slip the
  * DOCTYPE past the check made before parsing. */
-Test(harden_answer, doctype_behind_a_bom_or_in_utf16_is_refused)
+Test(answer_hostile, doctype_behind_a_bom_or_in_utf16_is_refused)
 {
     char doc[1024];
     snprintf(doc, sizeof doc,
@@ -132,7 +132,7 @@ Test(harden_answer, doctype_behind_a_bom_or_in_utf16_is_refused)
     free(u16);
 }
 
-Test(harden_answer, answer_above_the_limit_is_refused)
+Test(answer_hostile, answer_above_the_limit_is_refused)
 {
     size_t n = DF_ANSWER_MAX_SMALL + 1;
     char *big = malloc(n);

@@ -1,5 +1,5 @@
-/* tests/unit/test_harden_secrets.c — secrets stay out of core dumps and
- * messages (issue 7): once df_signer_load has run, the process cannot dump
+/* tests/unit/test_key.c — secrets stay out of core dumps and
+ * messages (issue 7): once df_key_load has run, the process cannot dump
  * core (RLIMIT_CORE 0, not dumpable), whether the load succeeded or not;
  * a wrong passphrase's message holds neither the wrong nor the right one. */
 #include <criterion/criterion.h>
@@ -38,7 +38,7 @@ static char hs_dir[256];
 
 static void hs_setup(void)
 {
-    snprintf(hs_dir, sizeof hs_dir, "%s/df-harden-secrets-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    snprintf(hs_dir, sizeof hs_dir, "%s/df-key-secrets-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     cr_assert(mkdtemp(hs_dir));
     char cmd[600];
     snprintf(cmd, sizeof cmd, "DRUGFLOW_PKI_PASS='s3cret-Pass-7' ../../samples/pki/make-pki.sh %s/pki >/dev/null",
@@ -53,7 +53,7 @@ static void hs_teardown(void)
     (void)!system(cmd);
 }
 
-TestSuite(harden_secrets, .init = hs_setup, .fini = hs_teardown, .timeout = 60);
+TestSuite(key, .init = hs_setup, .fini = hs_teardown, .timeout = 60);
 
 static void hs_assert_no_core(void)
 {
@@ -64,7 +64,7 @@ static void hs_assert_no_core(void)
     cr_assert_eq(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0, "the process is still dumpable");
 }
 
-Test(harden_secrets, loaded_key_leaves_no_core_dump)
+Test(key, loaded_key_leaves_no_core_dump)
 {
     char key[400];
     snprintf(key, sizeof key, "%s/pki/ent-a.p12", hs_dir);
@@ -77,7 +77,7 @@ Test(harden_secrets, loaded_key_leaves_no_core_dump)
     sg_free(s);
 }
 
-Test(harden_secrets, wrong_passphrase_message_holds_no_passphrase)
+Test(key, wrong_passphrase_message_holds_no_passphrase)
 {
     char key[400];
     snprintf(key, sizeof key, "%s/pki/ent-a.key", hs_dir);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/e2e/t_harden_diskfull.sh — `drugflow convert` when the output cannot
+# tests/e2e/t_convert_diskfull.sh — `drugflow convert` when the output cannot
 # be written (issue 7): a file-size limit (ulimit -f: SIGXFSZ is ignored so
 # write() fails with EFBIG), a full disk (a 1 MiB tmpfs, when this user may
 # mount one) and an unwritable output folder (read-only tmpfs as root, mode

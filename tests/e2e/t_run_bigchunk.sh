@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/e2e/t_harden_bigchunk.sh — a full-size chunk (20,000 records, over
+# tests/e2e/t_run_bigchunk.sh — a full-size chunk (20,000 records, over
 # 10 MB) converted and signed with the defaults is accepted by drugflow-sim
 # and passes processing. Regression (found by the soak test): the upload
 # check gave libxml2's push parser the whole file at once, whose look-ahead

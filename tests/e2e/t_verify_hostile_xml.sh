@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/e2e/t_harden_xml.sh — XML from users and from the network is parsed
+# tests/e2e/t_verify_hostile_xml.sh — XML from users and from the network is parsed
 # with no network access, no DTD loading and no entity expansion (issue 7):
 # external-entity documents (file via a FIFO that would block the parser if
 # it were opened; http to a local listener that records any connection;
