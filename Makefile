@@ -1,8 +1,17 @@
-# drugflow — build, test, bench, demo, install.
+# drugflow — build, test, bench, demo, install, package.
 #
 # Sources are found by wildcard, one library per directory, so adding a file
-# needs no edit here. Debian packages needed to build and test are listed once,
-# in DEB_PACKAGES; `make deps` installs whichever are missing (and nothing else).
+# needs no edit here. Debian packages are listed once, by what needs them:
+# DEB_PACKAGES to build and run (`make`, `make demo`, `make install`), the
+# others for the targets named beside them. `make deps` (and deps-test,
+# deps-bench, ...) installs whichever of a list are missing, and nothing else.
+#
+# Nothing that those packages provide is looked at when this file is read:
+# a target that installs packages runs the rest of its work in a new make
+# (which reads this file, the .d files included, once the packages are
+# there), and the pkg-config flags are looked up when a recipe first needs
+# them. So `make demo` and `make test` work as the first command on a fresh
+# Debian 12 machine, as root or as a user with sudo.
 
 CC       ?= gcc
 PREFIX   ?= /usr/local
@@ -10,15 +19,26 @@ BUILD    ?= build
 SAN      ?=
 PKGS     := libxml-2.0 xmlsec1-openssl libcurl libmicrohttpd sqlite3 yaml-0.1 openssl gnutls
 
-DEB_PACKAGES := build-essential pkg-config libcsv-dev libxml2-dev libxml2-utils \
-	libxmlsec1-dev xmlsec1 libssl-dev openssl libcurl4-openssl-dev curl \
-	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev sqlite3 libyaml-dev \
-	libcriterion-dev clang libclang-rt-14-dev valgrind gnuplot-nox procps time bc
+DEB_PACKAGES := build-essential pkg-config libcsv-dev libxml2-dev libxmlsec1-dev libssl-dev openssl \
+	libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libyaml-dev
+# make test: Criterion, the stock tools the e2e tests drive, clang for fuzz-ci
+DEB_TEST_PACKAGES := libcriterion-dev libxml2-utils xmlsec1 curl sqlite3 procps time python3 \
+	clang libclang-rt-14-dev
+DEB_FUZZ_PACKAGES := clang libclang-rt-14-dev
+DEB_VALGRIND_PACKAGES := valgrind
+DEB_BENCH_PACKAGES := gnuplot-nox procps time bc curl sqlite3
+
+# pkg-config's flags, looked up once, when a recipe first expands them (by
+# then `deps` has installed pkg-config and the -dev packages).
+pkg-config = $(shell pkg-config $(1) $(PKGS))$(if $(filter 0,$(.SHELLSTATUS)),,$(error pkg-config $(1) $(PKGS) \
+	failed: the Debian packages are missing; 'make deps' installs them))
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(call pkg-config,--cflags))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $(call pkg-config,--libs))$(PKG_LIBS)
 
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -pthread -I. \
-	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -DXMLSEC_CRYPTO_OPENSSL
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread -lm
+	    $(PKG_CFLAGS) -DXMLSEC_CRYPTO_OPENSSL
+LDLIBS    = $(PKG_LIBS) -lcsv -lpthread -lm
 ifneq ($(SAN),)
 override CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
 override LDFLAGS += -fsanitize=$(SAN)
@@ -32,25 +52,43 @@ SIM_SRC  := $(wildcard simulator/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 LIBA     := $(BUILD)/libdrugflow.a
 
-BINS     := $(BUILD)/drugflow $(BUILD)/drugflow-sim $(BUILD)/gen $(BUILD)/csvparse
-.PHONY: all deps test test-unit test-e2e test-asan bench bench-quick demo install clean fuzz fuzz-ci valgrind soak
+PROGRAMS := $(BUILD)/drugflow $(BUILD)/drugflow-sim
+BINS     := $(PROGRAMS) $(BUILD)/gen $(BUILD)/csvparse
+.PHONY: all programs deps deps-test deps-fuzz deps-valgrind deps-bench test test-unit test-e2e \
+	test-asan bench bench-quick demo install clean fuzz fuzz-ci \
+	valgrind soak
 
 all: $(BINS)
+programs: $(PROGRAMS)
 
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# $(call deb-install,PACKAGES): apt-get installs those of PACKAGES that are not
+# installed (through sudo when not root); does nothing when all are there.
+deb-install = @missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing missing Debian packages:$$missing"; \
-	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	  SUDO=; if [ "$$(id -u)" != 0 ]; then SUDO=sudo; command -v sudo >/dev/null || \
+	    { echo "not root and no sudo: as root, apt-get install$$missing" >&2; exit 1; }; fi; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+
+deps:
+	$(call deb-install,$(DEB_PACKAGES))
+deps-test: deps
+	$(call deb-install,$(DEB_TEST_PACKAGES))
+deps-fuzz: deps
+	$(call deb-install,$(DEB_FUZZ_PACKAGES))
+deps-valgrind: deps-test
+	$(call deb-install,$(DEB_VALGRIND_PACKAGES))
+deps-bench: deps
+	$(call deb-install,$(DEB_BENCH_PACKAGES))
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
-	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIBA): $(LIB_OBJ)
 	@rm -f $@
@@ -73,7 +111,8 @@ $(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(LIBA)
 
 # Tests: unit (Criterion), end-to-end (shell scripts driving the binaries), then
 # the same two again built with AddressSanitizer and UBSan in build-asan/.
-test: deps
+# test-unit and test-e2e expect the packages there (make deps-test).
+test: deps-test
 	$(MAKE) --no-print-directory test-unit test-e2e
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory fuzz-ci
@@ -97,14 +136,17 @@ test-asan:
 	@if [ -n "$$(ls -A $(SAN_LOGS))" ]; then echo "sanitizer reports:"; head -n 60 $(SAN_LOGS)/*; exit 1; fi
 	@echo "sanitizers: no reports"
 
-bench: deps all
+bench: deps-bench
+	@$(MAKE) --no-print-directory all
 	benchmarks/run.sh full
 	benchmarks/sim-upload-bench.sh | tee benchmarks/results/sim-upload-latest.txt
 
-bench-quick: deps all
+bench-quick: deps-bench
+	@$(MAKE) --no-print-directory all
 	benchmarks/run.sh quick
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	samples/demo.sh
 
 install: all
@@ -122,18 +164,20 @@ clean:
 # runs each for N seconds; fuzz-ci (part of `make test`) runs each ~8 s over
 # its seed corpus.
 FUZZ_SECONDS ?= 60
-fuzz:
+fuzz: deps-fuzz
 	$(MAKE) --no-print-directory -f tests/fuzz/Makefile.fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
-fuzz-ci:
+fuzz-ci: deps-fuzz
 	$(MAKE) --no-print-directory -f tests/fuzz/Makefile.fuzz run FUZZ_SECONDS=8
 
 # valgrind memcheck on small runs of convert, verify, drugflow-sim (and run).
-valgrind: $(BINS)
+valgrind: deps-valgrind
+	@$(MAKE) --no-print-directory $(BINS)
 	BUILD=$(abspath $(BUILD)) tests/valgrind.sh
 
 # Soak: drugflow run of 1M rows against drugflow-sim with 30% faults and random
 # kills, repeated (SOAK_ROWS, SOAK_ROUNDS, SOAK_KILLS, SOAK_SEED).
-soak: $(BINS)
+soak: deps-test
+	@$(MAKE) --no-print-directory $(BINS)
 	BUILD=$(abspath $(BUILD)) tests/soak.sh
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(wildcard $(patsubst %.c,$(BUILD)/%.d,$(LIB_SRC) $(CLI_SRC) $(SIM_SRC) $(UNIT_SRC) $(wildcard benchmarks/*.c)))
