@@ -35,9 +35,14 @@ pkg-config = $(shell pkg-config $(1) $(PKGS))$(if $(filter 0,$(.SHELLSTATUS)),,$
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(call pkg-config,--cflags))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $(call pkg-config,--libs))$(PKG_LIBS)
 
+# The version that --version prints: `git describe` of the checkout, else the
+# VERSION file (dist/version.sh says how), as DF_VERSION in df_version.h.
+DF_VERSION = $(eval DF_VERSION := $(shell dist/version.sh))$(DF_VERSION)
+VERSION_H  := $(BUILD)/include/df_version.h
+
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -pthread -I. \
-	    $(PKG_CFLAGS) -DXMLSEC_CRYPTO_OPENSSL
+	    -I$(BUILD)/include $(PKG_CFLAGS) -DXMLSEC_CRYPTO_OPENSSL
 LDLIBS    = $(PKG_LIBS) -lcsv -lpthread -lm
 ifneq ($(SAN),)
 override CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -56,7 +61,7 @@ PROGRAMS := $(BUILD)/drugflow $(BUILD)/drugflow-sim
 BINS     := $(PROGRAMS) $(BUILD)/gen $(BUILD)/csvparse
 .PHONY: all programs deps deps-test deps-fuzz deps-valgrind deps-bench test test-unit test-e2e \
 	test-asan bench bench-quick demo install clean fuzz fuzz-ci \
-	valgrind soak
+	valgrind soak FORCE
 
 all: $(BINS)
 programs: $(PROGRAMS)
@@ -85,7 +90,14 @@ deps-valgrind: deps-test
 deps-bench: deps
 	$(call deb-install,$(DEB_BENCH_PACKAGES))
 
-$(BUILD)/%.o: %.c
+# df_version.h is rewritten only when the version changed, so that only the
+# files including it are compiled again.
+$(VERSION_H): FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define DF_VERSION "%s"\n' '$(DF_VERSION)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/%.o: %.c | $(VERSION_H)
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
