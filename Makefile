@@ -21,8 +21,8 @@ PKGS     := libxml-2.0 xmlsec1-openssl libcurl libmicrohttpd sqlite3 yaml-0.1 op
 
 DEB_PACKAGES := build-essential pkg-config libcsv-dev libxml2-dev libxmlsec1-dev libssl-dev openssl \
 	libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libyaml-dev
-# make test: Criterion, the stock tools the e2e tests drive, clang for fuzz-ci
-DEB_TEST_PACKAGES := libcriterion-dev libxml2-utils xmlsec1 curl sqlite3 procps time python3 \
+# make test: Criterion, the stock tools the e2e tests drive, scdoc (man pages), clang for fuzz-ci
+DEB_TEST_PACKAGES := libcriterion-dev libxml2-utils xmlsec1 curl sqlite3 procps time python3 scdoc \
 	clang libclang-rt-14-dev
 DEB_FUZZ_PACKAGES := clang libclang-rt-14-dev
 DEB_VALGRIND_PACKAGES := valgrind
@@ -59,8 +59,8 @@ LIBA     := $(BUILD)/libdrugflow.a
 
 PROGRAMS := $(BUILD)/drugflow $(BUILD)/drugflow-sim
 BINS     := $(PROGRAMS) $(BUILD)/gen $(BUILD)/csvparse
-.PHONY: all programs deps deps-test deps-fuzz deps-valgrind deps-bench test test-unit test-e2e \
-	test-asan bench bench-quick demo install clean fuzz fuzz-ci \
+.PHONY: all programs deps deps-test deps-fuzz deps-valgrind deps-bench deps-man test test-unit test-e2e \
+	test-asan bench bench-quick demo man man-pages install clean fuzz fuzz-ci \
 	valgrind soak FORCE
 
 all: $(BINS)
@@ -89,6 +89,8 @@ deps-valgrind: deps-test
 	$(call deb-install,$(DEB_VALGRIND_PACKAGES))
 deps-bench: deps
 	$(call deb-install,$(DEB_BENCH_PACKAGES))
+deps-man: deps
+	$(call deb-install,$(DEB_MAN_PACKAGES))
 
 # df_version.h is rewritten only when the version changed, so that only the
 # files including it are compiled again.
@@ -160,6 +162,18 @@ bench-quick: deps-bench
 demo: deps
 	@$(MAKE) --no-print-directory all
 	samples/demo.sh
+
+# Man pages: docs/man/NAME.SECTION.scd, in scdoc's format, to $(BUILD)/man/NAME.SECTION.
+# tests/e2e/t_man_options.sh checks them against every command's --help.
+MAN_SRC  := $(wildcard docs/man/*.scd)
+MAN_OUT  := $(MAN_SRC:docs/man/%.scd=$(BUILD)/man/%)
+$(BUILD)/man/%: docs/man/%.scd $(VERSION_H)
+	@mkdir -p $(dir $@)
+	@echo "  SCDOC $<"
+	@sed 's|@VERSION@|$(DF_VERSION)|g' $< | scdoc >$@.tmp && mv $@.tmp $@
+man-pages: $(MAN_OUT)
+man: deps-man
+	@$(MAKE) --no-print-directory man-pages
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/drugflow $(DESTDIR)$(PREFIX)/share/doc/drugflow
