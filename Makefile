@@ -4,7 +4,7 @@
 # needs no edit here. Debian packages are listed once, by what needs them:
 # DEB_PACKAGES to build and run (`make`, `make demo`, `make install`), the
 # others for the targets named beside them. `make deps` (and deps-test,
-# deps-bench, ...) installs whichever of a list are missing, and nothing else.
+# deps-man, ...) installs whichever of a list are missing, and nothing else.
 #
 # Nothing that those packages provide is looked at when this file is read:
 # a target that installs packages runs the rest of its work in a new make
@@ -27,6 +27,7 @@ DEB_TEST_PACKAGES := libcriterion-dev libxml2-utils xmlsec1 curl sqlite3 procps 
 DEB_FUZZ_PACKAGES := clang libclang-rt-14-dev
 DEB_VALGRIND_PACKAGES := valgrind
 DEB_BENCH_PACKAGES := gnuplot-nox procps time bc curl sqlite3
+DEB_MAN_PACKAGES := scdoc
 
 # pkg-config's flags, looked up once, when a recipe first expands them (by
 # then `deps` has installed pkg-config and the -dev packages).
@@ -60,7 +61,7 @@ LIBA     := $(BUILD)/libdrugflow.a
 PROGRAMS := $(BUILD)/drugflow $(BUILD)/drugflow-sim
 BINS     := $(PROGRAMS) $(BUILD)/gen $(BUILD)/csvparse
 .PHONY: all programs deps deps-test deps-fuzz deps-valgrind deps-bench deps-man test test-unit test-e2e \
-	test-asan bench bench-quick demo man man-pages install clean fuzz fuzz-ci \
+	test-asan bench bench-quick demo man man-pages install install-only uninstall clean fuzz fuzz-ci \
 	valgrind soak FORCE
 
 all: $(BINS)
@@ -175,12 +176,58 @@ man-pages: $(MAN_OUT)
 man: deps-man
 	@$(MAKE) --no-print-directory man-pages
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/drugflow $(DESTDIR)$(PREFIX)/share/doc/drugflow
-	install -m 755 $(BUILD)/drugflow $(BUILD)/drugflow-sim $(DESTDIR)$(PREFIX)/bin/
-	cp -R samples/profile samples/mappings samples/exports samples/catalogs samples/schema samples/pki samples/drugflow.yaml $(DESTDIR)$(PREFIX)/share/drugflow/
-	install -m 644 simulator/README.md $(DESTDIR)$(PREFIX)/share/doc/drugflow/drugflow-sim.md
-	install -m 644 README.md $(DESTDIR)$(PREFIX)/share/doc/drugflow/
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the binaries, man pages,
+# bash completion, the shipped files (profile, schema, mappings, samples, PKI
+# script, demo) in DATADIR, docs, the systemd units and their month-end job,
+# and an example SYSCONFDIR/drugflow/drugflow.yaml unless there is one.
+# make uninstall removes all of it except SYSCONFDIR/drugflow (configuration).
+# install-only does the copying, for debian/rules and for a build already made.
+BINDIR         ?= $(PREFIX)/bin
+DATADIR        ?= $(PREFIX)/share/drugflow
+DOCDIR         ?= $(PREFIX)/share/doc/drugflow
+MANDIR         ?= $(PREFIX)/share/man
+LIBEXECDIR     ?= $(PREFIX)/libexec/drugflow
+BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR     ?= /etc
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+	    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@VERSION@|$(DF_VERSION)|g'
+UNITS := drugflow@.service drugflow@.timer
+
+install: deps-man
+	@$(MAKE) --no-print-directory install-only
+
+install-only: $(PROGRAMS) $(MAN_OUT)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/drugflow
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(filter %.1,$(MAN_OUT)) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(filter %.5,$(MAN_OUT)) $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 dist/bash-completion/drugflow $(DESTDIR)$(BASHCOMPDIR)/drugflow
+	ln -sf drugflow $(DESTDIR)$(BASHCOMPDIR)/drugflow-sim
+	cp -R samples/profile samples/mappings samples/exports samples/catalogs samples/schema samples/pki \
+	    $(DESTDIR)$(DATADIR)/
+	install -m 644 samples/drugflow.yaml $(DESTDIR)$(DATADIR)/drugflow.yaml
+	install -m 755 samples/demo.sh $(DESTDIR)$(DATADIR)/demo.sh
+	$(SUBST) dist/month-end.in >$(DESTDIR)$(LIBEXECDIR)/month-end && chmod 755 $(DESTDIR)$(LIBEXECDIR)/month-end
+	for u in $(UNITS); do $(SUBST) dist/systemd/$$u.in >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	    chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; done
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 simulator/README.md $(DESTDIR)$(DOCDIR)/drugflow-sim.md
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/drugflow/drugflow.yaml ]; then \
+	  echo "kept $(DESTDIR)$(SYSCONFDIR)/drugflow/drugflow.yaml"; else \
+	  echo "install -m 644 dist/drugflow.yaml $(DESTDIR)$(SYSCONFDIR)/drugflow/drugflow.yaml"; \
+	  $(SUBST) dist/drugflow.yaml >$(DESTDIR)$(SYSCONFDIR)/drugflow/drugflow.yaml; \
+	  chmod 644 $(DESTDIR)$(SYSCONFDIR)/drugflow/drugflow.yaml; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/drugflow $(DESTDIR)$(BINDIR)/drugflow-sim
+	rm -f $(foreach m,$(MAN_SRC:docs/man/%.scd=%),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(m))
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/drugflow $(DESTDIR)$(BASHCOMPDIR)/drugflow-sim
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(UNITS))
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(LIBEXECDIR)
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/drugflow (configuration): remove it by hand when no longer needed"
 
 clean:
 	rm -rf build build-asan build-fuzz
