@@ -4,7 +4,7 @@
 # needs no edit here. Debian packages are listed once, by what needs them:
 # DEB_PACKAGES to build and run (`make`, `make demo`, `make install`), the
 # others for the targets named beside them. `make deps` (and deps-test,
-# deps-man, ...) installs whichever of a list are missing, and nothing else.
+# deps-deb, ...) installs whichever of a list are missing, and nothing else.
 #
 # Nothing that those packages provide is looked at when this file is read:
 # a target that installs packages runs the rest of its work in a new make
@@ -28,6 +28,7 @@ DEB_FUZZ_PACKAGES := clang libclang-rt-14-dev
 DEB_VALGRIND_PACKAGES := valgrind
 DEB_BENCH_PACKAGES := gnuplot-nox procps time bc curl sqlite3
 DEB_MAN_PACKAGES := scdoc
+DEB_DEB_PACKAGES := debhelper dpkg-dev fakeroot lintian scdoc
 
 # pkg-config's flags, looked up once, when a recipe first expands them (by
 # then `deps` has installed pkg-config and the -dev packages).
@@ -60,8 +61,8 @@ LIBA     := $(BUILD)/libdrugflow.a
 
 PROGRAMS := $(BUILD)/drugflow $(BUILD)/drugflow-sim
 BINS     := $(PROGRAMS) $(BUILD)/gen $(BUILD)/csvparse
-.PHONY: all programs deps deps-test deps-fuzz deps-valgrind deps-bench deps-man test test-unit test-e2e \
-	test-asan bench bench-quick demo man man-pages install install-only uninstall clean fuzz fuzz-ci \
+.PHONY: all programs deps deps-test deps-fuzz deps-valgrind deps-bench deps-man deps-deb test test-unit test-e2e \
+	test-asan test-deb bench bench-quick demo man man-pages install install-only uninstall deb clean fuzz fuzz-ci \
 	valgrind soak FORCE
 
 all: $(BINS)
@@ -92,6 +93,8 @@ deps-bench: deps
 	$(call deb-install,$(DEB_BENCH_PACKAGES))
 deps-man: deps
 	$(call deb-install,$(DEB_MAN_PACKAGES))
+deps-deb: deps
+	$(call deb-install,$(DEB_DEB_PACKAGES))
 
 # df_version.h is rewritten only when the version changed, so that only the
 # files including it are compiled again.
@@ -228,6 +231,16 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(UNITS))
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(LIBEXECDIR)
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/drugflow (configuration): remove it by hand when no longer needed"
+
+# make deb: $(BUILD)/drugflow_VERSION_amd64.deb, built with debhelper
+# (debian/) from a copy of this tree in $(BUILD)/deb, and checked by lintian
+# (dist/make-deb.sh). make test-deb installs it into a fresh Debian 12 root
+# and tries it there (tests/pkg/t_deb_install.sh).
+deb: deps-deb
+	dist/make-deb.sh $(BUILD)/deb
+
+test-deb: deb
+	tests/pkg/t_deb_install.sh "$$(cat $(BUILD)/deb/deb-file)"
 
 clean:
 	rm -rf build build-asan build-fuzz
