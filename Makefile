@@ -8,12 +8,16 @@ CC       ?= gcc
 PREFIX   ?= /usr/local
 BUILD    ?= build
 SAN      ?=
-PKGS     := libxml-2.0 xmlsec1-openssl libcurl libmicrohttpd sqlite3 yaml-0.1 openssl gnutls
+PKGS     := libxml-2.0 xmlsec1-openssl libcurl libmicrohttpd sqlite3 yaml-0.1 openssl gnutls p11-kit-1
 
 DEB_PACKAGES := build-essential pkg-config libcsv-dev libxml2-dev libxml2-utils \
 	libxmlsec1-dev xmlsec1 libssl-dev openssl libcurl4-openssl-dev curl \
 	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev sqlite3 libyaml-dev \
 	libcriterion-dev clang libclang-rt-14-dev valgrind gnuplot-nox procps time bc
+# Issue 11, keys on USB tokens: build: libp11-kit-dev (the token check, writer/token.c);
+# run: libengine-pkcs11-openssl (the OpenSSL PKCS#11 engine); test only: softhsm2 (a
+# software token made by the tests) and gnutls-bin (p11tool, to write a certificate to it).
+DEB_PACKAGES += libp11-kit-dev libengine-pkcs11-openssl softhsm2 gnutls-bin
 
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -pthread -I. \
@@ -32,7 +36,7 @@ SIM_SRC  := $(wildcard simulator/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 LIBA     := $(BUILD)/libdrugflow.a
 
-BINS     := $(BUILD)/drugflow $(BUILD)/drugflow-sim $(BUILD)/gen $(BUILD)/csvparse
+BINS     := $(BUILD)/drugflow $(BUILD)/drugflow-sim $(BUILD)/gen $(BUILD)/csvparse $(BUILD)/tokensign
 .PHONY: all deps test test-unit test-e2e test-asan bench bench-quick demo install clean fuzz fuzz-ci valgrind soak
 
 all: $(BINS)
@@ -66,6 +70,9 @@ $(BUILD)/gen: $(BUILD)/benchmarks/gen.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/csvparse: $(BUILD)/benchmarks/csvparse.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tokensign: $(BUILD)/benchmarks/tokensign.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(LIBA)

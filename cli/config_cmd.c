@@ -68,7 +68,8 @@ static void check_server(checks *ch, const df_config *cfg, const df_profile *pro
         line(ch, 1, 0, "endpoint", base);
         return;
     }
-    df_client_options co = {prof, cfg->endpoint, cfg->ca, key, cfg->connect_timeout, cfg->connect_timeout + 15};
+    df_client_options co = {prof, cfg->endpoint, cfg->ca, key, cfg->connect_timeout, cfg->connect_timeout + 15,
+                            cfg->proxy};
     df_client *cl;
     if (df_client_open(&cl, &co, &err) != 0) {
         line(ch, 0, 1, "server", err.msg);

@@ -79,6 +79,9 @@ static int open_signer(const convert_args *a, const df_config *cfg, df_key **key
     df_key_options_from_config(cfg, isatty(0), &ko);
     if (df_key_load(key, &ko, err) != 0 || df_signer_new(signer, *key, err) != 0)
         return -1;
+    if (*reference && df_key_engine_uri(*key))
+        return df_errorf(err, "--sign reference (libxmlsec1) cannot sign with a key on a token: use --sign "
+                         "streaming (the default)");
     if (strcmp(df_key_subject_cn(*key), cfg->enterprise_code))
         fprintf(stderr, "drugflow: warning: the certificate's CN %s is not the enterprise code %s; the "
                 "server will refuse these files (E_SIGNER)\n", df_key_subject_cn(*key), cfg->enterprise_code);

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "uploader/answer.h"
+#include "writer/token.h"
 
 struct df_client {
     const df_profile *profile;
@@ -15,6 +17,8 @@ struct df_client {
     char ca[DF_PATH_MAX];
     char *key_pem, *cert_pem;
     size_t key_len, cert_len;
+    const char *engine_uri;     /* a key on a token: libcurl loads it through the engine */
+    char proxy[1024];           /* "" : libcurl's environment; "none": none */
     long connect_timeout, transfer_timeout;
 };
 
@@ -40,6 +44,41 @@ int df_endpoint_resolve(const df_profile *p, const char *endpoint, char *out, si
     return 0;
 }
 
+int df_proxy_check(const char *proxy, const char *what, df_error *err)
+{
+    static const char *const schemes[] = {"http://", "https://", "socks4://", "socks4a://", "socks5://",
+                                          "socks5h://", NULL};
+    if (!proxy || !proxy[0] || !strcmp(proxy, "none"))
+        return 0;
+    for (int i = 0; schemes[i]; i++)
+        if (!strncasecmp(proxy, schemes[i], strlen(schemes[i])) && proxy[strlen(schemes[i])])
+            return 0;
+    return df_errorf(err, "%s '%.100s' is not a proxy address: give http://host:port (or https://, "
+                     "socks5h://…; user:password@ before the host if the proxy asks), or none", what, proxy);
+}
+
+const char *df_client_proxy(const df_client *c)
+{
+    if (!strcmp(c->proxy, "none"))
+        return "";
+    if (c->proxy[0])
+        return c->proxy;
+    const char *e = getenv("https_proxy");
+    if (!e || !*e)
+        e = getenv("HTTPS_PROXY");
+    return e ? e : "";
+}
+
+/* The enterprise certificate for TLS: key and chain as PEM, or the chain
+ * alone when the key stays on its token. */
+static int client_identity(df_client *c, const df_key *k, df_error *err)
+{
+    c->engine_uri = df_key_engine_uri(k);
+    int rc = c->engine_uri ? df_key_export_cert_pem(k, &c->cert_pem, &c->cert_len, err)
+                           : df_key_export_pem(k, &c->key_pem, &c->key_len, &c->cert_pem, &c->cert_len, err);
+    return rc != 0 ? df_error_prefix(err, "the enterprise certificate for TLS") : 0;
+}
+
 int df_client_open(df_client **out, const df_client_options *o, df_error *err)
 {
     *out = NULL;
@@ -59,9 +98,11 @@ int df_client_open(df_client **out, const df_client_options *o, df_error *err)
         free(c);
         return df_errorf(err, "no enterprise certificate: set 'certificate: key:' in the configuration");
     }
-    if (df_key_export_pem(o->identity, &c->key_pem, &c->key_len, &c->cert_pem, &c->cert_len, err) != 0) {
-        free(c);
-        return df_error_prefix(err, "the enterprise certificate for TLS");
+    if (df_proxy_check(o->proxy, "tls.proxy", err) != 0 ||
+        snprintf(c->proxy, sizeof c->proxy, "%s", o->proxy ? o->proxy : "") >= (int)sizeof c->proxy ||
+        client_identity(c, o->identity, err) != 0) {
+        df_client_free(c);
+        return -1;
     }
     *out = c;
     return 0;
@@ -135,8 +176,21 @@ static int setup(df_client *c, df_transfer *t, const char *entry, size_t limit, 
         bad |= curl_easy_setopt(e, CURLOPT_CAINFO, c->ca) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &cert) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM") != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &key) != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM") != CURLE_OK;
+    if (c->engine_uri) {
+        /* The engine writer/token.c registered, module and PIN set. */
+        if (curl_easy_setopt(e, CURLOPT_SSLENGINE, DF_TOKEN_ENGINE_ID) != CURLE_OK) {
+            df_transfer_cleanup(t);
+            return df_errorf(err, "libcurl cannot use the OpenSSL PKCS#11 engine for the token's key (is "
+                             "libcurl built with OpenSSL engine support?)");
+        }
+        bad |= curl_easy_setopt(e, CURLOPT_SSLKEY, c->engine_uri) != CURLE_OK;
+        bad |= curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "ENG") != CURLE_OK;
+    } else {
+        bad |= curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &key) != CURLE_OK;
+        bad |= curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM") != CURLE_OK;
+    }
+    if (c->proxy[0]) /* else libcurl reads https_proxy and no_proxy itself */
+        bad |= curl_easy_setopt(e, CURLOPT_PROXY, strcmp(c->proxy, "none") ? c->proxy : "") != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, c->connect_timeout) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT, c->transfer_timeout) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
