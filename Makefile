@@ -75,6 +75,11 @@ $(BUILD)/csvparse: $(BUILD)/benchmarks/csvparse.o
 $(BUILD)/tokensign: $(BUILD)/benchmarks/tokensign.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Helpers of the end-to-end tests: a local HTTP CONNECT proxy (t_upload_proxy).
+TEST_BINS := $(BUILD)/connect-proxy
+$(BUILD)/connect-proxy: $(BUILD)/tests/e2e/connect-proxy.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
+
 $(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
@@ -88,7 +93,7 @@ test: deps
 test-unit: $(BUILD)/unit-tests $(BINS)
 	cd tests/unit && ../../$(BUILD)/unit-tests --jobs 2
 
-test-e2e: $(BINS)
+test-e2e: $(BINS) $(TEST_BINS)
 	BUILD=$(abspath $(BUILD)) tests/e2e/run-all.sh
 
 # Every sanitizer report aborts the process and is also written under

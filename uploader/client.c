@@ -163,6 +163,7 @@ static int setup(df_client *c, df_transfer *t, const char *entry, size_t limit, 
     if (!t->easy)
         return df_errorf(err, "out of memory (curl)");
     snprintf(t->url, sizeof t->url, "%s%s", c->base, entry);
+    t->proxy = df_client_proxy(c);
     CURL *e = t->easy;
     struct curl_blob cert = {c->cert_pem, c->cert_len, CURL_BLOB_NOCOPY};
     struct curl_blob key = {c->key_pem, c->key_len, CURL_BLOB_NOCOPY};
@@ -248,6 +249,40 @@ void df_transfer_cleanup(df_transfer *t)
     t->user = user;
 }
 
+/* A proxy URL for messages: a password in it shown as ***. */
+static void proxy_shown(const char *proxy, char *out, size_t n)
+{
+    const char *at = strrchr(proxy, '@'), *scheme = strstr(proxy, "://");
+    const char *colon = scheme ? strchr(scheme + 3, ':') : NULL;
+    if (at && colon && colon < at)
+        snprintf(out, n, "%.*s:***%s", (int)(colon - proxy), proxy, at);
+    else
+        snprintf(out, n, "%s", proxy);
+}
+
+/* A transport failure on the way through a proxy: a refused tunnel is not
+ * retried; every message names the proxy. */
+static df_tx_class proxy_failure(df_transfer *t, const char *why, char *msg, size_t n)
+{
+    char shown[1100];
+    long connect_code = 0;
+    proxy_shown(t->proxy, shown, sizeof shown);
+    curl_easy_getinfo(t->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
+    if (connect_code == 407) {
+        snprintf(msg, n, "%s: the proxy %s asks for credentials (HTTP 407): give them in tls.proxy or "
+                 "DRUGFLOW_PROXY as http://USER:PASSWORD@host:port", t->url, shown);
+        return DF_TX_REFUSED;
+    }
+    if (connect_code >= 400) {
+        snprintf(msg, n, "%s: the proxy %s refuses the tunnel to the server (HTTP %ld): ask the network's "
+                 "administrators to allow HTTPS to this address", t->url, shown, connect_code);
+        return DF_TX_REFUSED;
+    }
+    snprintf(msg, n, "%s: %s (through the proxy %s: is it running, and is tls.proxy, DRUGFLOW_PROXY or "
+             "https_proxy right?)", t->url, why, shown);
+    return DF_TX_TRANSIENT;
+}
+
 df_tx_class df_transfer_classify(df_transfer *t, CURLcode cc, long *http, char *msg, size_t n)
 {
     *http = 0;
@@ -273,6 +308,20 @@ df_tx_class df_transfer_classify(df_transfer *t, CURLcode cc, long *http, char *
             snprintf(msg, n, "%s: %s (the server was not trusted or the request could not be made; nothing "
                      "was sent)", t->url, why);
             return DF_TX_REFUSED;
+        case CURLE_SSL_ENGINE_NOTFOUND:
+        case CURLE_SSL_ENGINE_INITFAILED:
+        case CURLE_SSL_ENGINE_SETFAILED:
+            snprintf(msg, n, "%s: %s (the key on the token could not be used for TLS)", t->url, why);
+            return DF_TX_REFUSED;
+        case CURLE_COULDNT_RESOLVE_PROXY:
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_PROXY:
+        case CURLE_RECV_ERROR:
+        case CURLE_SEND_ERROR:
+            if (t->proxy && t->proxy[0])
+                return proxy_failure(t, why, msg, n);
+            snprintf(msg, n, "%s: %s", t->url, why);
+            return DF_TX_TRANSIENT;
         default:
             snprintf(msg, n, "%s: %s", t->url, why);
             return DF_TX_TRANSIENT;
