@@ -17,7 +17,8 @@ DEB_PACKAGES := build-essential pkg-config libcsv-dev libxml2-dev libxml2-utils 
 # Issue 11, keys on USB tokens: build: libp11-kit-dev (the token check, writer/token.c);
 # run: libengine-pkcs11-openssl (the OpenSSL PKCS#11 engine); test only: softhsm2 (a
 # software token made by the tests) and gnutls-bin (p11tool, to write a certificate to it).
-DEB_PACKAGES += libp11-kit-dev libengine-pkcs11-openssl softhsm2 gnutls-bin
+# Issue 11, drugflow doctor: test only: faketime (a clock ahead of the server's, t_doctor).
+DEB_PACKAGES += libp11-kit-dev libengine-pkcs11-openssl softhsm2 gnutls-bin faketime
 
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -pthread -I. \
@@ -28,7 +29,7 @@ override CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recov
 override LDFLAGS += -fsanitize=$(SAN)
 endif
 
-LIBDIRS  := base config mapping converter writer workspace uploader
+LIBDIRS  := base config mapping converter writer workspace uploader doctor
 LIB_SRC  := $(foreach d,$(LIBDIRS),$(wildcard $(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_SRC  := $(wildcard cli/*.c)

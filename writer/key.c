@@ -519,9 +519,15 @@ static int load_token(df_key *s, const df_key_options *opts, pass_state *ps, df_
     df_token_options to = {opts->key_path, opts->pkcs11_module, opts->cert_path == NULL, token_pin, ps};
     df_token_info info;
     void *pkey = NULL;
+    if (opts->token_found && opts->token_found_n)
+        opts->token_found[0] = 0;
     if (df_token_load(&to, &info, &pkey, &s->engine, s->engine_uri, sizeof s->engine_uri, err) != 0)
         return -1;
     s->pkey = pkey;
+    if (opts->token_found && opts->token_found_n)
+        snprintf(opts->token_found, opts->token_found_n, "token '%s' (%s %s, serial %s) in %s: %s, key found",
+                 info.label, info.manufacturer, info.model, info.serial, info.module,
+                 info.logged_in ? "PIN accepted" : "no PIN needed");
     int rc = 0;
     if (opts->cert_path) {
         BIO *cb = BIO_new_file(opts->cert_path, "r");
@@ -700,6 +706,11 @@ struct evp_pkey_st *df_key_pkey(const df_key *k)
 struct x509_st *df_key_cert(const df_key *k)
 {
     return k->cert;
+}
+
+struct stack_st_X509 *df_key_chain(const df_key *k)
+{
+    return k->chain;
 }
 
 const char *df_key_cert_b64(const df_key *k, size_t *len)

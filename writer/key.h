@@ -39,6 +39,10 @@ typedef struct df_key_options {
     const char *pkcs11_module; /* key_path "pkcs11:…" (a key on a token): its PKCS#11 module;
                                   the PIN comes from the passphrase sources above */
     FILE *warn;                /* where "the certificate expires on …" goes (NULL: nowhere) */
+    char *token_found;         /* out, may be NULL: for a key on a token, what was found
+                                  ("token 'ent-a' (SoftHSM v2, serial …): PIN accepted, key found")
+                                  once the token check passed, even if a later check fails */
+    size_t token_found_n;
 } df_key_options;
 
 /* Days ahead of its end that a certificate is warned about, on every load. */
@@ -68,6 +72,8 @@ const char *df_key_cert_b64(const df_key *k, size_t *len);
 /* The OpenSSL objects, borrowed, for the signers (EVP_PKEY *, X509 *). */
 struct evp_pkey_st *df_key_pkey(const df_key *k);
 struct x509_st *df_key_cert(const df_key *k);
+/* Further certificates that came with it (a PKCS#12's CA chain), or NULL. */
+struct stack_st_X509 *df_key_chain(const df_key *k);
 
 /* PEM strings of the private key and certificate chain, for the TLS
  * client, which hands them to libcurl as blobs and must wipe and free them.
