@@ -123,7 +123,7 @@ demo: deps all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/drugflow $(DESTDIR)$(PREFIX)/share/doc/drugflow
 	install -m 755 $(BUILD)/drugflow $(BUILD)/drugflow-sim $(DESTDIR)$(PREFIX)/bin/
-	cp -R samples/profile samples/mappings samples/exports samples/catalogs samples/schema samples/pki samples/drugflow.yaml $(DESTDIR)$(PREFIX)/share/drugflow/
+	cp -R samples/profile samples/mappings samples/wizard samples/exports samples/catalogs samples/schema samples/pki samples/drugflow.yaml $(DESTDIR)$(PREFIX)/share/drugflow/
 	install -m 644 simulator/README.md $(DESTDIR)$(PREFIX)/share/doc/drugflow/drugflow-sim.md
 	install -m 644 README.md docs/INTERFACE.md $(DESTDIR)$(PREFIX)/share/doc/drugflow/
 
