@@ -24,13 +24,22 @@ CONF
 conf soon
 conf later
 warning="drugflow: warning: the certificate in $T/soon.p12 (CN $A) expires on $when, in \(9\|10\) days: renew it"
-for cmd in "catalog pull" "status" "upload" "config check"; do
+for cmd in "catalog pull" "status" "upload"; do
     # shellcheck disable=SC2086
     "$DF" $cmd -c "$T/soon.yaml" >"$T/out" 2>"$T/err" || true
     assert_contains "$T/err" "$warning"
     # shellcheck disable=SC2086
     "$DF" $cmd -c "$T/later.yaml" >"$T/out" 2>"$T/err" || true
     assert_not_contains "$T/err" "warning: the certificate"
+done
+# config check and doctor show it as a check of its own.
+for cmd in "config check" doctor; do
+    # shellcheck disable=SC2086
+    "$DF" $cmd -c "$T/soon.yaml" >"$T/out" 2>"$T/err" || true
+    grep -qE "^expiry +WARN  the certificate expires on $when, in (9|10) days" "$T/out" || fail "$cmd: $(cat "$T/out")"
+    # shellcheck disable=SC2086
+    "$DF" $cmd -c "$T/later.yaml" >"$T/out" 2>"$T/err" || true
+    grep -qE "^expiry +ok  " "$T/out" || fail "$cmd (40 days): $(cat "$T/out")"
 done
 rc=0
 "$DF" convert -c "$T/soon.yaml" -m "$ROOT/samples/mappings/sale.yaml" -p 2026-10 -o "$T/out-conv" --no-catalogs -q \
