@@ -113,6 +113,7 @@ test-asan:
 bench: deps all
 	benchmarks/run.sh full
 	benchmarks/sim-upload-bench.sh | tee benchmarks/results/sim-upload-latest.txt
+	benchmarks/token-bench.sh
 
 bench-quick: deps all
 	benchmarks/run.sh quick
