@@ -15,6 +15,7 @@
 
 #define SNIFF_BYTES (1u << 20)
 #define DELIM_LINES 30
+#define CELL_MAX 1024
 
 /* 1 if buf is valid in the iconv encoding (an incomplete last character allowed). */
 static int valid_in(const char *enc, const char *buf, size_t len, size_t *bad)
@@ -134,10 +135,11 @@ static int on_row(void *ctx, const df_csv_row *row, df_error *err)
         return df_errorf(err, "out of memory");
     s->nrows++;
     for (int i = 0; i < row->kept; i++) {
-        size_t cap = row->len[i] * 3 + 1;
+        /* A sample cell is for reading headers and formats: its first bytes do. */
+        size_t in = row->len[i] < CELL_MAX ? row->len[i] : CELL_MAX, cap = in * 3 + 1;
         if (!(out->cells[i] = malloc(cap)))
             return df_errorf(err, "out of memory");
-        size_t l = df_decode_lossy(&r->dec, row->field[i], row->len[i], out->cells[i], cap);
+        size_t l = df_decode_lossy(&r->dec, row->field[i], in, out->cells[i], cap - 1);
         out->cells[i][l] = 0;
         out->n++;
     }

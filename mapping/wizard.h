@@ -24,7 +24,8 @@
 typedef struct df_sample_row {
     long line;          /* physical line the row starts on */
     int n;              /* cells */
-    char **cells;       /* UTF-8 (undecodable bytes as U+FFFD), NUL-terminated */
+    char **cells;       /* UTF-8 (undecodable bytes as U+FFFD), NUL-terminated; the
+                         * first KiB of each field */
 } df_sample_row;
 
 typedef struct df_sample {

@@ -98,7 +98,7 @@ int df_client_open(df_client **out, const df_client_options *o, df_error *err)
         free(c);
         return df_errorf(err, "no enterprise certificate: set 'certificate: key:' in the configuration");
     }
-    if (df_proxy_check(o->proxy, "tls.proxy", err) != 0 ||
+    if (df_proxy_check(o->proxy, "tls.proxy (or DRUGFLOW_PROXY)", err) != 0 ||
         snprintf(c->proxy, sizeof c->proxy, "%s", o->proxy ? o->proxy : "") >= (int)sizeof c->proxy ||
         client_identity(c, o->identity, err) != 0) {
         df_client_free(c);
