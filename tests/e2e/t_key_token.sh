@@ -80,6 +80,16 @@ assert_eq "$n_passed" 6 "chunks the server verified and processed"
 grep -q "91440101MA59TEST0A" "$T/sim.log" || fail "the server did not see enterprise A's certificate"
 "$DF" status -c "$T/df.yaml" --json >"$T/st.json" 2>"$T/st.err" || true
 assert_contains "$T/st.json" '"chunks": 6'
+# The doctor: the token reachable and the PIN accepted, TLS with the token's key.
+"$DF" doctor -c "$T/df.yaml" >"$T/doc.out" 2>&1 || true
+grep -qE "^token +ok +token 'ent-a' \(SoftHSM project SoftHSM v2, serial [0-9a-f]+\) in $MOD: PIN accepted, key found" \
+    "$T/doc.out" || { cat "$T/doc.out"; fail "doctor: token line"; }
+grep -qE "^tls +ok  " "$T/doc.out" || { cat "$T/doc.out"; fail "doctor: TLS with the token's key"; }
+grep -qE "^server +ok  " "$T/doc.out" || { cat "$T/doc.out"; fail "doctor: server with the token's key"; }
+sed "s#passphrase_file: $T/pin#passphrase_file: $T/badpin#" "$T/df.yaml" >"$T/df-bad.yaml"
+"$DF" doctor -c "$T/df-bad.yaml" >"$T/docbad.out" 2>&1 && fail "doctor passes with a wrong PIN"
+grep -qE "^token +FAIL  wrong PIN for token 'ent-a'" "$T/docbad.out" || { cat "$T/docbad.out"; fail "doctor: wrong PIN"; }
+grep -A1 -E "^token +FAIL" "$T/docbad.out" | grep -q "→ plug in the USB key" || fail "doctor: no fix for the token"
 sim_stop
 
 # Failures: each with its own message, exit 2, nothing written.
@@ -113,6 +123,14 @@ for f in "$T"/locked/tokens/*/token.object; do
     perl -0777 -i -pe 's/(\x00\x00\x00\x00\x80\x00\x53\x4b.{8})(.{8})/$1 . pack("Q>", unpack("Q>", $2) | 0x40000)/se' "$f"
 done
 SOFTHSM2_CONF=$T/locked/softhsm2.conf fails locked "the PIN of token 'ent-a' is locked (too many wrong PINs): unlock it" \
+    --key "$KEY" --passphrase-file "$T/pin"
+# One attempt left (CKF_USER_PIN_FINAL_TRY): drugflow does not risk locking the token.
+cp -a "$T/hsm" "$T/final"
+sed "s#$T/hsm/tokens#$T/final/tokens#" "$T/hsm/softhsm2.conf" >"$T/final/softhsm2.conf"
+for f in "$T"/final/tokens/*/token.object; do
+    perl -0777 -i -pe 's/(\x00\x00\x00\x00\x80\x00\x53\x4b.{8})(.{8})/$1 . pack("Q>", unpack("Q>", $2) | 0x20000)/se' "$f"
+done
+SOFTHSM2_CONF=$T/final/softhsm2.conf fails finaltry "allows one more PIN attempt before it locks: drugflow will not risk it" \
     --key "$KEY" --passphrase-file "$T/pin"
 
 # The PIN is in no output, no log, no file drugflow wrote.
