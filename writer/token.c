@@ -317,7 +317,10 @@ int df_token_check(const df_token_options *o, df_token_info *info, df_error *err
                   info->module, p11_kit_message() ? p11_kit_message() : "no detail");
     } else {
         CK_RV rv = p11_kit_module_initialize(s.f);
-        if (rv != CKR_OK)
+        /* Already started: the engine holds the module for a key still loaded;
+         * look, but leave it running. */
+        int ours = rv == CKR_OK;
+        if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
             df_errorf(err, "the PKCS#11 module %s does not start: %s", info->module, p11_kit_strerror(rv));
         else {
             rc = check_token(&s, err);
@@ -325,7 +328,8 @@ int df_token_check(const df_token_options *o, df_token_info *info, df_error *err
                 s.f->C_Logout(s.h);
             if (s.open)
                 s.f->C_CloseSession(s.h);
-            p11_kit_module_finalize(s.f);
+            if (ours)
+                p11_kit_module_finalize(s.f);
         }
         p11_kit_module_release(s.f);
     }
