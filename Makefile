@@ -17,13 +17,17 @@ CC       ?= gcc
 PREFIX   ?= /usr/local
 BUILD    ?= build
 SAN      ?=
-PKGS     := libxml-2.0 xmlsec1-openssl libcurl libmicrohttpd sqlite3 yaml-0.1 openssl gnutls
+PKGS     := libxml-2.0 xmlsec1-openssl libcurl libmicrohttpd sqlite3 yaml-0.1 openssl gnutls p11-kit-1
 
 DEB_PACKAGES := build-essential pkg-config libcsv-dev libxml2-dev libxmlsec1-dev libssl-dev openssl \
-	libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libyaml-dev
-# make test: Criterion, the stock tools the e2e tests drive, scdoc (man pages), clang for fuzz-ci
+	libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libyaml-dev \
+	libp11-kit-dev libengine-pkcs11-openssl
+# Keys on USB tokens: libp11-kit-dev (the token check, writer/token.c) to build,
+# libengine-pkcs11-openssl (the OpenSSL PKCS#11 engine) to run.
+# make test: Criterion, the stock tools the e2e tests drive, scdoc (man pages), clang for fuzz-ci,
+# softhsm2 and gnutls-bin (p11tool) for a software token, faketime for doctor's clock check
 DEB_TEST_PACKAGES := libcriterion-dev libxml2-utils xmlsec1 curl sqlite3 procps time python3 scdoc \
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev softhsm2 gnutls-bin faketime
 DEB_FUZZ_PACKAGES := clang libclang-rt-14-dev
 DEB_VALGRIND_PACKAGES := valgrind
 DEB_BENCH_PACKAGES := gnuplot-nox procps time bc curl sqlite3
@@ -51,7 +55,7 @@ override CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recov
 override LDFLAGS += -fsanitize=$(SAN)
 endif
 
-LIBDIRS  := base config mapping converter writer workspace uploader
+LIBDIRS  := base config mapping converter writer workspace uploader doctor
 LIB_SRC  := $(foreach d,$(LIBDIRS),$(wildcard $(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_SRC  := $(wildcard cli/*.c)
@@ -60,7 +64,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 LIBA     := $(BUILD)/libdrugflow.a
 
 PROGRAMS := $(BUILD)/drugflow $(BUILD)/drugflow-sim
-BINS     := $(PROGRAMS) $(BUILD)/gen $(BUILD)/csvparse
+BINS     := $(PROGRAMS) $(BUILD)/gen $(BUILD)/csvparse $(BUILD)/tokensign
 .PHONY: all programs deps deps-test deps-fuzz deps-valgrind deps-bench deps-man deps-deb test test-unit test-e2e \
 	test-asan test-deb bench bench-quick demo man man-pages install install-only uninstall deb clean fuzz fuzz-ci \
 	valgrind soak FORCE
@@ -124,6 +128,14 @@ $(BUILD)/gen: $(BUILD)/benchmarks/gen.o
 $(BUILD)/csvparse: $(BUILD)/benchmarks/csvparse.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tokensign: $(BUILD)/benchmarks/tokensign.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Helpers of the end-to-end tests: a local HTTP CONNECT proxy (t_upload_proxy).
+TEST_BINS := $(BUILD)/connect-proxy
+$(BUILD)/connect-proxy: $(BUILD)/tests/e2e/connect-proxy.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
+
 $(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
@@ -138,7 +150,7 @@ test: deps-test
 test-unit: $(BUILD)/unit-tests $(BINS)
 	cd tests/unit && ../../$(BUILD)/unit-tests --jobs 2
 
-test-e2e: $(BINS)
+test-e2e: $(BINS) $(TEST_BINS)
 	BUILD=$(abspath $(BUILD)) tests/e2e/run-all.sh
 
 # Every sanitizer report aborts the process and is also written under
@@ -158,6 +170,7 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory all
 	benchmarks/run.sh full
 	benchmarks/sim-upload-bench.sh | tee benchmarks/results/sim-upload-latest.txt
+	benchmarks/token-bench.sh
 
 bench-quick: deps-bench
 	@$(MAKE) --no-print-directory all
@@ -209,7 +222,7 @@ install-only: $(PROGRAMS) $(MAN_OUT)
 	install -m 644 $(filter %.5,$(MAN_OUT)) $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 dist/bash-completion/drugflow $(DESTDIR)$(BASHCOMPDIR)/drugflow
 	ln -sf drugflow $(DESTDIR)$(BASHCOMPDIR)/drugflow-sim
-	cp -R samples/profile samples/mappings samples/exports samples/catalogs samples/schema samples/pki \
+	cp -R samples/profile samples/mappings samples/wizard samples/exports samples/catalogs samples/schema samples/pki \
 	    $(DESTDIR)$(DATADIR)/
 	install -m 644 samples/drugflow.yaml $(DESTDIR)$(DATADIR)/drugflow.yaml
 	install -m 755 samples/demo.sh $(DESTDIR)$(DATADIR)/demo.sh

@@ -3,8 +3,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/json.h"
 #include "cli/cli.h"
 #include "converter/convert.h"
+#include "converter/preview.h"
 #include "mapping/mapping.h"
 #include "workspace/catalogs.h"
 #include "writer/key.h"
@@ -13,8 +15,8 @@
 typedef struct convert_args {
     const char *mapping, *profile, *config, *catalogs, *workspace, *commodities, *partners, *out, *period, *batch,
         *ecode, *ename, *created, *rejects, *sign, *key, *cert, *pass_env, *pass_file;
-    int no_catalogs, force, json, quiet, progress, no_progress, open_perms;
-    long threads, top;
+    int no_catalogs, force, json, quiet, progress, no_progress, open_perms, dry_run;
+    long threads, top, limit;
     long crec;
     uint64_t cbytes;
 } convert_args;
@@ -77,7 +79,11 @@ static int open_signer(const convert_args *a, const df_config *cfg, df_signer **
     df_key_options_from_config(cfg, isatty(0), &ko);
     if (df_signer_load(signer, &ko, err) != 0)
         return -1;
-    const char *cn = df_key_subject_cn(df_signer_key(*signer));
+    const df_key *key = df_signer_key(*signer);
+    if (*reference && df_key_engine_uri(key))
+        return df_errorf(err, "--sign reference (libxmlsec1) cannot sign with a key on a token: use --sign "
+                         "streaming (the default)");
+    const char *cn = df_key_subject_cn(key);
     if (strcmp(cn, cfg->enterprise_code))
         fprintf(stderr, "drugflow: warning: the certificate's CN %s is not the enterprise code %s; the "
                 "server will refuse these files (E_SIGNER)\n", cn, cfg->enterprise_code);
@@ -99,10 +105,12 @@ static int run_convert(convert_args *a, const char *const *inputs, int ninputs)
     df_signer *signer = NULL;
     df_catalog_set cats;
     df_catalog_set_init(&cats, &profile);
+    df_preview pv = {0};
     if (load_catalogs(a, &cfg, &profile, &cats, &err) < 0 || df_created_at(a->created, created_at, sizeof created_at, &err) ||
-        (a->batch ? snprintf(batch_id, sizeof batch_id, "%s", a->batch) < 0
-                  : df_batch_id_default(a->period, mapping.dt->code, batch_id, sizeof batch_id, &err) != 0) ||
-        df_mkdirs(a->out, &err) != 0 || open_signer(a, &cfg, &signer, &reference, &err) != 0) {
+        (a->batch || a->dry_run ? snprintf(batch_id, sizeof batch_id, "%s", a->batch ? a->batch : "dry-run") < 0
+                                : df_batch_id_default(a->period, mapping.dt->code, batch_id, sizeof batch_id, &err) != 0) ||
+        (!a->dry_run && (df_mkdirs(a->out, &err) != 0 || open_signer(a, &cfg, &signer, &reference, &err) != 0)) ||
+        (a->dry_run && df_preview_open(&pv, stdout, &profile, mapping.dt, a->json, &err) != 0)) {
         df_cli_fail(DF_EXIT_USAGE, &err);
         goto out;
     }
@@ -126,19 +134,35 @@ static int run_convert(convert_args *a, const char *const *inputs, int ninputs)
         .force = a->force,
         .progress = a->no_progress ? 0 : a->progress ? 1 : isatty(2),
         .top = (int)a->top,
+        .limit = (uint64_t)a->limit,
+        .preview = a->dry_run ? df_preview_row : NULL,
+        .preview_ctx = &pv,
     };
     df_convert_summary sum;
-    if (df_convert(&o, &sum, &err) != 0) {
+    int failed = df_convert(&o, &sum, &err) != 0;
+    if (a->dry_run)
+        df_preview_close(&pv);
+    if (failed) {
+        if (a->dry_run && a->json) {
+            printf(", \"error\": ");
+            df_json_str(stdout, err.msg);
+            printf("}\n");
+        }
         rc = df_cli_fail(sum.input_error ? DF_EXIT_USAGE : DF_EXIT_FATAL, &err);
     } else {
         if (!a->quiet)
             df_summary_print(&sum, stderr, (int)a->top);
+        if (a->json && a->dry_run)
+            printf(", \"summary\": ");
         if (a->json)
             df_summary_json(&sum, stdout, (int)a->top);
+        if (a->json && a->dry_run)
+            printf("}\n");
         rc = sum.rejected ? DF_EXIT_REJECTED : DF_EXIT_OK;
     }
     df_summary_free(&sum);
 out:
+    df_preview_close(&pv);
     df_signer_free(signer);
     df_catalog_set_free(&cats);
     df_mapping_free(&mapping);
@@ -199,6 +223,11 @@ int cmd_convert(int argc, char **argv)
          .help = "file whose first line is the passphrase\n(else, on a terminal, a prompt; never on the command line)"},
         {.name = "allow-open-key-permissions", .type = DF_ARG_FLAG, .dest = &a.open_perms,
          .help = "accept a key file readable by group or others"},
+        {.section = "Preview:", .name = "dry-run", .type = DF_ARG_FLAG, .dest = &a.dry_run,
+         .help = "print each record as it would be sent, or why it would be\nrejected, on stdout; write "
+                 "nothing (no chunks, no rejects.csv;\n--out and --period are then optional)"},
+        {.name = "limit", .short_name = 'n', .type = DF_ARG_INT, .dest = &a.limit, .arg = "N", .min = 1,
+         .max = 1000000000, .help = "stop after the first N data rows (accepted + rejected)"},
         {.section = "Reporting:", .name = "json", .type = DF_ARG_FLAG, .dest = &a.json,
          .help = "print the summary as JSON on stdout"},
         {.name = "top", .type = DF_ARG_INT, .dest = &a.top, .min = 0, .max = 100000,
@@ -211,7 +240,8 @@ int cmd_convert(int argc, char **argv)
     const df_command_spec spec = {
         .prog = "drugflow", .name = "convert", .opts = opts, .epilog = DF_EXIT_CODES_HELP, .min_operands = 0,
         .max_operands = -1,
-        .usage = "--mapping FILE --period YYYY-MM --out DIR [OPTIONS] EXPORT.csv...",
+        .usage = "--mapping FILE --period YYYY-MM --out DIR [OPTIONS] EXPORT.csv...\n"
+                 "       drugflow convert --mapping FILE --dry-run [--limit N] [OPTIONS] EXPORT.csv...",
         .about = "Streams ERP CSV exports through a mapping into the interface's data files: rows are\n"
                  "validated in one pass (E_NEGATIVE_QTY, E_PARTNER_UNMATCHED, E_COMMODITY_UNMATCHED,\n"
                  "E_REQUIRED, E_FORMAT, E_TOO_LONG, E_ENCODING, E_COLUMNS); accepted rows go into chunked\n"
@@ -222,9 +252,9 @@ int cmd_convert(int argc, char **argv)
         return k == DF_CMDLINE_HELP ? DF_EXIT_OK : DF_EXIT_USAGE;
     if (!a.mapping)
         return df_cmdline_usage_error(&spec, "--mapping FILE is required");
-    if (!a.out)
-        return df_cmdline_usage_error(&spec, "--out DIR is required");
-    if (!a.period)
+    if (!a.out && !a.dry_run)
+        return df_cmdline_usage_error(&spec, "--out DIR is required (or --dry-run to only preview)");
+    if (!a.period && !a.dry_run)
         return df_cmdline_usage_error(&spec, "--period YYYY-MM is required (e.g. 2026-10)");
     if (first >= argc)
         return df_cmdline_usage_error(&spec, "give at least one CSV export to convert");

@@ -21,6 +21,8 @@ static const command commands[] = {
     {"status", cmd_status, "the server's results per chunk; server-errors.csv"},
     {"catalog", cmd_catalog, "catalog pull: the enterprise's catalogs into the workspace"},
     {"config", cmd_config, "config check: what is wrong before a batch starts"},
+    {"mapping", cmd_mapping, "mapping init: a draft mapping from an export's header and rows"},
+    {"doctor", cmd_doctor, "everything a batch needs, checked before the deadline, with fixes"},
 };
 
 static void usage(FILE *f)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/yaml_doc.h"
@@ -34,11 +35,14 @@ static const setting settings[] = {
     PATH("tls", "ca", "DRUGFLOW_CA", ca),
     NUM("tls", "connect_timeout", "DRUGFLOW_CONNECT_TIMEOUT", connect_timeout, 1, 3600),
     NUM("tls", "transfer_timeout", "DRUGFLOW_TRANSFER_TIMEOUT", transfer_timeout, 1, 86400),
+    TEXT("tls", "proxy", "DRUGFLOW_PROXY", proxy),
     PATH("certificate", "key", "DRUGFLOW_KEY", key),
     PATH("certificate", "cert", "DRUGFLOW_CERT", cert),
     TEXT("certificate", "passphrase_env", NULL, passphrase_env),
     PATH("certificate", "passphrase_file", "DRUGFLOW_PASSPHRASE_FILE", passphrase_file),
     BOOL("certificate", "allow_open_permissions", allow_open_key_perms),
+    PATH("certificate", "pkcs11_module", "DRUGFLOW_PKCS11_MODULE", pkcs11_module),
+    PATH("certificate", "ca", "DRUGFLOW_CERT_CA", cert_ca),
     NUM("convert", "threads", "DRUGFLOW_THREADS", threads, 0, DF_MAX_THREADS),
     NUM("convert", "chunk_records", NULL, chunk_records, DF_MIN_CHUNK_RECORDS, DF_MAX_CHUNK_RECORDS),
     NUM("convert", "chunk_bytes", NULL, chunk_bytes, DF_MIN_CHUNK_BYTES, DF_MAX_CHUNK_BYTES),
@@ -64,7 +68,8 @@ static void set_number(df_config *c, const setting *s, long v)
 
 void df_config_resolve(const df_config *c, const char *in, char *out, size_t n)
 {
-    if (!in[0] || in[0] == '/' || !c->source[0]) {
+    /* A key on a token is a pkcs11: URI, not a file name. */
+    if (!in[0] || in[0] == '/' || !c->source[0] || !strncasecmp(in, "pkcs11:", 7)) {
         snprintf(out, n, "%s", in);
         return;
     }

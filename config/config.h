@@ -30,6 +30,9 @@ typedef struct df_config {
     char passphrase_env[128];      /* variable holding the key's passphrase */
     char passphrase_file[DF_PATH_MAX];
     int allow_open_key_perms;
+    char pkcs11_module[DF_PATH_MAX]; /* the token's PKCS#11 module, for a pkcs11: key */
+    char cert_ca[DF_PATH_MAX];     /* CA that issued the enterprise certificate (doctor's chain check) */
+    char proxy[1024];              /* http(s)://[user:pass@]host:port, "none"; "": https_proxy if set */
     char workspace[DF_PATH_MAX];
     char catalogs[DF_PATH_MAX];    /* folder with commodities.csv, partners.csv */
     int threads;                   /* 0: cores */

@@ -119,6 +119,7 @@ struct pipeline {
     df_decoder dec;
     df_rejects rejects;
     int need_header, skip_left, ncols;
+    int limit_reached;        /* o->limit rows done: the read stops there */
     char *arena;              /* decoded and transformed values of one row */
     size_t arena_cap;
     char message[2048];
@@ -386,6 +387,10 @@ static int reject_row(pipeline *p, const df_csv_row *row, const df_check_result 
             return df_errorf(err, "out of memory");
     }
     df_check_message(res, p->dt, p->message, sizeof p->message);
+    if (p->o->preview) {
+        df_row_outcome r = {p->input, row->line, 0, vals, lens, res, p->message};
+        return p->o->preview(p->o->preview_ctx, &r, err);
+    }
     return df_rejects_add(&p->rejects, p->input, row, &p->dec, res, p->message, err);
 }
 
@@ -420,17 +425,22 @@ static int on_row(void *ctx, const df_csv_row *row, df_error *err)
             p->s->input_error = 1;
             return -1;
         }
-        return df_rejects_header(&p->rejects, names, lens, row->kept, err);
+        return p->o->preview ? 0 : df_rejects_header(&p->rejects, names, lens, row->kept, err);
     }
     if (p->ncols == 0) {
         /* No header: the first data row fixes the column count. */
         p->ncols = row->nfields;
-        if (df_rejects_header(&p->rejects, NULL, NULL, row->nfields < DF_CSV_MAX_FIELDS ? row->nfields
+        if (!p->o->preview &&
+            df_rejects_header(&p->rejects, NULL, NULL, row->nfields < DF_CSV_MAX_FIELDS ? row->nfields
                                                                                         : DF_CSV_MAX_FIELDS,
                               err) != 0)
             return -1;
     }
     df_convert_summary *s = p->s;
+    if (p->o->limit && s->rows_read >= p->o->limit) {
+        p->limit_reached = 1;
+        return df_errorf(err, "stopped at --limit"); /* not a failure: df_convert ends the read */
+    }
     s->rows_read++;
     if ((s->rows_read & 8191) == 0 && p->o->progress)
         progress(p, 0);
@@ -505,7 +515,11 @@ static int on_row(void *ctx, const df_csv_row *row, df_error *err)
     df_rules_check(p->o->profile, dt, p->o->catalogs, vals, lens, &res);
     if (res.reasons)
         return reject_row(p, row, &res, vals, lens, err);
-    if (emit_record(p, vals, lens) != 0) {
+    if (p->o->preview) {
+        df_row_outcome r = {p->input, row->line, 1, vals, lens, NULL, NULL};
+        if (p->o->preview(p->o->preview_ctx, &r, err) != 0)
+            return -1;
+    } else if (emit_record(p, vals, lens) != 0) {
         df_check_add(&res, DF_R_TOO_LONG, -1, "the record is larger than %u bytes", BLOCK_SIZE);
         return reject_row(p, row, &res, vals, lens, err);
     }
@@ -571,6 +585,8 @@ static int preflight(pipeline *p, df_error *err)
         p->bytes_total += (uint64_t)st.st_size;
     }
     p->s->input_bytes = p->bytes_total;
+    if (o->preview)
+        return 0; /* nothing is written */
     struct stat st;
     if (stat(o->out_dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return df_errorf(err, "%s: the output directory does not exist", o->out_dir);
@@ -632,7 +648,10 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
     s->ncatalogs = o->profile->ncatalogs;
     for (int c = 0; c < s->ncatalogs; c++)
         snprintf(s->catalog_names[c], DF_NAME_MAX, "%s", o->profile->catalogs[c].name);
-    if (o->rejects_path)
+    s->dry_run = o->preview != NULL;
+    if (o->preview)
+        s->rejects_path[0] = 0;
+    else if (o->rejects_path)
         snprintf(s->rejects_path, sizeof s->rejects_path, "%s", o->rejects_path);
     else
         snprintf(s->rejects_path, sizeof s->rejects_path, "%s/rejects.csv", o->out_dir);
@@ -643,16 +662,16 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
     s->input_error = 1; /* until the checks below pass */
     if (preflight(p, err) != 0)
         goto out;
-    if (check_existing(o, err) != 0)
+    if (!o->preview && check_existing(o, err) != 0)
         goto out;
     s->input_error = 0;
     if (df_decoder_open(&p->dec, o->mapping->encoding, err) != 0)
         goto out;
-    if (df_rejects_open(&p->rejects, s->rejects_path, err) != 0) {
+    if (!o->preview && df_rejects_open(&p->rejects, s->rejects_path, err) != 0) {
         df_decoder_close(&p->dec);
         goto out;
     }
-    if (start_writers(p, &started, err) != 0)
+    if (!o->preview && start_writers(p, &started, err) != 0)
         goto out_io;
 
     /* The parser thread runs ahead; rows come back here in order. */
@@ -686,6 +705,8 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
     }
     df_parse_stage_free(ps);
     free(row);
+    if (read_rc != 0 && p->limit_reached)
+        read_rc = 0, s->limited = 1;
     if (read_rc == 0)
         end_chunk(p);
     else if (p->cur) {
@@ -710,19 +731,21 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
     uint64_t in_chunks = 0;
     for (size_t i = 0; i < s->nchunks; i++)
         in_chunks += s->chunks[i].records;
-    if (s->rows_read != s->accepted + s->rejected || in_chunks != s->accepted || (int)s->nchunks != p->seq) {
+    if (s->rows_read != s->accepted + s->rejected || (!o->preview && in_chunks != s->accepted) ||
+        (int)s->nchunks != p->seq) {
         df_errorf(err, "internal error: accounting mismatch: %llu rows read, %llu accepted, %llu rejected, "
                   "%llu records in %zu chunks", (unsigned long long)s->rows_read,
                   (unsigned long long)s->accepted, (unsigned long long)s->rejected,
                   (unsigned long long)in_chunks, s->nchunks);
         goto out_io;
     }
-    if (df_rejects_commit(&p->rejects, err) != 0)
+    if (!o->preview && df_rejects_commit(&p->rejects, err) != 0)
         goto out_dec;
     rc = 0;
     goto out_dec;
 out_io:
-    df_rejects_abort(&p->rejects);
+    if (!o->preview)
+        df_rejects_abort(&p->rejects);
 out_dec:
     df_decoder_close(&p->dec);
 out:

@@ -25,6 +25,21 @@ typedef int (*df_file_sign_fn)(void *ctx, const char *unsigned_path, const char 
 /* Called from a writer thread each time a chunk is committed. */
 typedef void (*df_chunk_done_fn)(void *ctx, int seq, const df_chunk_result *r);
 
+/* One row's outcome, for a preview (`drugflow convert --dry-run`,
+ * converter/preview.h): the record as it would be sent, or why not. */
+typedef struct df_row_outcome {
+    const char *input;            /* the export */
+    long line;                    /* where the row starts */
+    int accepted;
+    const char *const *vals;      /* the record's values in profile order; NULL when the
+                                   * row has the wrong number of columns */
+    const size_t *lens;
+    const df_check_result *check; /* a rejected row's reasons; NULL when accepted */
+    const char *message;          /* a rejected row's message, as rejects.csv has it */
+} df_row_outcome;
+/* Called on the converter's own thread, in input order; non-zero stops the run. */
+typedef int (*df_row_fn)(void *ctx, const df_row_outcome *r, df_error *err);
+
 typedef struct df_convert_options {
     const df_profile *profile;
     df_mapping *mapping;
@@ -48,6 +63,11 @@ typedef struct df_convert_options {
     int keep_partial;                 /* on failure keep committed chunks (journal runs) */
     int progress;                     /* progress bar on stderr */
     int top;                          /* unmatched keys to list; 0: 20 */
+    uint64_t limit;                   /* stop after this many data rows (accepted + rejected);
+                                       * 0: all. s->limited tells whether input was left */
+    df_row_fn preview;                /* dry run: every row goes here instead; no chunk file,
+                                       * no rejects.csv (out_dir, rejects_path unused) */
+    void *preview_ctx;
 } df_convert_options;
 
 /* Runs the conversion. Returns 0 when every row was accounted for (even if

@@ -108,14 +108,19 @@ void df_summary_print(const df_convert_summary *s, FILE *f, int top)
             s->doc_type, s->batch_id, (unsigned long long)s->rows_read,
             (unsigned long long)s->accepted, (unsigned long long)s->rejected, s->nchunks,
             s->nchunks == 1 ? "" : "s");
-    if (s->seconds > 0)
+    if (s->seconds > 0 && !s->limited)
         fprintf(f, " in %.2f s (%.0f rows/s, %.1f MB/s)", s->seconds, s->rows_read / s->seconds,
                 s->input_bytes / 1e6 / s->seconds);
     fputc('\n', f);
     for (int r = 0; r < DF_R_COUNT; r++)
         if (s->by_reason[r])
             fprintf(f, "  %-22s %llu rows\n", df_reason_code((df_reason)r), (unsigned long long)s->by_reason[r]);
-    if (s->rejected)
+    if (s->limited)
+        fprintf(f, "  stopped after the first %llu rows (--limit); the rest of the input was not read\n",
+                (unsigned long long)s->rows_read);
+    if (s->dry_run)
+        fprintf(f, "  dry run: nothing was written\n");
+    else if (s->rejected)
         fprintf(f, "  rejected rows with their reasons: %s\n", s->rejects_path);
     for (int c = 0; c < s->ncatalogs; c++) {
         size_t n = 0;
@@ -153,7 +158,8 @@ void df_summary_json(const df_convert_summary *s, FILE *f, int top)
                 (unsigned long long)s->by_reason[r]);
         first = 0;
     }
-    fprintf(f, "},\"rejects\":");
+    fprintf(f, "},\"limited\":%s,\"dry_run\":%s,\"rejects\":", s->limited ? "true" : "false",
+            s->dry_run ? "true" : "false");
     df_json_string(f, s->rejects_path, strlen(s->rejects_path));
     fprintf(f, ",\"chunks\":[");
     for (size_t i = 0; i < s->nchunks; i++) {

@@ -49,6 +49,8 @@ typedef struct df_convert_summary {
     int input_error;           /* the failure was the inputs' or the mapping's
                                 * (missing, empty, header mismatch, batch
                                 * exists): nothing was written */
+    int limited;               /* stopped at df_convert_options.limit with input left */
+    int dry_run;               /* a preview: nothing was written */
 } df_convert_summary;
 
 void df_summary_free(df_convert_summary *s);

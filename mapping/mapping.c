@@ -40,10 +40,25 @@ static int one_char(df_yaml *y, df_ynode *n, char *out, df_error *err)
     return 0;
 }
 
+/* month_day: which day a month-only date ("2028.04") stands for. */
+static int load_month_day(df_yaml *y, df_ynode *n, df_field_source *s, const char *fname, int months,
+                          df_error *err)
+{
+    const char *v = df_yaml_str(n);
+    if (!v || (strcmp(v, "last") && strcmp(v, "first")))
+        return df_yaml_fail(y, n, err, "'month_day' is 'last' (the default: 2028.04 is 2028-04-30) or 'first' "
+                            "(2028-04-01), not '%s'", v ? v : "a list or map");
+    if (!months)
+        return df_yaml_fail(y, n, err, "'month_day' applies to month formats without %%d (such as \"%%Y.%%m\"); "
+                            "none of the date formats of %s is one: add one or remove 'month_day'", fname);
+    s->month_day = !strcmp(v, "first") ? DF_MONTH_DAY_FIRST : DF_MONTH_DAY_LAST;
+    return 0;
+}
+
 static int load_source(df_mapping *m, df_yaml *y, df_ynode *kn, df_ynode *vn, df_error *err)
 {
-    static const char *const keys[] = {"column", "constant", "default", "trim", "date", "decimal",
-                                       "map", "map_strict", NULL};
+    static const char *const keys[] = {"column", "constant", "default", "trim", "date", "month_day",
+                                       "decimal", "map", "map_strict", NULL};
     const char *fname = df_yaml_str(kn);
     int fi = fname ? df_doctype_field_index(m->dt, fname) : -1;
     if (fi < 0) {
@@ -100,6 +115,7 @@ static int load_source(df_mapping *m, df_yaml *y, df_ynode *kn, df_ynode *vn, df
     }
     if ((n = df_yaml_get(y, vn, "trim")) && df_yaml_bool(y, n, &s->trim, err) != 0)
         return -1;
+    int months = 0; /* a date format without %d */
     if ((n = df_yaml_get(y, vn, "date"))) {
         if (m->dt->fields[fi]->type != DF_FT_DATE)
             return df_yaml_fail(y, n, err, "'date' applies to date fields; %s is not one", fname);
@@ -121,11 +137,15 @@ static int load_source(df_mapping *m, df_yaml *y, df_ynode *kn, df_ynode *vn, df
                                         "%%H %%M %%S, %%%% for a '%%')", *c ? *c : ' ');
                 ymd |= *c == 'Y' ? 1 : *c == 'm' ? 2 : *c == 'd' ? 4 : 0;
             }
-            if (!f || ymd != 7 || strlen(f) >= sizeof s->date_formats[0])
-                return df_yaml_fail(y, fn, err, "a date format needs %%Y, %%m and %%d, e.g. \"%%Y/%%m/%%d\"");
+            if (!f || (ymd & 3) != 3 || strlen(f) >= sizeof s->date_formats[0])
+                return df_yaml_fail(y, fn, err, "a date format needs %%Y and %%m, and %%d unless it is a month, "
+                                    "e.g. \"%%Y/%%m/%%d\", \"%%Y年%%m月%%d日\" or \"%%Y.%%m\"");
+            months |= !(ymd & 4);
             strcpy(s->date_formats[s->ndate_formats++], f);
         }
     }
+    if ((n = df_yaml_get(y, vn, "month_day")) && load_month_day(y, n, s, fname, months, err) != 0)
+        return -1;
     if ((n = df_yaml_get(y, vn, "decimal"))) {
         if (df_yaml_bool(y, n, &s->decimal, err) != 0)
             return -1;

@@ -15,6 +15,9 @@
 
 #define DF_MAX_DATE_FORMATS 8
 
+/* The day a month-only date (有效期至 "2028.04") stands for. */
+enum { DF_MONTH_DAY_LAST = 0, DF_MONTH_DAY_FIRST = 1 };
+
 typedef enum { DF_ENC_UTF8, DF_ENC_GBK, DF_ENC_GB18030 } df_encoding;
 
 typedef struct df_value_map {
@@ -37,6 +40,7 @@ typedef struct df_field_source {
     int trim;                /* strip ASCII and ideographic spaces (default on) */
     int ndate_formats;
     char date_formats[DF_MAX_DATE_FORMATS][48];
+    int month_day;           /* formats without %d (a month, "2028.04"): DF_MONTH_DAY_LAST or _FIRST */
     int decimal;             /* normalise thousands separators, full-width digits */
     df_value_map map;
     int map_strict;          /* an unmapped value is E_FORMAT, not passed through */

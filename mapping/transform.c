@@ -45,7 +45,19 @@ static int read_num(const char *in, size_t len, size_t *i, int min_digits, int m
     return n >= min_digits ? v : -1;
 }
 
+/* Days in month m of year y (1..12). */
+static int month_days(int y, int m)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+}
+
 int df_date_parse(const char *fmt, const char *in, size_t inlen, char out[11])
+{
+    return df_date_parse_month(fmt, in, inlen, DF_MONTH_DAY_LAST, out);
+}
+
+int df_date_parse_month(const char *fmt, const char *in, size_t inlen, int month_day, char out[11])
 {
     size_t i = 0;
     int y = -1, m = -1, d = -1;
@@ -72,8 +84,10 @@ int df_date_parse(const char *fmt, const char *in, size_t inlen, char out[11])
             i++;
         }
     }
-    if (i != inlen || y < 0 || m < 0 || d < 0)
+    if (i != inlen || y < 0 || m < 1 || m > 12)
         return 0;
+    if (d < 0) /* a month: its first or last day */
+        d = month_day == DF_MONTH_DAY_FIRST ? 1 : month_days(y, m);
     out[0] = (char)('0' + y / 1000);
     out[1] = (char)('0' + y / 100 % 10);
     out[2] = (char)('0' + y / 10 % 10);
@@ -160,7 +174,7 @@ df_tx_status df_transform(const df_field_source *s, const char *in, size_t inlen
         if (scratch_cap < 11)
             return DF_TX_BAD_DATE;
         for (int f = 0; f < s->ndate_formats; f++) {
-            if (df_date_parse(s->date_formats[f], v, l, scratch)) {
+            if (df_date_parse_month(s->date_formats[f], v, l, s->month_day, scratch)) {
                 *out = scratch;
                 *outlen = 10;
                 return DF_TX_OK;

@@ -8,6 +8,14 @@
  * the system's), TLS 1.2 or newer, HTTPS only, with connect and transfer
  * timeouts. Answers above a size limit are refused while they arrive.
  *
+ * A key on a USB token (writer/token.h) cannot be handed over as PEM:
+ * libcurl then takes it through the OpenSSL engine "pkcs11" (CURLOPT_SSLENGINE,
+ * key type "ENG", the key's PKCS#11 URI), with the certificate as a blob.
+ *
+ * Corporate networks go out through a proxy: tls.proxy / DRUGFLOW_PROXY, else
+ * the standard https_proxy. The tunnel is CONNECT; TLS and its verification
+ * stay end to end with the server.
+ *
  * One request on libcurl is a df_transfer (transfer.h), for the uploader's
  * own modules; this header is the client's face for everyone else. */
 #ifndef DF_UPLOADER_CLIENT_H
@@ -26,6 +34,8 @@ typedef struct df_client_options {
     const df_key *identity;     /* the enterprise key and certificate */
     long connect_timeout;       /* seconds */
     long transfer_timeout;      /* seconds */
+    const char *proxy;          /* http(s)://[user:pass@]host:port or socks5h://…; "none": no
+                                 * proxy; NULL/"": libcurl's https_proxy/HTTPS_PROXY (and no_proxy) */
 } df_client_options;
 
 typedef struct df_client df_client;
@@ -36,6 +46,12 @@ void df_client_free(df_client *c);
 /* The base URL the entries are appended to (ends with '/'). */
 const char *df_client_base(const df_client *c);
 const df_profile *df_client_profile(const df_client *c);
+
+/* Checks a proxy setting ("none", or a URL with scheme http, https, socks4,
+ * socks4a, socks5 or socks5h); what names the setting for the message. */
+int df_proxy_check(const char *proxy, const char *what, df_error *err);
+/* The proxy a client goes through ("" for none): the setting, else https_proxy. */
+const char *df_client_proxy(const df_client *c);
 
 /* Resolves practice/production/URL to a base URL ending in '/'. */
 int df_endpoint_resolve(const df_profile *p, const char *endpoint, char *out, size_t n, df_error *err);

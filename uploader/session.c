@@ -54,6 +54,7 @@ int df_session_open(df_session *s, const df_session_options *o, df_error *err)
             .identity = s->key,
             .connect_timeout = s->cfg.connect_timeout,
             .transfer_timeout = s->cfg.transfer_timeout,
+            .proxy = s->cfg.proxy,
         };
         if (df_client_open(&s->client, &co, err) != 0)
             goto fail;

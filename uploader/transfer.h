@@ -20,6 +20,7 @@ typedef struct df_transfer {
     char url[1200];
     char errbuf[CURL_ERROR_SIZE];
     void *user;
+    const char *proxy;      /* the proxy it goes through ("" none), for messages */
 } df_transfer;
 
 /* Prepares an upload of the file at path as multipart part `file` named

@@ -858,3 +858,26 @@ int df_journal_load_catalogs(df_journal *j, const df_profile *p, df_catalog_set 
     unlock(j);
     return rc;
 }
+
+int df_journal_catalog_pulled(df_journal *j, const char *cat, char *when, size_t n, df_error *err)
+{
+    lock(j);
+    when[0] = 0;
+    int rc = -1, s;
+    sqlite3_stmt *st = prep(j, "SELECT pulled FROM catalog_versions WHERE cat = ?", err);
+    if (!st)
+        goto out;
+    sqlite3_bind_text(st, 1, cat, -1, SQLITE_STATIC);
+    s = sqlite3_step(st);
+    if (s == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(when, n, "%s", (const char *)sqlite3_column_text(st, 0));
+    else if (s != SQLITE_DONE) {
+        db_fail(j, err, "reading when a catalog was pulled");
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    unlock(j);
+    return rc;
+}

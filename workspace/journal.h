@@ -115,6 +115,8 @@ int df_journal_record_errors(df_journal *j, long long chunk,
  * transaction between begin and commit (rollback on any failure). */
 int df_journal_catalog_version(df_journal *j, const char *cat, long long *version, df_error *err);
 int df_journal_catalog_count(df_journal *j, const char *cat, long long *count, df_error *err);
+/* When the catalog was last pulled ("2026-11-30T08:00:00Z", UTC), "" if never. */
+int df_journal_catalog_pulled(df_journal *j, const char *cat, char *when, size_t n, df_error *err);
 int df_journal_begin(df_journal *j, df_error *err);
 int df_journal_commit(df_journal *j, df_error *err);
 void df_journal_rollback(df_journal *j);

@@ -3,6 +3,7 @@
  * terminal, checking them, and handing them to the signers and to TLS; see
  * key.h. */
 #include "writer/key.h"
+#include "writer/token.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,8 @@ struct df_key {
     char *cert_b64;        /* base64 DER of cert, no line breaks */
     size_t cert_b64_len;
     char cn[256];
+    void *engine;          /* a key on a token: the PKCS#11 engine holding it */
+    char engine_uri[1024];
 };
 
 void df_key_options_from_config(const df_config *cfg, int prompt, df_key_options *k)
@@ -44,6 +47,8 @@ void df_key_options_from_config(const df_config *cfg, int prompt, df_key_options
     k->pass_file = cfg->passphrase_file[0] ? cfg->passphrase_file : NULL;
     k->pass_prompt = prompt;
     k->allow_open_perms = cfg->allow_open_key_perms;
+    k->pkcs11_module = cfg->pkcs11_module[0] ? cfg->pkcs11_module : NULL;
+    k->warn = stderr;
 }
 
 /* ---- small helpers --------------------------------------------------- */
@@ -129,6 +134,7 @@ static int read_private_file(const char *path, const char *what, int allow_open_
 typedef struct pass_state {
     const df_key_options *opts;
     const char *key_path;
+    const char *secret;  /* "passphrase", or "PIN" for a token */
     char pass[PASS_MAX];
     size_t len;
     int have;      /* pass/len hold a passphrase */
@@ -141,7 +147,7 @@ static int prompt_tty(pass_state *ps)
 {
     int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
-        return df_error_errno(ps->err, "cannot ask for the passphrase of %s on the terminal",
+        return df_error_errno(ps->err, "cannot ask for the %s of %s on the terminal", ps->secret,
                               ps->key_path);
     struct termios old, noecho;
     int restore = 0;
@@ -153,7 +159,8 @@ static int prompt_tty(pass_state *ps)
             restore = 1;
     }
     char prompt[DF_PATH_MAX + 128];
-    int pl = snprintf(prompt, sizeof prompt, "Passphrase for %s: ", ps->key_path);
+    int pl = snprintf(prompt, sizeof prompt, "%s for %s: ", strcmp(ps->secret, "PIN") ? "Passphrase" : "PIN",
+                      ps->key_path);
     if (pl > 0)
         (void)!write(fd, prompt, (size_t)pl < sizeof prompt ? (size_t)pl : sizeof prompt - 1);
     size_t len = 0;
@@ -166,12 +173,12 @@ static int prompt_tty(pass_state *ps)
         if (n <= 0 || c == '\n' || c == '\r') {
             done = 1;
             if (n < 0)
-                rc = df_error_errno(ps->err, "cannot read the passphrase of %s from the terminal",
+                rc = df_error_errno(ps->err, "cannot read the %s of %s from the terminal", ps->secret,
                                     ps->key_path);
         } else if (len + 1 < sizeof ps->pass) {
             ps->pass[len++] = c;
         } else {
-            rc = df_errorf(ps->err, "the passphrase typed for %s is too long", ps->key_path);
+            rc = df_errorf(ps->err, "the %s typed for %s is too long", ps->secret, ps->key_path);
             done = 1;
         }
         OPENSSL_cleanse(&c, sizeof c);
@@ -202,7 +209,7 @@ static int get_pass(pass_state *ps)
         if (v) {
             size_t n = strlen(v);
             if (n >= sizeof ps->pass)
-                return df_errorf(ps->err, "the passphrase in environment variable %s is too long",
+                return df_errorf(ps->err, "the %s in environment variable %s is too long", ps->secret,
                                  o->pass_env);
             memcpy(ps->pass, v, n + 1);
             ps->len = n;
@@ -211,9 +218,9 @@ static int get_pass(pass_state *ps)
         }
         if (!(o->pass_file && o->pass_file[0]) && !o->pass_prompt)
             return df_errorf(ps->err,
-                             "%s needs a passphrase, and environment variable %s (named to hold it) "
+                             "%s needs a %s, and environment variable %s (named to hold it) "
                              "is not set",
-                             ps->key_path, o->pass_env);
+                             ps->key_path, ps->secret, o->pass_env);
     }
     if (o->pass_file && o->pass_file[0]) {
         unsigned char *buf;
@@ -228,7 +235,7 @@ static int get_pass(pass_state *ps)
             n--;
         int rc = 0;
         if (n >= sizeof ps->pass) {
-            rc = df_errorf(ps->err, "the passphrase in %s is too long", o->pass_file);
+            rc = df_errorf(ps->err, "the %s in %s is too long", ps->secret, o->pass_file);
         } else {
             memcpy(ps->pass, buf, n);
             ps->pass[n] = 0;
@@ -241,10 +248,10 @@ static int get_pass(pass_state *ps)
     if (o->pass_prompt)
         return prompt_tty(ps);
     return df_errorf(ps->err,
-                     "%s is protected by a passphrase and none was given: name an environment "
+                     "%s is protected by a %s and none was given: name an environment "
                      "variable holding it (--passphrase-env VAR), a file (--passphrase-file FILE), "
                      "or run from a terminal to be asked",
-                     ps->key_path);
+                     ps->key_path, ps->secret);
 }
 
 static void pass_wipe(pass_state *ps)
@@ -359,6 +366,26 @@ out:
     return rc;
 }
 
+/* The certificate, then the chain, from PEM; frees cb. */
+static void read_certs(df_key *s, BIO *cb)
+{
+    s->cert = PEM_read_bio_X509(cb, NULL, NULL, NULL);
+    if (s->cert) {
+        /* Further certificates are the chain. */
+        X509 *x;
+        while ((x = PEM_read_bio_X509(cb, NULL, NULL, NULL)) != NULL) {
+            if (!s->chain)
+                s->chain = sk_X509_new_null();
+            if (!s->chain || !sk_X509_push(s->chain, x)) {
+                X509_free(x);
+                break;
+            }
+        }
+    }
+    ERR_clear_error();
+    BIO_free(cb);
+}
+
 static int load_pem(df_key *s, const char *key_path, const unsigned char *data, size_t len,
                     const char *cert_path, pass_state *ps, df_error *err)
 {
@@ -396,21 +423,7 @@ static int load_pem(df_key *s, const char *key_path, const unsigned char *data, 
         if (!cb)
             return df_errorf(err, "%s: out of memory", key_path);
     }
-    s->cert = PEM_read_bio_X509(cb, NULL, NULL, NULL);
-    if (s->cert) {
-        /* Further certificates are the chain. */
-        X509 *x;
-        while ((x = PEM_read_bio_X509(cb, NULL, NULL, NULL)) != NULL) {
-            if (!s->chain)
-                s->chain = sk_X509_new_null();
-            if (!s->chain || !sk_X509_push(s->chain, x)) {
-                X509_free(x);
-                break;
-            }
-        }
-    }
-    ERR_clear_error();
-    BIO_free(cb);
+    read_certs(s, cb);
     if (!s->cert) {
         if (cert_path)
             return df_errorf(err, "%s holds no readable PEM certificate — damaged or another format?",
@@ -483,6 +496,79 @@ static int precompute(df_key *s, const char *path, df_error *err)
     return 0;
 }
 
+/* ---- a key on a token ----------------------------------------------- */
+
+static int token_pin(void *ctx, char *pin, size_t cap, size_t *len, df_error *err)
+{
+    pass_state *ps = ctx;
+    if (get_pass(ps) != 0)
+        return -1;
+    if (ps->len >= cap) {
+        pass_wipe(ps);
+        return df_errorf(err, "the PIN for %s is too long", ps->key_path);
+    }
+    memcpy(pin, ps->pass, ps->len + 1);
+    *len = ps->len;
+    pass_wipe(ps);
+    return 0;
+}
+
+/* The key through the PKCS#11 engine; the certificate from the token or cert_path. */
+static int load_token(df_key *s, const df_key_options *opts, pass_state *ps, df_error *err)
+{
+    df_token_options to = {opts->key_path, opts->pkcs11_module, opts->cert_path == NULL, token_pin, ps};
+    df_token_info info;
+    void *pkey = NULL;
+    if (opts->token_found && opts->token_found_n)
+        opts->token_found[0] = 0;
+    if (df_token_load(&to, &info, &pkey, &s->engine, s->engine_uri, sizeof s->engine_uri, err) != 0)
+        return -1;
+    s->pkey = pkey;
+    if (opts->token_found && opts->token_found_n)
+        snprintf(opts->token_found, opts->token_found_n, "token '%s' (%s %s, serial %s) in %s: %s, key found",
+                 info.label, info.manufacturer, info.model, info.serial, info.module,
+                 info.logged_in ? "PIN accepted" : "no PIN needed");
+    int rc = 0;
+    if (opts->cert_path) {
+        BIO *cb = BIO_new_file(opts->cert_path, "r");
+        if (!cb)
+            rc = df_error_errno(err, "cannot open certificate file %s", opts->cert_path);
+        else if (read_certs(s, cb), !s->cert)
+            rc = df_errorf(err, "%s holds no readable PEM certificate — damaged or another format?",
+                           opts->cert_path);
+    } else {
+        const unsigned char *p = info.cert_der;
+        if (!(s->cert = d2i_X509(NULL, &p, (long)info.cert_len)))
+            rc = df_errorf(err, "the certificate on token '%s' is not readable X.509", info.label);
+    }
+    ERR_clear_error();
+    df_token_info_free(&info);
+    return rc;
+}
+
+long df_key_days_left(const df_key *k, char *not_after, size_t n)
+{
+    const ASN1_TIME *na = X509_get0_notAfter(k->cert);
+    int days = 0, secs = 0;
+    if (not_after)
+        format_asn1_time(na, not_after, n);
+    if (!ASN1_TIME_diff(&days, &secs, NULL, na))
+        return 0;
+    return days - (secs < 0);
+}
+
+/* Every command that loads the key says so when the certificate is near its end. */
+static void warn_expiry(const df_key *s, const df_key_options *opts, const char *where)
+{
+    char when[64];
+    long days = df_key_days_left(s, when, sizeof when);
+    if (opts->warn && days < DF_KEY_EXPIRY_WARN_DAYS)
+        fprintf(opts->warn,
+                "drugflow: warning: the certificate in %s (CN %s) expires on %s, in %ld day%s: renew it "
+                "with the CA (NETCA 网证通) before then, or uploads will be refused\n",
+                where, s->cn, when, days, days == 1 ? "" : "s");
+}
+
 /* Before a private key or passphrase is in memory: no core dump can hold
  * them (RLIMIT_CORE 0), and the process is not dumpable (no core, no
  * ptrace attach by the same user, /proc/PID/mem closed). Best effort. */
@@ -500,26 +586,31 @@ int df_key_load(df_key **out, const df_key_options *opts, df_error *err)
     if (!opts || !opts->key_path || !opts->key_path[0])
         return df_errorf(err, "no key file given (a .p12/.pfx, or a PEM key with its certificate)");
     const char *kp = opts->key_path;
+    int token = df_token_is_uri(kp);
     unsigned char *data = NULL;
     size_t len = 0;
-    if (read_private_file(kp, "key file", opts->allow_open_perms, &data, &len, err) != 0)
+    if (!token && read_private_file(kp, "key file", opts->allow_open_perms, &data, &len, err) != 0)
         return -1;
     df_key *s = calloc(1, sizeof *s);
     pass_state *ps = OPENSSL_secure_zalloc(sizeof *ps);
     if (!s || !ps) {
         free(s);
-        OPENSSL_secure_clear_free(data, len + 1);
+        if (data)
+            OPENSSL_secure_clear_free(data, len + 1);
         return df_errorf(err, "%s: out of memory", kp);
     }
     ps->opts = opts;
     ps->key_path = kp;
+    ps->secret = token ? "PIN" : "passphrase";
     ps->err = err;
     int is_pem = opts->cert_path != NULL || (len >= 10 && memmem(data, len, "-----BEGIN", 10));
-    int rc = is_pem ? load_pem(s, kp, data, len, opts->cert_path, ps, err)
-                    : load_pkcs12(s, kp, data, len, ps, err);
+    int rc = token    ? load_token(s, opts, ps, err)
+             : is_pem ? load_pem(s, kp, data, len, opts->cert_path, ps, err)
+                      : load_pkcs12(s, kp, data, len, ps, err);
     pass_wipe(ps);
     OPENSSL_secure_clear_free(ps, sizeof *ps);
-    OPENSSL_secure_clear_free(data, len + 1);
+    if (data)
+        OPENSSL_secure_clear_free(data, len + 1);
     ERR_clear_error();
     if (rc == 0)
         rc = check_key_and_cert(s, kp, opts->cert_path, err);
@@ -529,6 +620,7 @@ int df_key_load(df_key **out, const df_key_options *opts, df_error *err)
         df_key_free(s);
         return -1;
     }
+    warn_expiry(s, opts, opts->cert_path ? opts->cert_path : kp);
     *out = s;
     return 0;
 }
@@ -541,6 +633,7 @@ void df_key_free(df_key *s)
     X509_free(s->cert);
     sk_X509_pop_free(s->chain, X509_free);
     free(s->cert_b64);
+    df_token_release(s->engine); /* after the key it holds */
     free(s);
 }
 
@@ -572,6 +665,9 @@ int df_key_export_pem(const df_key *s, char **key_pem, size_t *key_len, char **c
 {
     *key_pem = *cert_pem = NULL;
     *key_len = *cert_len = 0;
+    if (s->engine)
+        return df_errorf(err, "the key is on token %s and cannot be exported: use it through the engine",
+                         s->engine_uri);
     /* The secure-memory BIO wipes its buffer when freed. */
     BIO *kb = BIO_new(BIO_s_secmem());
     BIO *cb = BIO_new(BIO_s_mem());
@@ -612,8 +708,32 @@ struct x509_st *df_key_cert(const df_key *k)
     return k->cert;
 }
 
+struct stack_st_X509 *df_key_chain(const df_key *k)
+{
+    return k->chain;
+}
+
 const char *df_key_cert_b64(const df_key *k, size_t *len)
 {
     *len = k->cert_b64_len;
     return k->cert_b64;
+}
+
+int df_key_export_cert_pem(const df_key *s, char **cert_pem, size_t *cert_len, df_error *err)
+{
+    *cert_pem = NULL;
+    *cert_len = 0;
+    BIO *cb = BIO_new(BIO_s_mem());
+    int ok = cb && PEM_write_bio_X509(cb, s->cert);
+    for (int i = 0; ok && s->chain && i < sk_X509_num(s->chain); i++)
+        ok = PEM_write_bio_X509(cb, sk_X509_value(s->chain, i));
+    ok = ok && bio_to_string(cb, cert_pem, cert_len) == 0;
+    BIO_free(cb);
+    ERR_clear_error();
+    return ok ? 0 : df_errorf(err, "cannot export the certificate as PEM: out of memory");
+}
+
+const char *df_key_engine_uri(const df_key *k)
+{
+    return k->engine ? k->engine_uri : NULL;
 }

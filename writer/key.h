@@ -7,12 +7,19 @@
  * allowed. Expired or not-yet-valid certificates, a key that does not match
  * its certificate and a wrong passphrase each have their own message.
  *
+ * A key can also be on a USB token: key_path "pkcs11:token=…;object=…"
+ * (writer/token.h), the PIN from the passphrase sources, the certificate
+ * from the token or cert_path. A certificate that ends within
+ * DF_KEY_EXPIRY_WARN_DAYS is warned about on every load, naming the date.
+ *
  * One loaded key serves both the XML signers (writer/signer.h) and the TLS
- * client (uploader/client.h, through df_key_export_pem). */
+ * client (uploader/client.h, through df_key_export_pem or, for a token,
+ * df_key_engine_uri). */
 #ifndef DF_WRITER_KEY_H
 #define DF_WRITER_KEY_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "base/error.h"
 #include "config/config.h"
 
@@ -29,10 +36,21 @@ typedef struct df_key_options {
     const char *pass_file;     /* file whose first line is the passphrase (mode 600 too) */
     int pass_prompt;           /* ask on the terminal if neither gave one */
     int allow_open_perms;      /* accept key/passphrase files readable by group/others */
+    const char *pkcs11_module; /* key_path "pkcs11:…" (a key on a token): its PKCS#11 module;
+                                  the PIN comes from the passphrase sources above */
+    FILE *warn;                /* where "the certificate expires on …" goes (NULL: nowhere) */
+    char *token_found;         /* out, may be NULL: for a key on a token, what was found
+                                  ("token 'ent-a' (SoftHSM v2, serial …): PIN accepted, key found")
+                                  once the token check passed, even if a later check fails */
+    size_t token_found_n;
 } df_key_options;
 
+/* Days ahead of its end that a certificate is warned about, on every load. */
+#define DF_KEY_EXPIRY_WARN_DAYS 30
+
 /* The one builder of key options: the configuration's certificate section
- * (with any command-line overrides already written into cfg). */
+ * (with any command-line overrides already written into cfg); warnings go
+ * to stderr. */
 void df_key_options_from_config(const df_config *cfg, int prompt, df_key_options *k);
 
 typedef struct df_key df_key; /* opaque; read-only once loaded, shared by threads */
@@ -54,14 +72,28 @@ const char *df_key_cert_b64(const df_key *k, size_t *len);
 /* The OpenSSL objects, borrowed, for the signers (EVP_PKEY *, X509 *). */
 struct evp_pkey_st *df_key_pkey(const df_key *k);
 struct x509_st *df_key_cert(const df_key *k);
+/* Further certificates that came with it (a PKCS#12's CA chain), or NULL. */
+struct stack_st_X509 *df_key_chain(const df_key *k);
 
 /* The reason of the last OpenSSL error, for messages; clears OpenSSL's
  * error queue. */
 const char *df_openssl_reason(char *buf, size_t cap);
 
 /* PEM strings of the private key and certificate chain, for the TLS
- * client, which hands them to libcurl as blobs and must wipe and free them. */
+ * client, which hands them to libcurl as blobs and must wipe and free them.
+ * A key on a token cannot be exported (see df_key_engine_uri). */
 int df_key_export_pem(const df_key *k, char **key_pem, size_t *key_len, char **cert_pem,
                       size_t *cert_len, df_error *err);
+/* The certificate chain alone as PEM (free() it). */
+int df_key_export_cert_pem(const df_key *k, char **cert_pem, size_t *cert_len, df_error *err);
+
+/* For a key on a token: the URI under which the OpenSSL engine "pkcs11"
+ * (writer/token.h), registered with module and PIN, hands it to libcurl's
+ * engine key type; NULL for a key from a file. */
+const char *df_key_engine_uri(const df_key *k);
+
+/* The certificate's end of validity ("2026-12-24 08:00:00 UTC") and the
+ * whole days left (negative once expired). */
+long df_key_days_left(const df_key *k, char *not_after, size_t n);
 
 #endif

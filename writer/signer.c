@@ -233,6 +233,9 @@ int df_signer_reference_sign_file(void *ctx, const char *in_path, const char *ou
                                   unsigned char digest[32], df_error *err)
 {
     const df_signer *s = ctx;
+    if (df_key_engine_uri(s->key))
+        return df_errorf(err, "the reference signer (libxmlsec1) cannot sign with a key on a token (%s): "
+                         "use the streaming signer (--sign streaming, the default)", df_key_engine_uri(s->key));
     if (df_xmlsec_init(err) != 0)
         return -1;
     df_xmlsec_clear_error();

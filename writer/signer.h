@@ -37,7 +37,8 @@ int df_signer_sign_digest(void *ctx, const unsigned char digest[32], df_buf *sig
  * NULL it receives the reference digest xmlsec computed. Memory is about
  * eight times the file's size. May run in several threads at once.
  * A df_file_sign_fn for df_convert (converter/convert.h): ctx is the
- * df_signer. */
+ * df_signer. Not for a key on a token (libxmlsec1 sees no private key in
+ * it): refused with a message. */
 int df_signer_reference_sign_file(void *ctx, const char *in_path, const char *out_path,
                                   unsigned char digest[32], df_error *err);
 

@@ -401,14 +401,60 @@ Test(loaders, mapping_bad_date_directive)
                     6, 24, "unknown directive %q");
 }
 
-Test(loaders, mapping_date_format_without_day)
+Test(loaders, mapping_date_format_needs_year_and_month)
 {
     ld_mapping_case("noday",
                     "doc_type: SALE\n"
                     "fields:\n"
                     "  BillNo: a\n"
-                    "  BillDate: {column: b, date: \"%Y-%m\"}\n",
-                    4, 31, "needs %Y, %m and %d");
+                    "  BillDate: {column: b, date: \"%m-%d\"}\n",
+                    4, 31, "needs %Y and %m");
+    ld_mapping_case("nomonth",
+                    "doc_type: SALE\n"
+                    "fields:\n"
+                    "  BillNo: a\n"
+                    "  BillDate: {column: b, date: \"%Y-%d\"}\n",
+                    4, 31, "needs %Y and %m");
+}
+
+/* Month formats (有效期至 "2028.04") load, month_day picks the day. */
+Test(loaders, mapping_month_formats_and_month_day)
+{
+    static const struct {
+        const char *decl;  /* ExpiryDate's mapping */
+        int ok, month_day, line, col;
+        const char *msg;
+    } cases[] = {
+        {"{column: e, date: [\"%Y.%m\", \"%Y年%m月\"]}", 1, DF_MONTH_DAY_LAST, 0, 0, NULL},
+        {"{column: e, date: \"%Y.%m\", month_day: last}", 1, DF_MONTH_DAY_LAST, 0, 0, NULL},
+        {"{column: e, date: [\"%Y-%m-%d\", \"%Y%m\"], month_day: first}", 1, DF_MONTH_DAY_FIRST, 0, 0, NULL},
+        {"{column: e, date: \"%Y.%m\", month_day: middle}", 0, 0, 11, 53, "'month_day' is 'last'"},
+        {"{column: e, date: \"%Y-%m-%d\", month_day: first}", 0, 0, 11, 56, "applies to month formats"},
+        {"{column: e, month_day: first}", 0, 0, 11, 38, "applies to month formats"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[1024], path[128];
+        snprintf(text, sizeof text,
+                 "doc_type: INVENTORY\nfields:\n  StockDate: s\n  DrugCode: c\n  DrugName: n\n  PackSpec: p\n"
+                 "  Manufacturer: m\n  ApprovalNo: a\n  BatchNo: b\n  Quantity: q\n  ExpiryDate: %s\n  Unit: u\n",
+                 cases[i].decl);
+        df_error err = {{0}};
+        int rc = ld_load_mapping_text("monthday", text, &err, path, sizeof path);
+        if (cases[i].ok) {
+            cr_expect_eq(rc, 0, "%s: %s", cases[i].decl, err.msg);
+            if (rc == 0) {
+                int fi = df_doctype_field_index(ld_mapping.dt, "ExpiryDate");
+                cr_expect_eq(ld_mapping.src[fi].month_day, cases[i].month_day, "%s", cases[i].decl);
+                df_mapping_free(&ld_mapping);
+            }
+            continue;
+        }
+        char where[160];
+        snprintf(where, sizeof where, "%s:%d:%d", path, cases[i].line, cases[i].col);
+        cr_expect_neq(rc, 0, "%s loads", cases[i].decl);
+        cr_expect(strstr(err.msg, where) && strstr(err.msg, cases[i].msg), "%s: want %s and '%s', got: %s",
+                  cases[i].decl, where, cases[i].msg, err.msg);
+    }
 }
 
 Test(loaders, mapping_date_format_literal_percent)
@@ -418,8 +464,8 @@ Test(loaders, mapping_date_format_literal_percent)
                     "doc_type: SALE\n"
                     "fields:\n"
                     "  BillNo: a\n"
-                    "  BillDate: {column: b, date: \"%Y-%m-%%d\"}\n",
-                    4, 31, "needs %Y, %m and %d");
+                    "  BillDate: {column: b, date: \"%m-%%d\"}\n",
+                    4, 31, "needs %Y and %m");
     ld_mapping_case("pctend",
                     "doc_type: SALE\n"
                     "fields:\n"

@@ -275,6 +275,65 @@ Test(transform, date_malformed_inputs_do_not_match)
     tx_date_bad("%Y-%m-%d", "２０２６-10-02"); /* full-width digits are not read */
 }
 
+/* Month-only dates (有效期至 on labels: "2028.04", "2028年04月"): the last
+ * day of the month by default, or the first. */
+Test(transform, date_month_formats)
+{
+    static const struct {
+        const char *fmt, *in;
+        int month_day;
+        const char *want; /* NULL: no match */
+    } cases[] = {
+        {"%Y.%m", "2028.04", DF_MONTH_DAY_LAST, "2028-04-30"},
+        {"%Y.%m", "2028.4", DF_MONTH_DAY_LAST, "2028-04-30"},
+        {"%Y.%m", "2028.04", DF_MONTH_DAY_FIRST, "2028-04-01"},
+        {"%Y年%m月", "2028年04月", DF_MONTH_DAY_LAST, "2028-04-30"},
+        {"%Y年%m月", "2028年4月", DF_MONTH_DAY_FIRST, "2028-04-01"},
+        {"%Y%m", "202812", DF_MONTH_DAY_LAST, "2028-12-31"},
+        {"%Y-%m", "2028-02", DF_MONTH_DAY_LAST, "2028-02-29"}, /* leap year */
+        {"%Y-%m", "2027-02", DF_MONTH_DAY_LAST, "2027-02-28"},
+        {"%Y-%m", "2100-02", DF_MONTH_DAY_LAST, "2100-02-28"}, /* century, not leap */
+        {"%Y-%m", "2000-02", DF_MONTH_DAY_LAST, "2000-02-29"},
+        {"%Y年%m月%d日", "2028年4月30日", DF_MONTH_DAY_FIRST, "2028-04-30"}, /* a day given is kept */
+        {"%Y.%m", "2028.13", DF_MONTH_DAY_LAST, NULL},
+        {"%Y.%m", "2028.00", DF_MONTH_DAY_FIRST, NULL},
+        {"%Y.%m", "2028.04.01", DF_MONTH_DAY_LAST, NULL},
+        {"%Y年%m月", "2028.04", DF_MONTH_DAY_LAST, NULL},
+        {"%Y.%m", "2028.", DF_MONTH_DAY_LAST, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char out[11] = "";
+        int ok = df_date_parse_month(cases[i].fmt, cases[i].in, strlen(cases[i].in), cases[i].month_day, out);
+        if (!cases[i].want) {
+            cr_expect_not(ok, "'%s' with '%s' should not parse (gave %s)", cases[i].in, cases[i].fmt, out);
+            continue;
+        }
+        cr_expect(ok, "'%s' with '%s' should parse", cases[i].in, cases[i].fmt);
+        cr_expect_str_eq(out, cases[i].want, "'%s' with '%s'", cases[i].in, cases[i].fmt);
+    }
+    /* df_date_parse: a month is its last day. */
+    tx_date_ok("%Y.%m", "2026.11", "2026-11-30");
+}
+
+Test(transform, month_day_through_transform)
+{
+    df_field_source s;
+    memset(&s, 0, sizeof s);
+    s.mapped = 1;
+    s.trim = 1;
+    s.ndate_formats = 2;
+    strcpy(s.date_formats[0], "%Y-%m-%d");
+    strcpy(s.date_formats[1], "%Y.%m");
+    char out[64];
+    cr_expect_eq(tx_run(&s, "2028.04", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "2028-04-30");
+    s.month_day = DF_MONTH_DAY_FIRST;
+    cr_expect_eq(tx_run(&s, "2028.04", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "2028-04-01");
+    cr_expect_eq(tx_run(&s, "2028-04-17", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "2028-04-17");
+}
+
 Test(transform, date_through_transform_tries_each_format)
 {
     df_field_source s;
