@@ -15,6 +15,7 @@
 #include "converter/csv_reader.h"
 #include "converter/decode.h"
 #include "converter/parse_stage.h"
+#include "converter/provenance.h"
 #include "converter/rejects.h"
 #include "mapping/transform.h"
 #include "base/digest.h"
@@ -32,6 +33,8 @@ typedef struct block {
     int seq;     /* chunk */
     int first;   /* opens the chunk */
     int last;    /* finishes the chunk */
+    unsigned char *lines; /* the last block: the chunk's record provenance */
+    size_t lines_len;
 } block;
 
 /* A bounded queue of block pointers, for free blocks and for each worker. */
@@ -116,6 +119,8 @@ struct pipeline {
     int seq;                  /* current chunk, 0 before the first */
     uint64_t seq_records, seq_bytes;
     const char *input;
+    int input_index;
+    df_lines_enc lines;       /* provenance of the current chunk's records */
     df_decoder dec;
     df_rejects rejects;
     int need_header, skip_left, ncols;
@@ -222,8 +227,13 @@ static int worker_block(worker *wk, block *b, df_error *err)
             if (rc != 0 || signed_file_facts(path, o->file_digests, &r, err) != 0)
                 return -1;
         }
-        if (store_result(p, b->seq, &r, err) != 0)
+        r.lines = b->lines; /* the chunk result owns it from here */
+        r.lines_len = b->lines_len;
+        b->lines = NULL;
+        if (store_result(p, b->seq, &r, err) != 0) {
+            free(r.lines);
             return -1;
+        }
         if (o->on_chunk)
             o->on_chunk(o->on_chunk_ctx, b->seq, &r);
     }
@@ -251,6 +261,8 @@ static void *worker_main(void *arg)
         }
         b->len = 0;
         b->records = 0;
+        free(b->lines); /* a chunk that failed */
+        b->lines = NULL;
         queue_push(&p->free_blocks, b);
     }
     if (wk->open) {
@@ -283,6 +295,9 @@ static void end_chunk(pipeline *p)
     if (!p->cur)
         return;
     p->cur->last = 1;
+    df_error e;
+    if (df_lines_enc_finish(&p->lines, &p->cur->lines, &p->cur->lines_len, &e) != 0)
+        set_failed(p, &e);
     dispatch(p, p->cur);
     p->cur = NULL;
 }
@@ -509,6 +524,8 @@ static int on_row(void *ctx, const df_csv_row *row, df_error *err)
         df_check_add(&res, DF_R_TOO_LONG, -1, "the record is larger than %u bytes", BLOCK_SIZE);
         return reject_row(p, row, &res, vals, lens, err);
     }
+    if (df_lines_enc_add(&p->lines, p->input_index, row->line, err) != 0)
+        return -1;
     s->accepted++;
     return 0;
 }
@@ -679,6 +696,7 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
             if (kind == DF_PARSE_END || read_rc != 0)
                 break;
             p->input = o->inputs[fi];
+            p->input_index = fi;
             p->need_header = o->mapping->header;
             p->skip_left = o->mapping->skip_rows;
             p->ncols = 0;
@@ -733,12 +751,14 @@ out:
             df_chunk_path(path, sizeof path, o->out_dir, o->meta.batch_id, seq);
             unlink(path);
         }
+        for (size_t i = 0; i < s->nchunks; i++)
+            free(s->chunks[i].lines);
         s->nchunks = 0;
     }
     s->seconds = now_s(&p->start);
     if (p->blocks) {
         for (int i = 0; i < p->nblocks; i++)
-            free(p->blocks[i].data);
+            free(p->blocks[i].data), free(p->blocks[i].lines);
         free(p->blocks);
         queue_destroy(&p->free_blocks);
         for (int t = 0; t < p->threads; t++)
@@ -746,6 +766,7 @@ out:
                 queue_destroy(&p->workers[t].q);
     }
     free(p->arena);
+    df_lines_enc_free(&p->lines);
     pthread_mutex_destroy(&p->result_mu);
     free(p);
     return rc;

@@ -79,6 +79,8 @@ void df_summary_free(df_convert_summary *s)
 {
     for (int i = 0; i < DF_MAX_CATALOGS; i++)
         df_topn_free(&s->unmatched[i]);
+    for (size_t i = 0; i < s->nchunks; i++)
+        free(s->chunks[i].lines);
     free(s->chunks);
     s->chunks = NULL;
     s->nchunks = 0;
