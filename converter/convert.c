@@ -126,7 +126,7 @@ struct pipeline {
     int need_header, skip_left, ncols;
     char *arena;              /* decoded and transformed values of one row */
     size_t arena_cap;
-    char message[2048];
+    char message[8192];
     /* progress */
     uint64_t bytes_done, bytes_total;
     struct timespec start, last_progress;
@@ -505,15 +505,14 @@ static int on_row(void *ctx, const df_csv_row *row, df_error *err)
         vals[i] = v;
         lens[i] = vl;
         if (st != DF_TX_OK) {
-            int ql = vl > 40 ? 40 : (int)vl;
-            while (ql > 0 && (size_t)ql < vl && ((unsigned char)v[ql] & 0xC0) == 0x80)
-                ql--;
+            char q[DF_DETAIL_MAX / 2];
+            df_quote_value(q, sizeof q, v, vl, df_field_quote_chars(dt->fields[i]));
             if (st == DF_TX_BAD_DATE)
-                df_check_add(&res, DF_R_FORMAT, i, "'%.*s' matches none of the mapping's date formats", ql, v);
+                df_check_add(&res, DF_R_FORMAT, i, "%s matches none of the mapping's date formats", q);
             else if (st == DF_TX_BAD_DECIMAL)
-                df_check_add(&res, DF_R_FORMAT, i, "'%.*s' is not a number", ql, v);
+                df_check_add(&res, DF_R_FORMAT, i, "%s is not a number", q);
             else
-                df_check_add(&res, DF_R_FORMAT, i, "'%.*s' is not in the mapping's value map", ql, v);
+                df_check_add(&res, DF_R_FORMAT, i, "%s is not in the mapping's value map", q);
             res.skip_fields |= 1ULL << i;
         }
     }
