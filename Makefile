@@ -24,7 +24,7 @@ override CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recov
 override LDFLAGS += -fsanitize=$(SAN)
 endif
 
-LIBDIRS  := base config mapping converter writer workspace uploader
+LIBDIRS  := base config mapping converter writer workspace report uploader
 LIB_SRC  := $(foreach d,$(LIBDIRS),$(wildcard $(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_SRC  := $(wildcard cli/*.c)

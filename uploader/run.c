@@ -4,6 +4,7 @@
 #include "base/digest.h"
 #include "base/path.h"
 #include "config/values.h"
+#include "workspace/sources.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -77,6 +78,8 @@ static void on_chunk(void *arg, int seq, const df_chunk_result *res)
             unlink(res->path);
         else if (rename(res->path, final) != 0)
             unlink(res->path);
+        if (df_chunk_lines_put(j, row.batch, seq, res->lines, res->lines_len, &e) != 0)
+            chunk_fail(c, e.msg);
         pthread_mutex_lock(&c->mu);
         c->r->skipped++;
         pthread_mutex_unlock(&c->mu);
@@ -89,7 +92,8 @@ static void on_chunk(void *arg, int seq, const df_chunk_result *res)
         return;
     }
     df_fsync_dir(o->out_dir);
-    if (df_journal_chunk_put(j, &row, &e) != 0) {
+    if (df_journal_chunk_put(j, &row, &e) != 0 ||
+        df_chunk_lines_put(j, row.batch, seq, res->lines, res->lines_len, &e) != 0) {
         chunk_fail(c, e.msg);
         return;
     }
@@ -253,6 +257,13 @@ int df_run_batch(df_session *s, df_mapping *m, const df_catalog_set *cats, const
     }
     if (resolve_batch(s, m, req, b, r, err) != 0)
         return -1;
+    /* Where the records come from, so that server errors name input lines. */
+    df_batch_sources src;
+    if (df_sources_from(m, inputs, ninputs, &src, err) != 0 || df_sources_put(s->journal, b->id, &src, err) != 0) {
+        df_sources_free(&src);
+        return -1;
+    }
+    df_sources_free(&src);
     char rejects[DF_PATH_MAX];
     if (df_path_join(rejects, sizeof rejects, b->out_dir, "rejects.csv", err) != 0)
         return -1;

@@ -5,7 +5,7 @@
 # longer than 150 lines; every source file says at its top what it is for.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-PRODUCT_DIRS="base config mapping converter writer workspace uploader simulator cli"
+PRODUCT_DIRS="base config mapping converter writer workspace report uploader simulator cli"
 cflags=$(pkg-config --cflags libxml-2.0 xmlsec1-openssl libcurl 2>/dev/null)
 
 # cli/: the headers each file pulls in, transitively.
