@@ -17,6 +17,7 @@
 #include "converter/parse_stage.h"
 #include "converter/provenance.h"
 #include "converter/rejects.h"
+#include "converter/unmatched.h"
 #include "mapping/transform.h"
 #include "base/digest.h"
 #include "writer/chunk_writer.h"
@@ -123,6 +124,7 @@ struct pipeline {
     df_lines_enc lines;       /* provenance of the current chunk's records */
     df_decoder dec;
     df_rejects rejects;
+    df_unmatched unmatched;   /* unmatched keys: counts, near misses, missing entries */
     int need_header, skip_left, ncols;
     char *arena;              /* decoded and transformed values of one row */
     size_t arena_cap;
@@ -384,24 +386,12 @@ static int reject_row(pipeline *p, const df_csv_row *row, const df_check_result 
     for (int r = 0; r < DF_R_COUNT; r++)
         if (res->reasons & (1u << r))
             s->by_reason[r]++;
-    /* Count the unmatched catalog keys the user must add. */
-    for (int c = 0; vals && c < p->o->profile->ncatalogs; c++) {
-        const df_catalog_def *def = &p->o->profile->catalogs[c];
-        if (!(res->reasons & (1u << def->reason)) || !p->dt->catalog_applies[c])
-            continue;
-        const char *parts[DF_MAX_KEY];
-        size_t plens[DF_MAX_KEY];
-        for (int k = 0; k < def->nkey; k++) {
-            parts[k] = vals[p->dt->catalog_fields[c][k]];
-            plens[k] = lens[p->dt->catalog_fields[c][k]];
-        }
-        char key[2048];
-        size_t kl = df_catalog_join_key(def, parts, plens, key, sizeof key);
-        if (df_topn_add(&s->unmatched[c], key, kl) != 0)
-            return df_errorf(err, "out of memory");
-    }
+    /* Count the unmatched catalog keys the user must add, each with its near miss. */
+    char suggestion[2048] = "";
+    if (vals && df_unmatched_row(&p->unmatched, s, res, vals, lens, suggestion, sizeof suggestion, err) != 0)
+        return -1;
     df_check_message(res, p->dt, p->message, sizeof p->message);
-    return df_rejects_add(&p->rejects, p->input, row, &p->dec, res, p->message, err);
+    return df_rejects_add(&p->rejects, p->input, row, &p->dec, res, p->message, suggestion, err);
 }
 
 static int on_row(void *ctx, const df_csv_row *row, df_error *err)
@@ -646,8 +636,11 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
     snprintf(s->doc_type, sizeof s->doc_type, "%s", p->dt->code);
     snprintf(s->batch_id, sizeof s->batch_id, "%s", o->meta.batch_id);
     s->ncatalogs = o->profile->ncatalogs;
-    for (int c = 0; c < s->ncatalogs; c++)
+    for (int c = 0; c < s->ncatalogs; c++) {
         snprintf(s->catalog_names[c], DF_NAME_MAX, "%s", o->profile->catalogs[c].name);
+        s->checked[c] = o->catalogs && c < o->catalogs->n && o->catalogs->cat[c].loaded && p->dt->catalog_applies[c];
+    }
+    df_unmatched_init(&p->unmatched, o->profile, p->dt, o->catalogs, !o->no_suggestions);
     if (o->rejects_path)
         snprintf(s->rejects_path, sizeof s->rejects_path, "%s", o->rejects_path);
     else
@@ -766,6 +759,7 @@ out:
     }
     free(p->arena);
     df_lines_enc_free(&p->lines);
+    df_unmatched_free(&p->unmatched);
     pthread_mutex_destroy(&p->result_mu);
     free(p);
     return rc;

@@ -48,6 +48,7 @@ typedef struct df_convert_options {
     int keep_partial;                 /* on failure keep committed chunks (journal runs) */
     int progress;                     /* progress bar on stderr */
     int top;                          /* unmatched keys to list; 0: 20 */
+    int no_suggestions;               /* no near-miss search for unmatched keys */
 } df_convert_options;
 
 /* Runs the conversion. Returns 0 when every row was accounted for (even if

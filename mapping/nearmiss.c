@@ -544,6 +544,15 @@ static void explain_edits(const df_nearmiss *nm, const query *q, const entry *e,
             pre++;
         while (suf < al - pre && suf < bl - pre && q->c[ae - 1 - suf] == b[be - 1 - suf])
             suf++;
+        /* A number is shown whole: '12' → '10', not '2' → '0'. */
+#define NUM(x) (((x) >= '0' && (x) <= '9') || (x) == '.')
+        while (pre > 0 && NUM(q->c[ai + pre - 1]) &&
+               ((pre < al - suf && NUM(q->c[ai + pre])) || (pre < bl - suf && NUM(b[bi + pre]))))
+            pre--;
+        while (suf > 0 && NUM(q->c[ae - suf]) &&
+               ((al - suf > pre && NUM(q->c[ae - suf - 1])) || (bl - suf > pre && NUM(b[be - suf - 1]))))
+            suf--;
+#undef NUM
         if (pre != al || pre != bl) {
             char x[200], y[200], t[480];
             size_t xl = al - pre - suf, yl = bl - pre - suf;

@@ -5,6 +5,7 @@
 #include "base/path.h"
 #include "config/values.h"
 #include "workspace/sources.h"
+#include "converter/unmatched.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -293,7 +294,7 @@ int df_run_batch(df_session *s, df_mapping *m, const df_catalog_set *cats, const
         .out_dir = b->out_dir,
         .upload = uo,
     };
-    if (df_run(&ro, sum, r, err) != 0)
+    if (df_run(&ro, sum, r, err) != 0 || (r->converted && df_missing_write(sum, s->profile, b->out_dir, err) != 0))
         return -1;
     /* Chunks of this batch left unsent by an earlier run and not produced again. */
     if (r->upload.gave_up || r->upload.refused)

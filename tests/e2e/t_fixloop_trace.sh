@@ -90,6 +90,11 @@ head -n 1 "$B/server-errors.csv" | grep -q '^.*file,line,reasons,message,suggest
 nrej=$(csvq "$B/rejects.csv" "select count(*) from t")
 assert_eq "$(csvq "$B/fixlist.csv" "select count(*) from t where source = 'drugflow'")" "$nrej" "every reject listed"
 assert_eq "$(csvq "$B/fixlist.csv" "select count(*) from t where source = 'server'")" "$n" "every server error listed"
+# Suggestions of rejected rows travel into the fix list.
+ns=$(csvq "$B/rejects.csv" "select count(*) from t where suggestion like 'did you mean%'")
+[ "$ns" -gt 0 ] || fail "no suggestion in rejects.csv"
+assert_eq "$(csvq "$B/fixlist.csv" "select count(*) from t where source = 'drugflow' and suggestion like 'did you mean%'")" \
+    "$ns" "suggestions in the fix list"
 csvq "$B/fixlist.csv" "select file = 'b.csv', line from t where line != ''" >"$T/order"
 sort -k1,1n -k2,2n -c "$T/order" || fail "fixlist.csv is not sorted by file and line"
 
