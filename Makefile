@@ -14,6 +14,9 @@ DEB_PACKAGES := build-essential pkg-config libcsv-dev libxml2-dev libxml2-utils 
 	libxmlsec1-dev xmlsec1 libssl-dev openssl libcurl4-openssl-dev curl \
 	libmicrohttpd-dev libgnutls28-dev libsqlite3-dev sqlite3 libyaml-dev \
 	libcriterion-dev clang libclang-rt-14-dev valgrind gnuplot-nox procps time bc
+# Only for `make test` (not `make demo`): headless Chromium renders the batch
+# report in tests/e2e/t_fixloop_report.sh.
+DEB_TEST_PACKAGES := chromium
 
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -pthread -I. \
@@ -33,12 +36,13 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 LIBA     := $(BUILD)/libdrugflow.a
 
 BINS     := $(BUILD)/drugflow $(BUILD)/drugflow-sim $(BUILD)/gen $(BUILD)/csvparse
-.PHONY: all deps test test-unit test-e2e test-asan bench bench-quick demo install clean fuzz fuzz-ci valgrind soak
+.PHONY: all deps deps-test test test-unit test-e2e test-asan bench bench-quick demo install clean fuzz fuzz-ci valgrind soak
 
 all: $(BINS)
 
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# install-missing LIST: apt-get installs those of LIST that are not installed.
+define install-missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -46,6 +50,13 @@ deps:
 	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+endef
+
+deps:
+	$(call install-missing,$(DEB_PACKAGES))
+
+deps-test: deps
+	$(call install-missing,$(DEB_TEST_PACKAGES))
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -73,7 +84,7 @@ $(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(LIBA)
 
 # Tests: unit (Criterion), end-to-end (shell scripts driving the binaries), then
 # the same two again built with AddressSanitizer and UBSan in build-asan/.
-test: deps
+test: deps-test
 	$(MAKE) --no-print-directory test-unit test-e2e
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory fuzz-ci

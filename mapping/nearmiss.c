@@ -440,9 +440,31 @@ typedef struct query {
     int best_d;
 } query;
 
+/* Parts of two normalised multi-part keys that differ. */
+static int parts_differing(const uint32_t *a, size_t an, const uint32_t *b, size_t bn)
+{
+    int n = 0;
+    size_t i = 0, j = 0;
+    while (i <= an && j <= bn) {
+        size_t ie = i, je = j;
+        while (ie < an && a[ie] != SEP)
+            ie++;
+        while (je < bn && b[je] != SEP)
+            je++;
+        n += ie - i != je - j || memcmp(a + i, b + j, (ie - i) * sizeof *a);
+        i = ie + 1;
+        j = je + 1;
+    }
+    return n;
+}
+
 static void consider(const df_nearmiss *nm, query *q, uint32_t i)
 {
     const entry *e = &nm->e[i];
+    /* A key of several parts is near only when one part is off: a DrugCode
+     * and a PackSpec both wrong is another product. */
+    if (nm->parts.cap && parts_differing(q->c, q->n, nm->cps + e->off, e->n) > 1)
+        return;
     int d = edits_within(q->c, q->n, nm->cps + e->off, e->n, q->k);
     if (d > q->k)
         return;
