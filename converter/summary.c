@@ -161,9 +161,9 @@ void df_summary_json(const df_convert_summary *s, FILE *f, int top)
     fprintf(f, ",\"batch_id\":");
     df_json_string(f, s->batch_id, strlen(s->batch_id));
     fprintf(f, ",\"rows_read\":%llu,\"accepted\":%llu,\"rejected\":%llu,\"input_bytes\":%llu,"
-            "\"seconds\":%.3f,\"reasons\":{",
+            "\"seconds\":%.3f,\"index_seconds\":%.3f,\"reasons\":{",
             (unsigned long long)s->rows_read, (unsigned long long)s->accepted,
-            (unsigned long long)s->rejected, (unsigned long long)s->input_bytes, s->seconds);
+            (unsigned long long)s->rejected, (unsigned long long)s->input_bytes, s->seconds, s->index_seconds);
     int first = 1;
     for (int r = 0; r < DF_R_COUNT; r++) {
         if (!s->by_reason[r])
@@ -172,7 +172,10 @@ void df_summary_json(const df_convert_summary *s, FILE *f, int top)
                 (unsigned long long)s->by_reason[r]);
         first = 0;
     }
-    fprintf(f, "},\"rejects\":");
+    size_t prov = 0;
+    for (size_t i = 0; i < s->nchunks; i++)
+        prov += s->chunks[i].lines_len;
+    fprintf(f, "},\"provenance_bytes\":%zu,\"rejects\":", prov);
     df_json_string(f, s->rejects_path, strlen(s->rejects_path));
     fprintf(f, ",\"chunks\":[");
     for (size_t i = 0; i < s->nchunks; i++) {

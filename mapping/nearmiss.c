@@ -7,7 +7,7 @@
 
 #define MAX_CPS 512           /* characters of a key looked at */
 #define MAX_CANDIDATES 64     /* trigram candidates checked by edit distance */
-#define MAX_PART_CANDIDATES 256
+#define MAX_PART_CANDIDATES 64
 #define SEP 0x1Fu
 
 /* ---- normalisation ---- */
@@ -37,6 +37,11 @@ static size_t decode(const char *str, size_t len, uint32_t *out, size_t cap)
     size_t n = 0;
     while (s < e && n < cap) {
         uint32_t c = *s;
+        if (c < 0x80) {
+            out[n++] = c;
+            s++;
+            continue;
+        }
         int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
         if (c >= 0x80 && (extra == 0 || e - s <= extra)) {
             out[n++] = 0xFFFD;
@@ -126,7 +131,12 @@ static size_t normalise(const char *s, size_t len, unsigned skip, uint32_t *out,
     size_t n = decode(s, len, raw, MAX_CPS), o = 0;
     *changed = 0;
     for (size_t i = 0; i < n; i++) {
-        long c = norm_char(raw[i], i + 1 < n ? raw[i + 1] : 0, skip, changed);
+        uint32_t r = raw[i];
+        if (r < 0x80 && r > ' ' && !(r >= 'A' && r <= 'Z') && r != 'x') { /* most characters: as they are */
+            out[o++] = r;
+            continue;
+        }
+        long c = norm_char(r, i + 1 < n ? raw[i + 1] : 0, skip, changed);
         if (c >= 0)
             out[o++] = (uint32_t)c;
     }
@@ -158,10 +168,10 @@ static uint64_t mix(uint64_t h)
 
 static uint64_t hash_cps(const uint32_t *c, size_t n)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+    uint64_t h = 0xcbf29ce484222325ULL ^ n;
     for (size_t i = 0; i < n; i++)
-        h = mix(h ^ c[i]);
-    return h;
+        h = (h ^ c[i]) * 0x100000001b3ULL;
+    return mix(h);
 }
 
 /* ---- posting lists: a key (trigram, part) → the entries that have it ---- */
@@ -222,23 +232,36 @@ struct df_nearmiss {
     size_t *norm;             /* normalised form → entry + 1 (open addressing) */
     size_t norm_cap;
     postings grams, parts;
+    int grams_built;          /* the trigram index is built on its first use */
+    int grams_failed;
     size_t frequent;          /* trigram lists longer than this are skipped */
     uint16_t *count;
     uint32_t *touched;
 };
 
-/* The distinct trigrams (with start and end marks) of a normalised key. */
+/* The trigrams (with start and end marks) of a normalised key, one per
+ * character; a key's repeated trigram stays repeated (its posting list
+ * then holds the entry twice in a row, which the search skips). */
+static size_t trigrams_all(const uint32_t *c, size_t n, uint64_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t a = i ? c[i - 1] : 0x110000, d = i + 1 < n ? c[i + 1] : 0x110001;
+        uint64_t g = (((uint64_t)a << 42) ^ ((uint64_t)c[i] << 21) ^ d) * 0x9E3779B97F4A7C15ULL;
+        out[i] = (g ^ (g >> 29)) | 1; /* never 0: 0 marks an empty slot */
+    }
+    return n;
+}
+
+/* The distinct trigrams of a query. */
 static size_t trigrams(const uint32_t *c, size_t n, uint64_t *out)
 {
-    size_t k = 0;
-    for (size_t i = 0; i + 1 <= n + 1 && n; i++) {
-        uint32_t a = i ? c[i - 1] : 0x110000, b = c[i], d = i + 1 < n ? c[i + 1] : 0x110001;
-        uint64_t g = mix(((uint64_t)a << 42) ^ ((uint64_t)b << 21) ^ d);
+    size_t m = trigrams_all(c, n, out), k = 0;
+    for (size_t i = 0; i < m; i++) {
         int dup = 0;
         for (size_t j = 0; j < k && !dup; j++)
-            dup = out[j] == g;
+            dup = out[j] == out[i];
         if (!dup)
-            out[k++] = g;
+            out[k++] = out[i];
     }
     return k;
 }
@@ -377,9 +400,13 @@ int df_nearmiss_build(df_nearmiss **out, const df_catalog *cat, df_error *err)
             s = (s + 1) & m;
         nm->norm[s] = i + 1;
     }
-    if (build_postings(nm, &nm->grams, trigrams, err) != 0 ||
-        (cat->def && cat->def->nkey > 1 && build_postings(nm, &nm->parts, part_keys, err) != 0))
+    /* Single-part keys (names) need the trigrams at once; keys of several
+     * parts mostly find their near miss by a shared part, so their
+     * trigrams wait until a search needs them. */
+    if (cat->def && cat->def->nkey > 1 ? build_postings(nm, &nm->parts, part_keys, err) != 0
+                                       : build_postings(nm, &nm->grams, trigrams_all, err) != 0)
         goto fail;
+    nm->grams_built = !(cat->def && cat->def->nkey > 1);
     nm->frequent = nm->n / 16 > 2000 ? nm->n / 16 : 2000;
     *out = nm;
     return 0;
@@ -405,31 +432,37 @@ size_t df_nearmiss_size(const df_nearmiss *nm)
 
 /* ---- the search ---- */
 
-/* Levenshtein distance between a and b if at most k, else k + 1. */
+/* Levenshtein distance between a and b if at most k, else k + 1: only
+ * the diagonal band |i - j| <= k is computed (Ukkonen), so the cost is
+ * (2k + 1) cells a character, and it stops once a row is all beyond k. */
 static int edits_within(const uint32_t *a, size_t an, const uint32_t *b, size_t bn, int k)
 {
     if ((an > bn ? an - bn : bn - an) > (size_t)k)
         return k + 1;
     int prev[MAX_CPS + 1], cur[MAX_CPS + 1];
+    const int big = k + 1;
     for (size_t j = 0; j <= bn; j++)
-        prev[j] = (int)j;
+        prev[j] = j <= (size_t)k ? (int)j : big;
     for (size_t i = 1; i <= an; i++) {
-        cur[0] = (int)i;
-        int best = cur[0];
-        for (size_t j = 1; j <= bn; j++) {
+        size_t lo = i > (size_t)k ? i - (size_t)k : 1, hi = i + (size_t)k < bn ? i + (size_t)k : bn;
+        cur[lo - 1] = lo == 1 ? (i <= (size_t)k ? (int)i : big) : big;
+        int best = cur[lo - 1];
+        for (size_t j = lo; j <= hi; j++) {
             int v = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            if (prev[j] + 1 < v)
+            if (j < i + (size_t)k && prev[j] + 1 < v) /* prev[j] is outside the band when j == i + k */
                 v = prev[j] + 1;
             if (cur[j - 1] + 1 < v)
                 v = cur[j - 1] + 1;
-            cur[j] = v;
-            best = v < best ? v : best;
+            cur[j] = v > big ? big : v;
+            best = cur[j] < best ? cur[j] : best;
         }
+        if (hi < bn)
+            cur[hi + 1] = big;
         if (best > k)
-            return k + 1;
-        memcpy(prev, cur, (bn + 1) * sizeof *prev);
+            return big;
+        memcpy(prev + lo - 1, cur + lo - 1, (hi - lo + 2 + (hi < bn)) * sizeof *prev);
     }
-    return prev[bn] <= k ? prev[bn] : k + 1;
+    return prev[bn] <= k ? prev[bn] : big;
 }
 
 typedef struct query {
@@ -463,9 +496,12 @@ static void consider(const df_nearmiss *nm, query *q, uint32_t i)
     const entry *e = &nm->e[i];
     /* A key of several parts is near only when one part is off: a DrugCode
      * and a PackSpec both wrong is another product. */
+    int k = q->best >= 0 ? q->best_d : q->k; /* only as near as the best so far matters */
+    if ((e->n > q->n ? e->n - q->n : q->n - e->n) > (size_t)k)
+        return;
     if (nm->parts.cap && parts_differing(q->c, q->n, nm->cps + e->off, e->n) > 1)
         return;
-    int d = edits_within(q->c, q->n, nm->cps + e->off, e->n, q->k);
+    int d = edits_within(q->c, q->n, nm->cps + e->off, e->n, k);
     if (d > q->k)
         return;
     if (q->best >= 0 && (d > q->best_d || (d == q->best_d && (e->key_len > nm->e[q->best].key_len ||
@@ -475,40 +511,55 @@ static void consider(const df_nearmiss *nm, query *q, uint32_t i)
     q->best_d = d;
 }
 
-static int by_count(const void *a, const void *b, void *arg)
-{
-    const uint16_t *count = arg;
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return count[x] != count[y] ? (count[x] < count[y] ? 1 : -1) : (x > y) - (x < y);
-}
-
-/* The trigram candidates that share enough of the key, best first. */
+/* The trigram candidates that share enough of the key. The rarest
+ * trigrams are the telling ones: lists are read rarest first, up to
+ * SCAN_BUDGET postings (a common trigram such as 有限公 says little and
+ * costs much). Entries within k edits share at least scanned - 3k of the
+ * trigrams read (the q-gram lemma); of those, the MAX_CANDIDATES sharing
+ * most are checked, the cut-off found from a histogram of the counts. */
+#define SCAN_BUDGET 1500
 static void trigram_candidates(df_nearmiss *nm, query *q)
 {
     uint64_t gs[MAX_CPS + 2];
-    size_t ng = trigrams(q->c, q->n, gs), used = 0, touched = 0;
+    struct gl { const uint32_t *l; uint32_t len; } lists[MAX_CPS + 2];
+    size_t ng = trigrams(q->c, q->n, gs), nl = 0, touched = 0, scanned = 0, budget = 0;
     for (size_t g = 0; g < ng; g++) {
         uint32_t len;
         const uint32_t *l = postings_get(&nm->grams, gs[g], &len);
-        if (!len || len > nm->frequent)
-            continue;
-        used++;
-        for (uint32_t j = 0; j < len; j++)
-            if (nm->count[l[j]]++ == 0)
-                nm->touched[touched++] = l[j];
+        if (len && len <= nm->frequent) {
+            size_t at = nl++; /* insertion by length: a key has a few dozen trigrams */
+            while (at > 0 && lists[at - 1].len > len)
+                lists[at] = lists[at - 1], at--;
+            lists[at] = (struct gl){l, len};
+        }
     }
-    long need = (long)used - 3L * q->k;
-    size_t keep = 0;
+    for (size_t g = 0; g < nl && (g == 0 || budget + lists[g].len <= SCAN_BUDGET); g++) {
+        scanned++;
+        budget += lists[g].len;
+        for (uint32_t j = 0; j < lists[g].len; j++)
+            if ((j == 0 || lists[g].l[j] != lists[g].l[j - 1]) && nm->count[lists[g].l[j]]++ == 0)
+                nm->touched[touched++] = lists[g].l[j];
+    }
+    long need = (long)scanned - 3L * q->k;
+    size_t hist[MAX_CPS + 3] = {0};
     for (size_t t = 0; t < touched; t++)
-        if (nm->count[nm->touched[t]] >= (need > 1 ? need : 1))
-            nm->touched[keep++] = nm->touched[t];
-        else
-            nm->count[nm->touched[t]] = 0;
-    qsort_r(nm->touched, keep, sizeof *nm->touched, by_count, nm->count);
-    for (size_t t = 0; t < keep; t++) {
-        if (t < MAX_CANDIDATES)
-            consider(nm, q, nm->touched[t]);
-        nm->count[nm->touched[t]] = 0;
+        hist[nm->count[nm->touched[t]]]++;
+    long cut = (long)scanned, have = 0;
+    for (; cut > 1 && cut > need; cut--) {
+        have += (long)hist[cut];
+        if (have >= MAX_CANDIDATES)
+            break;
+    }
+    if (cut < 1)
+        cut = 1;
+    int taken = 0;
+    for (size_t t = 0; t < touched; t++) {
+        uint32_t i = nm->touched[t];
+        if (nm->count[i] >= cut && taken < MAX_CANDIDATES) {
+            consider(nm, q, i);
+            taken++;
+        }
+        nm->count[i] = 0;
     }
 }
 
@@ -520,7 +571,9 @@ static void part_candidates(df_nearmiss *nm, query *q)
     for (size_t p = 0; p < np; p++) {
         uint32_t len;
         const uint32_t *l = postings_get(&nm->parts, ks[p], &len);
-        for (uint32_t j = 0; j < len && j < MAX_PART_CANDIDATES; j++)
+        if (len > MAX_PART_CANDIDATES)
+            continue; /* a part many entries share (a common PackSpec) tells little */
+        for (uint32_t j = 0; j < len; j++)
             consider(nm, q, l[j]);
     }
 }
@@ -617,9 +670,18 @@ void df_nearmiss_find(df_nearmiss *nm, const char *key, size_t len, df_near *out
     int k = (int)(q.n / 5);
     q.k = k < 1 ? 1 : k > DF_NEARMISS_MAX_EDITS ? DF_NEARMISS_MAX_EDITS : k;
     q.best = -1;
-    trigram_candidates(nm, &q);
+    /* A key of several parts: the entries sharing one part exactly first
+     * (the same DrugCode: another pack of the same drug is the likeliest
+     * meaning); the trigrams only when none of them is near. */
     if (nm->parts.cap)
         part_candidates(nm, &q);
+    if (q.best < 0 && !nm->grams_built && !nm->grams_failed) {
+        df_error e;
+        nm->grams_built = build_postings(nm, &nm->grams, trigrams_all, &e) == 0;
+        nm->grams_failed = !nm->grams_built; /* out of memory: no trigram search */
+    }
+    if (q.best < 0 && nm->grams_built)
+        trigram_candidates(nm, &q);
     if (q.best < 0)
         return;
     const entry *e = &nm->e[q.best];
