@@ -35,7 +35,7 @@ SIM_SRC  := $(wildcard simulator/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 LIBA     := $(BUILD)/libdrugflow.a
 
-BINS     := $(BUILD)/drugflow $(BUILD)/drugflow-sim $(BUILD)/gen $(BUILD)/csvparse
+BINS     := $(BUILD)/drugflow $(BUILD)/drugflow-sim $(BUILD)/gen $(BUILD)/csvparse $(BUILD)/nearmiss
 .PHONY: all deps deps-test test test-unit test-e2e test-asan bench bench-quick demo install clean fuzz fuzz-ci valgrind soak
 
 all: $(BINS)
@@ -77,6 +77,9 @@ $(BUILD)/gen: $(BUILD)/benchmarks/gen.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/csvparse: $(BUILD)/benchmarks/csvparse.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/nearmiss: $(BUILD)/benchmarks/nearmiss.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(LIBA)
