@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "converter/convert.h"
 #include "converter/unmatched.h"
+#include "report/server_errors.h"
 #include "mapping/mapping.h"
 #include "workspace/catalogs.h"
 #include "writer/key.h"
@@ -137,6 +138,9 @@ static int run_convert(convert_args *a, const char *const *inputs, int ninputs)
                df_missing_write(&sum, &profile, missing_dir, &err) != 0) {
         rc = df_cli_fail(DF_EXIT_FATAL, &err);
     } else {
+        if (df_provenance_save(&mapping, inputs, ninputs, &sum, a->out, &err) != 0)
+            fprintf(stderr, "drugflow: warning: %s (the server's errors of these chunks will not name input lines)\n",
+                    err.msg);
         if (!a->quiet)
             df_summary_print(&sum, stderr, (int)a->top);
         if (a->json)

@@ -9,6 +9,7 @@
 #include "converter/csv_reader.h"
 #include "converter/decode.h"
 #include "converter/provenance.h"
+#include "converter/summary.h"
 
 /* ---- collecting the errors from the journal ---- */
 
@@ -318,4 +319,25 @@ int df_server_errors_write(const df_server_errors *se, const char *path, df_erro
         df_csv_out_end_row(&out);
     }
     return df_csv_out_commit(&out, err);
+}
+
+int df_provenance_save(const df_mapping *m, const char *const *inputs, int n, const df_convert_summary *s,
+                       const char *dir, df_error *err)
+{
+    df_batch_sources src;
+    if (df_sources_from(m, inputs, n, &src, err) != 0)
+        return -1;
+    const unsigned char **blobs = calloc(s->nchunks + 1, sizeof *blobs);
+    size_t *lens = calloc(s->nchunks + 1, sizeof *lens);
+    int rc = blobs && lens ? 0 : df_errorf(err, "out of memory");
+    for (size_t c = 0; rc == 0 && c < s->nchunks; c++)
+        blobs[c] = s->chunks[c].lines, lens[c] = s->chunks[c].lines_len;
+    char path[DF_PATH_MAX];
+    df_sources_file_path(dir, s->batch_id, path, sizeof path);
+    if (rc == 0)
+        rc = df_sources_save(path, s->batch_id, &src, (int)s->nchunks, blobs, lens, err);
+    free(blobs);
+    free(lens);
+    df_sources_free(&src);
+    return rc;
 }

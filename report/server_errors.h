@@ -59,4 +59,11 @@ const char *df_server_error_file(const df_server_errors *se, const df_server_err
  * UTF-8 with BOM, atomically (base/csv_write.h). */
 int df_server_errors_write(const df_server_errors *se, const char *path, df_error *err);
 
+/* For chunks of `drugflow convert -o DIR`: keeps where their records came
+ * from beside them (workspace/sources.h), for `drugflow upload DIR` to put
+ * into the journal, so that their server errors are traced too. */
+struct df_convert_summary;
+int df_provenance_save(const df_mapping *m, const char *const *inputs, int n, const struct df_convert_summary *s,
+                       const char *dir, df_error *err);
+
 #endif

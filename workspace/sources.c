@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/atomic_file.h"
 #include "base/digest.h"
 #include "workspace/journal_db.h"
 
@@ -301,5 +302,111 @@ int df_chunk_lines_get(df_journal *j, const char *batch, int seq, unsigned char 
     }
     sqlite3_finalize(st);
     df_journal_db_unlock(j);
+    return rc;
+}
+
+/* ---- the provenance file beside chunks made by `drugflow convert` ---- */
+
+void df_sources_file_path(const char *dir, const char *batch, char *out, size_t n)
+{
+    snprintf(out, n, "%s/.%s.provenance", dir, batch);
+}
+
+static int plain(const char *s)
+{
+    return !strpbrk(s, "\t\n\r");
+}
+
+int df_sources_save(const char *path, const char *batch, const df_batch_sources *s, int nchunks,
+                    const unsigned char *const *blobs, const size_t *lens, df_error *err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return df_errorf(err, "out of memory");
+    fprintf(f, "drugflow-provenance\t1\t%s\ndialect\t%s\t%d\t%d\t%d\t%d\n", batch, df_encoding_name(s->encoding),
+            (unsigned char)s->delimiter, (unsigned char)s->quote, s->header, s->skip_rows);
+    int ok = plain(batch);
+    for (int i = 0; i < s->n; i++) {
+        const df_input_source *in = &s->inputs[i];
+        ok &= plain(in->path) && plain(in->abs_path);
+        fprintf(f, "input\t%s\t%s\t%lld\t%lld\t%s\n", in->path, in->abs_path, in->size, in->mtime_ns,
+                in->fingerprint[0] ? in->fingerprint : "-");
+    }
+    for (int c = 0; c < nchunks; c++) {
+        fprintf(f, "chunk\t%d\t", c + 1);
+        for (size_t k = 0; blobs[c] && k < lens[c]; k++)
+            fprintf(f, "%02x", blobs[c][k]);
+        fputc('\n', f);
+    }
+    int rc = fclose(f) == 0 ? 0 : df_errorf(err, "out of memory");
+    if (rc == 0 && !ok)
+        rc = df_errorf(err, "an input path holds a tab or a line break: no provenance file");
+    if (rc == 0)
+        rc = df_atomic_write_file(path, buf, len, err);
+    free(buf);
+    return rc;
+}
+
+/* One line of the file into the journal (or into s, for the inputs). */
+static int import_line(df_journal *j, const char *batch, char *line, df_batch_sources *s, df_error *err)
+{
+    char *f[8];
+    int n = 0;
+    for (char *save = NULL, *t = strtok_r(line, "\t\n", &save); t && n < 8; t = strtok_r(NULL, "\t\n", &save))
+        f[n++] = t;
+    if (n == 6 && !strcmp(f[0], "dialect")) {
+        for (int e = DF_ENC_UTF8; e <= DF_ENC_GB18030; e++)
+            if (!strcmp(f[1], df_encoding_name((df_encoding)e)))
+                s->encoding = (df_encoding)e;
+        s->delimiter = (char)atoi(f[2]), s->quote = (char)atoi(f[3]), s->header = atoi(f[4]), s->skip_rows = atoi(f[5]);
+    } else if (n == 6 && !strcmp(f[0], "input")) {
+        df_input_source *in = realloc(s->inputs, (size_t)(s->n + 1) * sizeof *in);
+        if (!in)
+            return df_errorf(err, "out of memory");
+        s->inputs = in;
+        in = &s->inputs[s->n++];
+        memset(in, 0, sizeof *in);
+        snprintf(in->path, sizeof in->path, "%s", f[1]);
+        snprintf(in->abs_path, sizeof in->abs_path, "%s", f[2]);
+        in->size = atoll(f[3]);
+        in->mtime_ns = atoll(f[4]);
+        snprintf(in->fingerprint, sizeof in->fingerprint, "%s", strcmp(f[5], "-") ? f[5] : "");
+    } else if ((n == 3 || n == 2) && !strcmp(f[0], "chunk")) {
+        size_t hl = n == 3 ? strlen(f[2]) : 0;
+        unsigned char *blob = malloc(hl / 2 + 1);
+        if (!blob)
+            return df_errorf(err, "out of memory");
+        for (size_t k = 0; k + 1 < hl; k += 2) {
+            unsigned v;
+            sscanf(f[2] + k, "%2x", &v);
+            blob[k / 2] = (unsigned char)v;
+        }
+        int rc = df_chunk_lines_put(j, batch, atoi(f[1]), blob, hl / 2, err);
+        free(blob);
+        return rc;
+    }
+    return 0;
+}
+
+int df_sources_import(df_journal *j, const char *path, df_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char *line = NULL, batch[128] = "";
+    size_t cap = 0;
+    df_batch_sources s = {0};
+    int rc = 0;
+    if (getline(&line, &cap, f) < 0 || sscanf(line, "drugflow-provenance\t1\t%127[^\t\n]", batch) != 1)
+        rc = df_errorf(err, "%s: not a drugflow provenance file", path);
+    while (rc == 0 && getline(&line, &cap, f) >= 0)
+        rc = import_line(j, batch, line, &s, err);
+    if (rc == 0 && s.n)
+        rc = df_sources_put(j, batch, &s, err);
+    free(line);
+    fclose(f);
+    df_sources_free(&s);
     return rc;
 }

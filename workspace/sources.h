@@ -57,4 +57,15 @@ int df_chunk_lines_put(df_journal *j, const char *batch, int seq, const unsigned
 int df_chunk_lines_get(df_journal *j, const char *batch, int seq, unsigned char **blob, size_t *len, int *found,
                        df_error *err);
 
+/* The same facts in a file of their own, for chunks converted by
+ * `drugflow convert -o DIR` and sent later by `drugflow upload DIR`:
+ * DIR/.BATCH.provenance (text: the dialect, one line per input, one per
+ * chunk with its blob in hex), written atomically; df_sources_import
+ * stores a batch's file into the journal when its chunks are registered
+ * (0 and nothing done when there is no such file). */
+void df_sources_file_path(const char *dir, const char *batch, char *out, size_t n);
+int df_sources_save(const char *path, const char *batch, const df_batch_sources *s, int nchunks,
+                    const unsigned char *const *blobs, const size_t *lens, df_error *err);
+int df_sources_import(df_journal *j, const char *path, df_error *err);
+
 #endif

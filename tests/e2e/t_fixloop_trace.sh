@@ -106,5 +106,21 @@ grep -q 'a.csv.*has changed since the batch was converted' "$B/server-errors.csv
 rm "$T/b.csv"
 "$DF" status >/dev/null 2>&1 || true
 grep -q 'b.csv.*is gone' "$B/server-errors.csv" || fail "vanished input not reported"
+# The same for chunks made by `drugflow convert -o DIR` and sent by
+# `drugflow upload DIR`: the provenance travels beside them.
+"$GEN" --type SALE --rows 400 --seed 7 --commodities 300 --partners 40 --out "$T/c.csv" 2>/dev/null
+"$DF" convert -q -m "$ROOT/samples/mappings/sale.yaml" -p 2026-11 -o "$T/conv" --batch-id CONV-11 --chunk-records 50 \
+    --sign streaming --key "$PKI/ent-a.p12" --passphrase-file "$PKI/passphrase" c.csv || true
+assert_file "$T/conv/.CONV-11.provenance"
+"$DF" upload "$T/conv" >/dev/null
+kill -USR1 "$SIM_PID"
+"$DF" status --batch CONV-11 >/dev/null 2>&1 || true
+want=$(csvq "$T/c.csv" "select count(*) from t where 往来单位 = '$victim'")
+[ "$want" -gt 0 ] || fail "c.csv has no row of the deleted partner"
+assert_eq "$(csvq "$T/conv/server-errors.csv" "select count(*) from t where file = 'c.csv'")" "$want" \
+    "convert + upload: every server error traced"
+while IFS=$'\t' read -r line billno; do
+    case "$(sed -n "${line}p" "$T/c.csv")" in "$billno",*"$victim"*) ;; *) fail "c.csv:$line is not the row of $billno" ;; esac
+done < <(csvq "$T/conv/server-errors.csv" "select line, 单据编号 from t")
 sim_stop
 echo "t_fixloop_trace: ok"
