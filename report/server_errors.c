@@ -242,7 +242,8 @@ int df_server_errors_load(df_journal *j, const char *batch, df_server_errors *se
         df_server_errors_free(se);
         return -1;
     }
-    qsort(se->v, se->n, sizeof *se->v, by_place);
+    if (se->n > 1)
+        qsort(se->v, se->n, sizeof *se->v, by_place);
     for (size_t k = 0; k < se->n;) {
         size_t end = k + 1;
         while (end < se->n && se->v[end].input == se->v[k].input)

@@ -288,7 +288,8 @@ int df_chunk_lines_get(df_journal *j, const char *batch, int seq, unsigned char 
         size_t n = (size_t)sqlite3_column_bytes(st, 0);
         *blob = malloc(n ? n : 1);
         if (*blob) {
-            memcpy(*blob, sqlite3_column_blob(st, 0), n);
+            if (n)
+                memcpy(*blob, sqlite3_column_blob(st, 0), n);
             *len = n;
             *found = 1;
             rc = 0;
