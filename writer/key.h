@@ -55,6 +55,10 @@ const char *df_key_cert_b64(const df_key *k, size_t *len);
 struct evp_pkey_st *df_key_pkey(const df_key *k);
 struct x509_st *df_key_cert(const df_key *k);
 
+/* The reason of the last OpenSSL error, for messages; clears OpenSSL's
+ * error queue. */
+const char *df_openssl_reason(char *buf, size_t cap);
+
 /* PEM strings of the private key and certificate chain, for the TLS
  * client, which hands them to libcurl as blobs and must wipe and free them. */
 int df_key_export_pem(const df_key *k, char **key_pem, size_t *key_len, char **cert_pem,

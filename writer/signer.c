@@ -42,6 +42,7 @@
 
 struct df_signer {
     const df_key *key;
+    df_key *owned;      /* the key, when df_signer_load loaded it */
 };
 
 int df_signer_new(df_signer **out, const df_key *key, df_error *err)
@@ -53,26 +54,30 @@ int df_signer_new(df_signer **out, const df_key *key, df_error *err)
     return 0;
 }
 
+int df_signer_load(df_signer **out, const df_key_options *o, df_error *err)
+{
+    df_key *k;
+    *out = NULL;
+    if (df_key_load(&k, o, err) != 0)
+        return -1;
+    if (df_signer_new(out, k, err) != 0) {
+        df_key_free(k);
+        return -1;
+    }
+    (*out)->owned = k;
+    return 0;
+}
+
 void df_signer_free(df_signer *s)
 {
+    if (s)
+        df_key_free(s->owned);
     free(s);
 }
 
 const df_key *df_signer_key(const df_signer *s)
 {
     return s->key;
-}
-
-/* The reason of the last OpenSSL error, for messages; clears the queue. */
-static const char *ossl_reason(char *buf, size_t cap)
-{
-    unsigned long e = ERR_peek_last_error();
-    if (!e)
-        snprintf(buf, cap, "no detail from OpenSSL");
-    else
-        ERR_error_string_n(e, buf, cap);
-    ERR_clear_error();
-    return buf;
 }
 
 /* ---- streaming signer ------------------------------------------------ */
@@ -125,7 +130,7 @@ int df_signer_sign_digest(void *ctx, const unsigned char digest[32], df_buf *out
         EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pkey) != 1 ||
         EVP_DigestSign(md, sig, &sigl, (const unsigned char *)si, sil) != 1) {
         EVP_MD_CTX_free(md);
-        return df_errorf(err, "RSA-SHA256 signing failed (%s)", ossl_reason(why, sizeof why));
+        return df_errorf(err, "RSA-SHA256 signing failed (%s)", df_openssl_reason(why, sizeof why));
     }
     EVP_MD_CTX_free(md);
     char sv[4 * (sizeof sig / 3 + 1) + 1];

@@ -22,6 +22,9 @@ typedef struct df_signer df_signer; /* opaque; thread-safe for signing */
 
 /* A signer over a loaded key, which must outlive it. */
 int df_signer_new(df_signer **out, const df_key *key, df_error *err);
+/* Loads the key (df_key_load) and a signer over it in one step; the signer
+ * owns that key: df_signer_free frees both. */
+int df_signer_load(df_signer **out, const df_key_options *o, df_error *err);
 void df_signer_free(df_signer *s);
 const df_key *df_signer_key(const df_signer *s);
 

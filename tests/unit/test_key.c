@@ -1,5 +1,5 @@
 /* tests/unit/test_key.c — secrets stay out of core dumps and
- * messages (issue 7): once df_key_load has run, the process cannot dump
+ * messages (issue 7): once df_signer_load has run, the process cannot dump
  * core (RLIMIT_CORE 0, not dumpable), whether the load succeeded or not;
  * a wrong passphrase's message holds neither the wrong nor the right one. */
 #include <criterion/criterion.h>
@@ -11,28 +11,6 @@
 #include <unistd.h>
 
 #include "writer/signer.h"
-
-/* The tests hold a key and its signer as one: the signer's key is freed with it. */
-static int sg_load(df_signer **s, const df_key_options *o, df_error *err)
-{
-    df_key *k = NULL;
-    *s = NULL;
-    if (df_key_load(&k, o, err) != 0)
-        return -1;
-    if (df_signer_new(s, k, err) != 0) {
-        df_key_free(k);
-        return -1;
-    }
-    return 0;
-}
-
-static void sg_free(df_signer *s)
-{
-    if (s) {
-        df_key_free((df_key *)df_signer_key(s));
-        df_signer_free(s);
-    }
-}
 
 static char hs_dir[256];
 
@@ -72,9 +50,9 @@ Test(key, loaded_key_leaves_no_core_dump)
     df_key_options o = {.key_path = key, .pass_env = "HS_PASS"};
     df_signer *s = NULL;
     df_error err = {{0}};
-    cr_assert_eq(sg_load(&s, &o, &err), 0, "%s", err.msg);
+    cr_assert_eq(df_signer_load(&s, &o, &err), 0, "%s", err.msg);
     hs_assert_no_core();
-    sg_free(s);
+    df_signer_free(s);
 }
 
 Test(key, wrong_passphrase_message_holds_no_passphrase)
@@ -92,7 +70,7 @@ Test(key, wrong_passphrase_message_holds_no_passphrase)
         df_key_options o = {.key_path = paths[i], .cert_path = i == 0 ? cert : NULL, .pass_env = "HS_PASS"};
         df_signer *s = NULL;
         df_error err = {{0}};
-        cr_assert_eq(sg_load(&s, &o, &err), -1, "a wrong passphrase was accepted for %s", paths[i]);
+        cr_assert_eq(df_signer_load(&s, &o, &err), -1, "a wrong passphrase was accepted for %s", paths[i]);
         cr_assert(err.msg[0]);
         cr_assert(!strstr(err.msg, "Wr0ng-Guess-42"), "message holds the passphrase given: %s", err.msg);
         cr_assert(!strstr(err.msg, "s3cret-Pass-7"), "message holds the real passphrase: %s", err.msg);
