@@ -90,7 +90,7 @@ static int on_reject(void *ctx, const df_csv_row *row, df_error *err)
         m->first_field = 0;
         for (int k = 0; k < C_FIXED; k++) {
             m->col[k] = -1;
-            for (int c = 0; c < row->kept; c++)
+            for (int c = 0; c < row->kept && m->col[k] < 0; c++) /* the first: an export may name a column "line" */
                 if (row->len[c] == strlen(rejects_cols[k]) && !memcmp(row->field[c], rejects_cols[k], row->len[c])) {
                     m->col[k] = c;
                     m->first_field = c + 1 > m->first_field ? c + 1 : m->first_field;
