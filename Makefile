@@ -25,9 +25,10 @@ DEB_PACKAGES := build-essential pkg-config libcsv-dev libxml2-dev libxmlsec1-dev
 # Keys on USB tokens: libp11-kit-dev (the token check, writer/token.c) to build,
 # libengine-pkcs11-openssl (the OpenSSL PKCS#11 engine) to run.
 # make test: Criterion, the stock tools the e2e tests drive, scdoc (man pages), clang for fuzz-ci,
-# softhsm2 and gnutls-bin (p11tool) for a software token, faketime for doctor's clock check
+# softhsm2 and gnutls-bin (p11tool) for a software token, faketime for doctor's clock check,
+# chromium: headless, it renders the batch report (tests/e2e/t_fixloop_report.sh)
 DEB_TEST_PACKAGES := libcriterion-dev libxml2-utils xmlsec1 curl sqlite3 procps time python3 scdoc \
-	clang libclang-rt-14-dev softhsm2 gnutls-bin faketime
+	clang libclang-rt-14-dev softhsm2 gnutls-bin faketime chromium
 DEB_FUZZ_PACKAGES := clang libclang-rt-14-dev
 DEB_VALGRIND_PACKAGES := valgrind
 DEB_BENCH_PACKAGES := gnuplot-nox procps time bc curl sqlite3
@@ -55,7 +56,7 @@ override CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recov
 override LDFLAGS += -fsanitize=$(SAN)
 endif
 
-LIBDIRS  := base config mapping converter writer workspace uploader doctor
+LIBDIRS  := base config mapping converter writer workspace report uploader doctor
 LIB_SRC  := $(foreach d,$(LIBDIRS),$(wildcard $(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_SRC  := $(wildcard cli/*.c)
@@ -64,7 +65,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 LIBA     := $(BUILD)/libdrugflow.a
 
 PROGRAMS := $(BUILD)/drugflow $(BUILD)/drugflow-sim
-BINS     := $(PROGRAMS) $(BUILD)/gen $(BUILD)/csvparse $(BUILD)/tokensign
+BINS     := $(PROGRAMS) $(BUILD)/gen $(BUILD)/csvparse $(BUILD)/tokensign $(BUILD)/nearmiss
 .PHONY: all programs deps deps-test deps-fuzz deps-valgrind deps-bench deps-man deps-deb test test-unit test-e2e \
 	test-asan test-deb bench bench-quick demo man man-pages install install-only uninstall deb clean fuzz fuzz-ci \
 	valgrind soak FORCE
@@ -126,6 +127,9 @@ $(BUILD)/gen: $(BUILD)/benchmarks/gen.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/csvparse: $(BUILD)/benchmarks/csvparse.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/nearmiss: $(BUILD)/benchmarks/nearmiss.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tokensign: $(BUILD)/benchmarks/tokensign.o $(LIBA)

@@ -35,6 +35,7 @@ int cmd_catalog(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_mapping(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* The options of every command that talks to the server. */
 typedef struct df_cli_net {

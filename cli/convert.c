@@ -7,6 +7,8 @@
 #include "cli/cli.h"
 #include "converter/convert.h"
 #include "converter/preview.h"
+#include "converter/unmatched.h"
+#include "report/server_errors.h"
 #include "mapping/mapping.h"
 #include "workspace/catalogs.h"
 #include "writer/key.h"
@@ -15,7 +17,7 @@
 typedef struct convert_args {
     const char *mapping, *profile, *config, *catalogs, *workspace, *commodities, *partners, *out, *period, *batch,
         *ecode, *ename, *created, *rejects, *sign, *key, *cert, *pass_env, *pass_file;
-    int no_catalogs, force, json, quiet, progress, no_progress, open_perms, dry_run;
+    int no_catalogs, force, json, quiet, progress, no_progress, open_perms, dry_run, no_suggest;
     long threads, top, limit;
     long crec;
     uint64_t cbytes;
@@ -137,8 +139,10 @@ static int run_convert(convert_args *a, const char *const *inputs, int ninputs)
         .limit = (uint64_t)a->limit,
         .preview = a->dry_run ? df_preview_row : NULL,
         .preview_ctx = &pv,
+        .no_suggestions = a->no_suggest,
     };
     df_convert_summary sum;
+    char missing_dir[DF_PATH_MAX];
     int failed = df_convert(&o, &sum, &err) != 0;
     if (a->dry_run)
         df_preview_close(&pv);
@@ -149,7 +153,13 @@ static int run_convert(convert_args *a, const char *const *inputs, int ninputs)
             printf("}\n");
         }
         rc = df_cli_fail(sum.input_error ? DF_EXIT_USAGE : DF_EXIT_FATAL, &err);
+    } else if (!a->dry_run && (df_path_dirname(sum.rejects_path, missing_dir, sizeof missing_dir),
+                               df_missing_write(&sum, &profile, missing_dir, &err) != 0)) {
+        rc = df_cli_fail(DF_EXIT_FATAL, &err);
     } else {
+        if (!a->dry_run && df_provenance_save(&mapping, inputs, ninputs, &sum, a->out, &err) != 0)
+            fprintf(stderr, "drugflow: warning: %s (the server's errors of these chunks will not name input lines)\n",
+                    err.msg);
         if (!a->quiet)
             df_summary_print(&sum, stderr, (int)a->top);
         if (a->json && a->dry_run)
@@ -232,6 +242,8 @@ int cmd_convert(int argc, char **argv)
          .help = "print the summary as JSON on stdout"},
         {.name = "top", .type = DF_ARG_INT, .dest = &a.top, .min = 0, .max = 100000,
          .help = "unmatched catalog entries to list (default 20)"},
+        {.name = "no-suggestions", .type = DF_ARG_FLAG, .dest = &a.no_suggest,
+         .help = "do not look for the nearest catalog entry of unmatched keys"},
         {.name = "progress", .type = DF_ARG_FLAG, .dest = &a.progress, .help = "progress bar on stderr (default: if a terminal)"},
         {.name = "no-progress", .type = DF_ARG_FLAG, .dest = &a.no_progress, .help = "no progress bar"},
         {.name = "quiet", .short_name = 'q', .type = DF_ARG_FLAG, .dest = &a.quiet, .help = "no summary on stderr"},

@@ -2,11 +2,13 @@
  * results as one pipelined, crash-safe command (uploader/run.h). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/json.h"
 #include "cli/cli.h"
 #include "mapping/mapping.h"
+#include "report/html.h"
 #include "uploader/run.h"
 #include "uploader/status.h"
 #include "workspace/catalogs.h"
@@ -38,6 +40,19 @@ static void print_json(const char *batch, const df_convert_summary *sum, const d
     printf("}, \"exit\": %d}\n", rc);
 }
 
+/* The batch report at the end of every run (a failure to write it is said, not fatal). */
+static void write_report(df_session *s, const char *batch, double status_seconds)
+{
+    df_error err;
+    char path[DF_PATH_MAX];
+    df_report_options ro = {.batch = batch};
+    if ((status_seconds >= 0 && df_report_save_time(s->journal, batch, "waiting for results", status_seconds, &err) != 0) ||
+        df_report_write(s->journal, &ro, path, sizeof path, &err) != 0)
+        fprintf(stderr, "drugflow run: no batch report: %s\n", err.msg);
+    else
+        fprintf(stderr, "drugflow run: batch report: %s\n", path);
+}
+
 /* After the conversion and uploads: the summary, the wait for results, the exit code. */
 static int report(const run_args *a, df_session *s, const df_batch_info *b, const char *cat_source,
                   df_convert_summary *sum, df_run_result *rr)
@@ -55,11 +70,16 @@ static int report(const run_args *a, df_session *s, const df_batch_info *b, cons
     int rc = df_cli_upload_exit(&rr->upload);
     df_status_totals t;
     memset(&t, 0, sizeof t);
-    if (rc == DF_EXIT_OK && !a->no_status)
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int asked = rc == DF_EXIT_OK && !a->no_status;
+    if (asked)
         rc = df_cli_status(s, b->id, a->timeout ? a->timeout : s->cfg.status_timeout, a->net.json, &t);
     else if (rc != DF_EXIT_OK)
         fprintf(stderr, "drugflow run: the journal in %s is intact; run the same command again to finish\n",
                 s->cfg.workspace);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    write_report(s, b->id, asked ? (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9 : -1);
     if (rc == DF_EXIT_OK && sum->rejected)
         rc = DF_EXIT_REJECTED;
     if (a->net.json)

@@ -1,6 +1,6 @@
 /* cli/status.c — `drugflow status`: waits for the server's results of the
  * uploaded chunks, stores them, prints a table and totals and writes the
- * record errors beside rejects.csv. */
+ * record errors (traced to input rows) and the fix list beside rejects.csv. */
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -26,7 +26,9 @@ int cmd_status(int argc, char **argv)
         .about = "Asks toDowloadFileDeal.do for the results of the uploaded chunks (at most 100 FileIds per\n"
                  "request) until each is final (PASSED, PARTIAL, FAILED) or --timeout; stores them in the\n"
                  "journal; prints a table per chunk and the totals on stdout; writes the server's record\n"
-                 "errors to server-errors.csv in each batch's folder (beside rejects.csv, UTF-8 with BOM).\n"
+                 "errors, traced back to the input file and line of each record with the row's original fields,\n"
+                 "to server-errors.csv in each batch's folder, and fixlist.csv: rejects.csv and those errors in\n"
+                 "one list by input file and line (UTF-8 with BOM).\n"
                  "With --json the totals go to stdout as JSON instead of the table.\n",
     };
     int first, k = df_cmdline_parse(&spec, argc, argv, &first);

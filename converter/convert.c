@@ -15,7 +15,9 @@
 #include "converter/csv_reader.h"
 #include "converter/decode.h"
 #include "converter/parse_stage.h"
+#include "converter/provenance.h"
 #include "converter/rejects.h"
+#include "converter/unmatched.h"
 #include "mapping/transform.h"
 #include "base/digest.h"
 #include "writer/chunk_writer.h"
@@ -32,6 +34,8 @@ typedef struct block {
     int seq;     /* chunk */
     int first;   /* opens the chunk */
     int last;    /* finishes the chunk */
+    unsigned char *lines; /* the last block: the chunk's record provenance */
+    size_t lines_len;
 } block;
 
 /* A bounded queue of block pointers, for free blocks and for each worker. */
@@ -116,13 +120,16 @@ struct pipeline {
     int seq;                  /* current chunk, 0 before the first */
     uint64_t seq_records, seq_bytes;
     const char *input;
+    int input_index;
+    df_lines_enc lines;       /* provenance of the current chunk's records */
     df_decoder dec;
     df_rejects rejects;
+    df_unmatched unmatched;   /* unmatched keys: counts, near misses, missing entries */
     int need_header, skip_left, ncols;
     int limit_reached;        /* o->limit rows done: the read stops there */
     char *arena;              /* decoded and transformed values of one row */
     size_t arena_cap;
-    char message[2048];
+    char message[8192];
     /* progress */
     uint64_t bytes_done, bytes_total;
     struct timespec start, last_progress;
@@ -223,8 +230,13 @@ static int worker_block(worker *wk, block *b, df_error *err)
             if (rc != 0 || signed_file_facts(path, o->file_digests, &r, err) != 0)
                 return -1;
         }
-        if (store_result(p, b->seq, &r, err) != 0)
+        r.lines = b->lines; /* the chunk result owns it from here */
+        r.lines_len = b->lines_len;
+        b->lines = NULL;
+        if (store_result(p, b->seq, &r, err) != 0) {
+            free(r.lines);
             return -1;
+        }
         if (o->on_chunk)
             o->on_chunk(o->on_chunk_ctx, b->seq, &r);
     }
@@ -252,6 +264,8 @@ static void *worker_main(void *arg)
         }
         b->len = 0;
         b->records = 0;
+        free(b->lines); /* a chunk that failed */
+        b->lines = NULL;
         queue_push(&p->free_blocks, b);
     }
     if (wk->open) {
@@ -284,6 +298,9 @@ static void end_chunk(pipeline *p)
     if (!p->cur)
         return;
     p->cur->last = 1;
+    df_error e;
+    if (df_lines_enc_finish(&p->lines, &p->cur->lines, &p->cur->lines_len, &e) != 0)
+        set_failed(p, &e);
     dispatch(p, p->cur);
     p->cur = NULL;
 }
@@ -370,28 +387,16 @@ static int reject_row(pipeline *p, const df_csv_row *row, const df_check_result 
     for (int r = 0; r < DF_R_COUNT; r++)
         if (res->reasons & (1u << r))
             s->by_reason[r]++;
-    /* Count the unmatched catalog keys the user must add. */
-    for (int c = 0; vals && c < p->o->profile->ncatalogs; c++) {
-        const df_catalog_def *def = &p->o->profile->catalogs[c];
-        if (!(res->reasons & (1u << def->reason)) || !p->dt->catalog_applies[c])
-            continue;
-        const char *parts[DF_MAX_KEY];
-        size_t plens[DF_MAX_KEY];
-        for (int k = 0; k < def->nkey; k++) {
-            parts[k] = vals[p->dt->catalog_fields[c][k]];
-            plens[k] = lens[p->dt->catalog_fields[c][k]];
-        }
-        char key[2048];
-        size_t kl = df_catalog_join_key(def, parts, plens, key, sizeof key);
-        if (df_topn_add(&s->unmatched[c], key, kl) != 0)
-            return df_errorf(err, "out of memory");
-    }
+    /* Count the unmatched catalog keys the user must add, each with its near miss. */
+    char suggestion[2048] = "";
+    if (vals && df_unmatched_row(&p->unmatched, s, res, vals, lens, suggestion, sizeof suggestion, err) != 0)
+        return -1;
     df_check_message(res, p->dt, p->message, sizeof p->message);
     if (p->o->preview) {
         df_row_outcome r = {p->input, row->line, 0, vals, lens, res, p->message};
         return p->o->preview(p->o->preview_ctx, &r, err);
     }
-    return df_rejects_add(&p->rejects, p->input, row, &p->dec, res, p->message, err);
+    return df_rejects_add(&p->rejects, p->input, row, &p->dec, res, p->message, suggestion, err);
 }
 
 static int on_row(void *ctx, const df_csv_row *row, df_error *err)
@@ -500,15 +505,14 @@ static int on_row(void *ctx, const df_csv_row *row, df_error *err)
         vals[i] = v;
         lens[i] = vl;
         if (st != DF_TX_OK) {
-            int ql = vl > 40 ? 40 : (int)vl;
-            while (ql > 0 && (size_t)ql < vl && ((unsigned char)v[ql] & 0xC0) == 0x80)
-                ql--;
+            char q[DF_DETAIL_MAX / 2];
+            df_quote_value(q, sizeof q, v, vl, df_field_quote_chars(dt->fields[i]));
             if (st == DF_TX_BAD_DATE)
-                df_check_add(&res, DF_R_FORMAT, i, "'%.*s' matches none of the mapping's date formats", ql, v);
+                df_check_add(&res, DF_R_FORMAT, i, "%s matches none of the mapping's date formats", q);
             else if (st == DF_TX_BAD_DECIMAL)
-                df_check_add(&res, DF_R_FORMAT, i, "'%.*s' is not a number", ql, v);
+                df_check_add(&res, DF_R_FORMAT, i, "%s is not a number", q);
             else
-                df_check_add(&res, DF_R_FORMAT, i, "'%.*s' is not in the mapping's value map", ql, v);
+                df_check_add(&res, DF_R_FORMAT, i, "%s is not in the mapping's value map", q);
             res.skip_fields |= 1ULL << i;
         }
     }
@@ -523,6 +527,8 @@ static int on_row(void *ctx, const df_csv_row *row, df_error *err)
         df_check_add(&res, DF_R_TOO_LONG, -1, "the record is larger than %u bytes", BLOCK_SIZE);
         return reject_row(p, row, &res, vals, lens, err);
     }
+    if (df_lines_enc_add(&p->lines, p->input_index, row->line, err) != 0)
+        return -1;
     s->accepted++;
     return 0;
 }
@@ -628,6 +634,28 @@ static int start_writers(pipeline *p, int *started, df_error *err)
     return 0;
 }
 
+/* What the summary knows before the first row: names, catalogs checked, where rejects go. */
+static void summary_start(pipeline *p)
+{
+    const df_convert_options *o = p->o;
+    df_convert_summary *s = p->s;
+    snprintf(s->doc_type, sizeof s->doc_type, "%s", p->dt->code);
+    snprintf(s->batch_id, sizeof s->batch_id, "%s", o->meta.batch_id);
+    s->ncatalogs = o->profile->ncatalogs;
+    for (int c = 0; c < s->ncatalogs; c++) {
+        snprintf(s->catalog_names[c], DF_NAME_MAX, "%s", o->profile->catalogs[c].name);
+        s->checked[c] = o->catalogs && c < o->catalogs->n && o->catalogs->cat[c].loaded && p->dt->catalog_applies[c];
+    }
+    df_unmatched_init(&p->unmatched, o->profile, p->dt, o->catalogs, !o->no_suggestions);
+    s->dry_run = o->preview != NULL;
+    if (o->preview)
+        s->rejects_path[0] = 0;
+    else if (o->rejects_path)
+        snprintf(s->rejects_path, sizeof s->rejects_path, "%s", o->rejects_path);
+    else
+        snprintf(s->rejects_path, sizeof s->rejects_path, "%s/rejects.csv", o->out_dir);
+}
+
 int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err)
 {
     memset(s, 0, sizeof *s);
@@ -643,18 +671,7 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
     }
     p->threads = df_threads(o->threads);
     pthread_mutex_init(&p->result_mu, NULL);
-    snprintf(s->doc_type, sizeof s->doc_type, "%s", p->dt->code);
-    snprintf(s->batch_id, sizeof s->batch_id, "%s", o->meta.batch_id);
-    s->ncatalogs = o->profile->ncatalogs;
-    for (int c = 0; c < s->ncatalogs; c++)
-        snprintf(s->catalog_names[c], DF_NAME_MAX, "%s", o->profile->catalogs[c].name);
-    s->dry_run = o->preview != NULL;
-    if (o->preview)
-        s->rejects_path[0] = 0;
-    else if (o->rejects_path)
-        snprintf(s->rejects_path, sizeof s->rejects_path, "%s", o->rejects_path);
-    else
-        snprintf(s->rejects_path, sizeof s->rejects_path, "%s/rejects.csv", o->out_dir);
+    summary_start(p);
     clock_gettime(CLOCK_MONOTONIC, &p->start);
     p->last_progress = p->start;
 
@@ -698,6 +715,7 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
             if (kind == DF_PARSE_END || read_rc != 0)
                 break;
             p->input = o->inputs[fi];
+            p->input_index = fi;
             p->need_header = o->mapping->header;
             p->skip_left = o->mapping->skip_rows;
             p->ncols = 0;
@@ -756,12 +774,14 @@ out:
             df_chunk_path(path, sizeof path, o->out_dir, o->meta.batch_id, seq);
             unlink(path);
         }
+        for (size_t i = 0; i < s->nchunks; i++)
+            free(s->chunks[i].lines);
         s->nchunks = 0;
     }
     s->seconds = now_s(&p->start);
     if (p->blocks) {
         for (int i = 0; i < p->nblocks; i++)
-            free(p->blocks[i].data);
+            free(p->blocks[i].data), free(p->blocks[i].lines);
         free(p->blocks);
         queue_destroy(&p->free_blocks);
         for (int t = 0; t < p->threads; t++)
@@ -769,6 +789,8 @@ out:
                 queue_destroy(&p->workers[t].q);
     }
     free(p->arena);
+    df_lines_enc_free(&p->lines);
+    df_unmatched_free(&p->unmatched);
     pthread_mutex_destroy(&p->result_mu);
     free(p);
     return rc;

@@ -68,6 +68,7 @@ typedef struct df_convert_options {
     df_row_fn preview;                /* dry run: every row goes here instead; no chunk file,
                                        * no rejects.csv (out_dir, rejects_path unused) */
     void *preview_ctx;
+    int no_suggestions;               /* no near-miss search for unmatched keys */
 } df_convert_options;
 
 /* Runs the conversion. Returns 0 when every row was accounted for (even if

@@ -17,7 +17,7 @@ int df_rejects_header(df_rejects *r, const char *const *names, const size_t *len
     if (r->header_written)
         return 0;
     r->header_written = 1;
-    static const char *const fixed[] = {"file", "line", "reasons", "message"};
+    static const char *const fixed[] = {"file", "line", "reasons", "message", "suggestion"};
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
         df_csv_out_str(&r->out, fixed[i]);
     for (int i = 0; i < n; i++) {
@@ -34,7 +34,7 @@ int df_rejects_header(df_rejects *r, const char *const *names, const size_t *len
 }
 
 int df_rejects_add(df_rejects *r, const char *input, const df_csv_row *row, df_decoder *dec,
-                   const df_check_result *res, const char *message, df_error *err)
+                   const df_check_result *res, const char *message, const char *suggestion, df_error *err)
 {
     char line[32], codes[DF_R_COUNT * 24] = "";
     snprintf(line, sizeof line, "%ld", row->line);
@@ -46,6 +46,7 @@ int df_rejects_add(df_rejects *r, const char *input, const df_csv_row *row, df_d
     df_csv_out_str(&r->out, line);
     df_csv_out_str(&r->out, codes);
     df_csv_out_str(&r->out, message);
+    df_csv_out_str(&r->out, suggestion);
     for (int i = 0; i < row->kept; i++) {
         size_t need = row->len[i] * 3 + 16;
         if (need > r->scratch_cap) {

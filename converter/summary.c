@@ -9,8 +9,10 @@
 
 #include "mapping/catalog.h"
 
-int df_topn_add(df_topn *t, const char *key, size_t len)
+int df_topn_put(df_topn *t, const char *key, size_t len, df_topn_entry **e, int *is_new)
 {
+    *e = NULL;
+    *is_new = 0;
     if (!t->slots) {
         t->cap = DF_TOPN_CAP * 2;
         t->slots = calloc(t->cap, sizeof *t->slots);
@@ -22,6 +24,7 @@ int df_topn_add(df_topn *t, const char *key, size_t len)
     while (t->slots[i].key) {
         if (t->slots[i].len == len && memcmp(t->slots[i].key, key, len) == 0) {
             t->slots[i].count++;
+            *e = &t->slots[i];
             return 0;
         }
         i = (i + 1) & mask;
@@ -39,7 +42,16 @@ int df_topn_add(df_topn *t, const char *key, size_t len)
     t->slots[i].len = len;
     t->slots[i].count = 1;
     t->n++;
+    *e = &t->slots[i];
+    *is_new = 1;
     return 0;
+}
+
+int df_topn_add(df_topn *t, const char *key, size_t len)
+{
+    df_topn_entry *e;
+    int is_new;
+    return df_topn_put(t, key, len, &e, &is_new);
 }
 
 static int by_count_desc(const void *a, const void *b)
@@ -70,7 +82,7 @@ df_topn_entry *df_topn_top(const df_topn *t, size_t max, size_t *n)
 void df_topn_free(df_topn *t)
 {
     for (size_t i = 0; i < t->cap; i++)
-        free(t->slots[i].key);
+        free(t->slots[i].key), free(t->slots[i].suggestion), free(t->slots[i].columns);
     free(t->slots);
     memset(t, 0, sizeof *t);
 }
@@ -79,6 +91,8 @@ void df_summary_free(df_convert_summary *s)
 {
     for (int i = 0; i < DF_MAX_CATALOGS; i++)
         df_topn_free(&s->unmatched[i]);
+    for (size_t i = 0; i < s->nchunks; i++)
+        free(s->chunks[i].lines);
     free(s->chunks);
     s->chunks = NULL;
     s->nchunks = 0;
@@ -131,12 +145,17 @@ void df_summary_print(const df_convert_summary *s, FILE *f, int top)
             for (size_t i = 0; i < n; i++) {
                 fprintf(f, "    %8llu  ", (unsigned long long)e[i].count);
                 print_key(f, e[i].key);
+                if (e[i].suggestion)
+                    fprintf(f, "\n              %s", e[i].suggestion);
                 fputc('\n', f);
             }
             if (s->unmatched[c].n > n)
                 fprintf(f, "    … %zu more distinct entries\n", s->unmatched[c].n - n);
         }
         free(e);
+        if (s->missing_path[c][0] && s->missing[c])
+            fprintf(f, "  %lld %s entr%s missing from the catalog, ready to import in the enterprise portal: %s\n",
+                    s->missing[c], s->catalog_names[c], s->missing[c] == 1 ? "y" : "ies", s->missing_path[c]);
     }
 }
 
@@ -147,9 +166,9 @@ void df_summary_json(const df_convert_summary *s, FILE *f, int top)
     fprintf(f, ",\"batch_id\":");
     df_json_string(f, s->batch_id, strlen(s->batch_id));
     fprintf(f, ",\"rows_read\":%llu,\"accepted\":%llu,\"rejected\":%llu,\"input_bytes\":%llu,"
-            "\"seconds\":%.3f,\"reasons\":{",
+            "\"seconds\":%.3f,\"index_seconds\":%.3f,\"reasons\":{",
             (unsigned long long)s->rows_read, (unsigned long long)s->accepted,
-            (unsigned long long)s->rejected, (unsigned long long)s->input_bytes, s->seconds);
+            (unsigned long long)s->rejected, (unsigned long long)s->input_bytes, s->seconds, s->index_seconds);
     int first = 1;
     for (int r = 0; r < DF_R_COUNT; r++) {
         if (!s->by_reason[r])
@@ -158,8 +177,11 @@ void df_summary_json(const df_convert_summary *s, FILE *f, int top)
                 (unsigned long long)s->by_reason[r]);
         first = 0;
     }
-    fprintf(f, "},\"limited\":%s,\"dry_run\":%s,\"rejects\":", s->limited ? "true" : "false",
-            s->dry_run ? "true" : "false");
+    size_t prov = 0;
+    for (size_t i = 0; i < s->nchunks; i++)
+        prov += s->chunks[i].lines_len;
+    fprintf(f, "},\"provenance_bytes\":%zu,\"limited\":%s,\"dry_run\":%s,\"rejects\":", prov,
+            s->limited ? "true" : "false", s->dry_run ? "true" : "false");
     df_json_string(f, s->rejects_path, strlen(s->rejects_path));
     fprintf(f, ",\"chunks\":[");
     for (size_t i = 0; i < s->nchunks; i++) {
@@ -194,7 +216,12 @@ void df_summary_json(const df_convert_summary *s, FILE *f, int top)
                     break;
                 k = sep + 1;
             }
-            fprintf(f, "],\"rows\":%llu}", (unsigned long long)e[i].count);
+            fprintf(f, "],\"rows\":%llu", (unsigned long long)e[i].count);
+            if (e[i].suggestion) {
+                fprintf(f, ",\"suggestion\":");
+                df_json_string(f, e[i].suggestion, strlen(e[i].suggestion));
+            }
+            fputc('}', f);
         }
         fprintf(f, "]}");
         free(e);

@@ -85,7 +85,7 @@ static void check_record(sim_processor *pr, const df_doctype *dt, const df_catal
     r->failed++;
     for (int i = 0; i < cr.nviolations && r->nerrors < SIM_MAX_ERRORS; i++) {
         const df_violation *v = &cr.v[i];
-        char msg[300];
+        char msg[DF_DETAIL_MAX + 128];
         const char *fname = v->field >= 0 && v->field < dt->nfields ? dt->fields[v->field]->name : "";
         snprintf(msg, sizeof msg, "%s%s%s", fname, fname[0] ? " " : "", v->detail);
         add_error(r, seq, df_reason_code(v->reason), msg);

@@ -40,7 +40,7 @@ typedef struct df_file_result {
     struct df_answer_error {
         long long seq;
         char code[48];
-        char message[512];
+        char message[2048];  /* a record's message quotes whole values */
     } errors[DF_MAX_RECORD_ERRORS];
 } df_file_result;
 

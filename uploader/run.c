@@ -4,6 +4,9 @@
 #include "base/digest.h"
 #include "base/path.h"
 #include "config/values.h"
+#include "workspace/sources.h"
+#include "converter/unmatched.h"
+#include "report/html.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct run_ctx {
@@ -77,8 +81,11 @@ static void on_chunk(void *arg, int seq, const df_chunk_result *res)
             unlink(res->path);
         else if (rename(res->path, final) != 0)
             unlink(res->path);
+        if (df_chunk_lines_put(j, row.batch, seq, res->lines, res->lines_len, &e) != 0)
+            chunk_fail(c, e.msg);
         pthread_mutex_lock(&c->mu);
         c->r->skipped++;
+        c->r->skipped_records += (long long)res->records;
         pthread_mutex_unlock(&c->mu);
         return;
     }
@@ -89,7 +96,8 @@ static void on_chunk(void *arg, int seq, const df_chunk_result *res)
         return;
     }
     df_fsync_dir(o->out_dir);
-    if (df_journal_chunk_put(j, &row, &e) != 0) {
+    if (df_journal_chunk_put(j, &row, &e) != 0 ||
+        df_chunk_lines_put(j, row.batch, seq, res->lines, res->lines_len, &e) != 0) {
         chunk_fail(c, e.msg);
         return;
     }
@@ -186,6 +194,13 @@ int df_run(const df_run_options *o, df_convert_summary *s, df_run_result *r, df_
     return rc;
 }
 
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 /* The batch of req: the journal's (resumed) or a new one, journaled. */
 static int resolve_batch(df_session *s, const df_mapping *m, const df_batch_request *req, df_batch_info *b,
                          df_run_result *r, df_error *err)
@@ -253,6 +268,13 @@ int df_run_batch(df_session *s, df_mapping *m, const df_catalog_set *cats, const
     }
     if (resolve_batch(s, m, req, b, r, err) != 0)
         return -1;
+    /* Where the records come from, so that server errors name input lines. */
+    df_batch_sources src;
+    if (df_sources_from(m, inputs, ninputs, &src, err) != 0 || df_sources_put(s->journal, b->id, &src, err) != 0) {
+        df_sources_free(&src);
+        return -1;
+    }
+    df_sources_free(&src);
     char rejects[DF_PATH_MAX];
     if (df_path_join(rejects, sizeof rejects, b->out_dir, "rejects.csv", err) != 0)
         return -1;
@@ -282,15 +304,23 @@ int df_run_batch(df_session *s, df_mapping *m, const df_catalog_set *cats, const
         .out_dir = b->out_dir,
         .upload = uo,
     };
-    if (df_run(&ro, sum, r, err) != 0)
+    double t0 = seconds_now();
+    if (df_run(&ro, sum, r, err) != 0 || (r->converted && df_missing_write(sum, s->profile, b->out_dir, err) != 0))
         return -1;
+    df_stage_time times[4] = {{"convert", sum->seconds}, {"near-miss index", sum->index_seconds},
+                              {"convert, sign and upload (pipelined)", seconds_now() - t0}};
+    int ntimes = 3;
     /* Chunks of this batch left unsent by an earlier run and not produced again. */
-    if (r->upload.gave_up || r->upload.refused)
-        return 0;
-    df_upload_stats extra;
-    int requeued;
-    if (df_upload_pending(&uo, b->id, &extra, &requeued, err) != 0)
-        return -1;
-    df_upload_stats_add(&r->upload, &extra);
-    return 0;
+    if (!r->upload.gave_up && !r->upload.refused) {
+        df_upload_stats extra;
+        int requeued;
+        double t1 = seconds_now();
+        if (df_upload_pending(&uo, b->id, &extra, &requeued, err) != 0)
+            return -1;
+        df_upload_stats_add(&r->upload, &extra);
+        if (requeued)
+            times[ntimes++] = (df_stage_time){"upload of earlier chunks", seconds_now() - t1};
+    }
+    /* For the batch report, even when written later by `drugflow report`. */
+    return df_report_save_run(s->journal, sum, r->skipped_records, times, ntimes, err);
 }

@@ -35,6 +35,7 @@ typedef struct df_run_options {
 typedef struct df_run_result {
     int converted;        /* df_convert returned 0 */
     int skipped;          /* chunks the server already had before this run */
+    long long skipped_records; /* their records */
     int queued;           /* chunks handed to the upload loop */
     df_upload_stats upload;
     char chunk_error[1024];  /* a chunk could not be journaled or moved */

@@ -9,9 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/csv_write.h"
 #include "base/path.h"
 #include "uploader/answer.h"
+#include "report/fixlist.h"
 
 #define IDS_PER_REQUEST 100
 
@@ -252,62 +252,6 @@ void df_status_json(const df_status_totals *t, FILE *out)
             t->network ? "true" : "false");
 }
 
-/* ---- server-errors.csv ---- */
-
-typedef struct csv_ctx {
-    df_journal *j;
-    df_csv_out out;
-    df_error *err;
-    int failed;
-    long long rows;
-    const df_chunk_row *chunk;
-} csv_ctx;
-
-static int csv_error(void *arg, const df_record_error *e)
-{
-    csv_ctx *c = arg;
-    char seq[32], cseq[32];
-    snprintf(seq, sizeof seq, "%lld", e->seq);
-    snprintf(cseq, sizeof cseq, "%d", c->chunk->seq);
-    const char *f[] = {c->chunk->name, c->chunk->file_id, cseq, seq, e->code, e->message};
-    for (size_t i = 0; i < sizeof f / sizeof *f; i++)
-        df_csv_out_str(&c->out, f[i]);
-    df_csv_out_end_row(&c->out);
-    c->rows++;
-    return 0;
-}
-
-static int csv_chunk(void *arg, const df_chunk_row *r)
-{
-    csv_ctx *c = arg;
-    if (!df_chunk_state_final(r->state))
-        return 0;
-    c->chunk = r;
-    if (df_journal_record_errors(c->j, r->id, csv_error, c, c->err) != 0) {
-        c->failed = -1;
-        return 1;
-    }
-    return c->failed ? 1 : 0;
-}
-
-int df_status_write_errors(df_journal *j, const char *batch, const char *path, long long *nrows, df_error *err)
-{
-    csv_ctx c = {.j = j, .err = err};
-    *nrows = 0;
-    if (df_csv_out_open(&c.out, path, err) != 0)
-        return -1;
-    static const char *const head[] = {"FileName", "FileId", "ChunkSeq", "RecordSeq", "Code", "Message"};
-    for (size_t i = 0; i < sizeof head / sizeof *head; i++)
-        df_csv_out_str(&c.out, head[i]);
-    df_csv_out_end_row(&c.out);
-    if (df_journal_chunks(j, batch, DF_JSEL_ALL, csv_chunk, &c, err) != 0 || c.failed) {
-        df_csv_out_abort(&c.out);
-        return -1;
-    }
-    *nrows = c.rows;
-    return df_csv_out_commit(&c.out, err);
-}
-
 /* ---- polling, reporting and the error files together ---- */
 
 typedef struct batch_ctx {
@@ -325,15 +269,23 @@ static int write_batch_errors(void *arg, const df_batch_info *b)
         return 0;
     if (!b->out_dir[0] || access(b->out_dir, W_OK) != 0)
         return 0;
-    char path[DF_PATH_MAX];
-    long long n;
-    if (df_path_join(path, sizeof path, b->out_dir, "server-errors.csv", c->err) != 0 ||
-        df_status_write_errors(c->j, b->id, path, &n, c->err) != 0) {
+    df_fix_files f;
+    if (df_fix_files_write(c->j, b->id, b->out_dir, &f, c->err) != 0) {
         c->failed = 1;
         return 1;
     }
-    if (n && c->msg)
-        fprintf(c->msg, "batch %s: %lld record error(s) from the server in %s\n", b->id, n, path);
+    if (!c->msg)
+        return 0;
+    if (f.server_errors)
+        fprintf(c->msg, "batch %s: %lld record error(s) from the server, traced to their input lines, in %s\n",
+                b->id, f.server_errors, f.server_errors_path);
+    if (f.unlisted)
+        fprintf(c->msg, "batch %s: the server failed %lld more record(s) without listing them (it lists at most "
+                "100 per file); fix the listed ones and send the batch again to see the rest\n", b->id, f.unlisted);
+    if (f.fix.from_drugflow + f.fix.from_server)
+        fprintf(c->msg, "batch %s: %lld row(s) to fix (%lld rejected by drugflow, %lld failed by the server), by "
+                "input file and line, in %s\n", b->id, f.fix.from_drugflow + f.fix.from_server, f.fix.from_drugflow,
+                f.fix.from_server, f.fixlist_path);
     return 0;
 }
 

@@ -5,8 +5,9 @@
  * request) until every one is final (PASSED, PARTIAL, FAILED) or the
  * timeout; each final result and its record errors go into the journal in
  * one transaction. df_status_report prints a table per chunk and the
- * totals from the journal; df_status_write_errors writes the record errors
- * to a CSV (UTF-8 with BOM, for spreadsheet users) beside rejects.csv. */
+ * totals from the journal; df_status_run also writes each batch's
+ * server-errors.csv (traced to input lines) and fixlist.csv beside
+ * rejects.csv (report/fixlist.h). */
 #ifndef DF_UPLOADER_STATUS_H
 #define DF_UPLOADER_STATUS_H
 
@@ -43,12 +44,9 @@ int df_status_poll(const df_status_options *o, df_status_totals *t, df_error *er
  * not NULL, prints the table and totals. */
 int df_status_report(df_journal *j, const char *batch, FILE *out, df_status_totals *t, df_error *err);
 
-/* Writes the record errors of a batch's chunks to path (atomically);
- * *nrows gets the number of errors written. */
-int df_status_write_errors(df_journal *j, const char *batch, const char *path, long long *nrows, df_error *err);
-
 /* Polls (df_status_poll), prints the table on `table` (NULL: none) and
- * writes server-errors.csv in each batch's folder, saying so on msgs. */
+ * writes server-errors.csv and fixlist.csv in each batch's folder, saying
+ * so on msgs. */
 int df_status_run(const df_status_options *o, FILE *table, FILE *msgs, df_status_totals *t, df_error *err);
 
 /* The totals as a JSON object body (no braces), for --json summaries. */

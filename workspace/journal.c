@@ -1,5 +1,6 @@
 /* workspace/journal.c — the workspace journal on SQLite; see journal.h. */
 #include "workspace/journal.h"
+#include "workspace/journal_db.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -164,6 +165,18 @@ void df_journal_close(df_journal *j)
 const char *df_journal_workspace(const df_journal *j)
 {
     return j->workspace;
+}
+
+/* For the journal's other tables kept in files of their own (journal_db.h). */
+sqlite3 *df_journal_db_lock(df_journal *j)
+{
+    lock(j);
+    return j->db;
+}
+
+void df_journal_db_unlock(df_journal *j)
+{
+    unlock(j);
 }
 
 static sqlite3_stmt *prep(df_journal *j, const char *sql, df_error *err)

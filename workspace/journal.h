@@ -101,7 +101,7 @@ int df_journal_attempt(df_journal *j, long long chunk, const char *entry, const 
 typedef struct df_record_error {
     long long seq;
     char code[48];
-    char message[512];
+    char message[2048];
 } df_record_error;
 
 /* A file's final result and its record errors, one transaction. */

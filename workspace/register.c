@@ -9,6 +9,7 @@
 
 #include "base/digest.h"
 #include "base/path.h"
+#include "workspace/sources.h"
 
 /* The text of <name> in a piece of a file ("" if it is not there). */
 static void find_elem(const char *buf, const char *name, char *out, size_t n)
@@ -109,24 +110,47 @@ static int register_file(df_journal *j, const df_profile *p, const char *path, d
     return df_journal_chunk_put(j, &r, err);
 }
 
+/* The provenance `drugflow convert` left beside a batch's chunks, if any. */
+static int import_provenance(df_journal *j, const char *chunk_path, df_error *err)
+{
+    const char *base = strrchr(chunk_path, '/');
+    base = base ? base + 1 : chunk_path;
+    const char *us = strrchr(base, '_');
+    char dir[DF_PATH_MAX], batch[128], file[DF_PATH_MAX];
+    if (!us)
+        return 0;
+    snprintf(batch, sizeof batch, "%.*s", (int)(us - base), base);
+    df_path_dirname(chunk_path, dir, sizeof dir);
+    df_sources_file_path(dir, batch, file, sizeof file);
+    return df_sources_import(j, file, err);
+}
+
 int df_register_path(df_journal *j, const df_profile *p, const char *path, df_error *err)
 {
     struct stat st;
     if (stat(path, &st) != 0)
         return df_error_errno(err, "%s", path);
     if (!S_ISDIR(st.st_mode))
-        return register_file(j, p, path, err);
+        return register_file(j, p, path, err) != 0 ? -1 : import_provenance(j, path, err);
     struct dirent **list;
     int n = scandir(path, &list, NULL, alphasort);
     if (n < 0)
         return df_error_errno(err, "%s", path);
     int rc = 0;
+    char last[256] = "";
     for (int i = 0; i < n; i++) {
         const char *nm = list[i]->d_name;
         size_t l = strlen(nm);
         char file[DF_PATH_MAX];
-        if (rc == 0 && nm[0] != '.' && l > 10 && !strcmp(nm + l - 4, ".xml") && strrchr(nm, '_'))
+        if (rc == 0 && nm[0] != '.' && l > 10 && !strcmp(nm + l - 4, ".xml") && strrchr(nm, '_')) {
             rc = df_path_join(file, sizeof file, path, nm, err) != 0 ? -1 : register_file(j, p, file, err);
+            /* once per batch: at its first chunk */
+            size_t bl = (size_t)(strrchr(nm, '_') - nm);
+            if (rc == 0 && (strlen(last) != bl || strncmp(last, nm, bl))) {
+                snprintf(last, sizeof last, "%.*s", (int)bl, nm);
+                rc = import_provenance(j, file, err);
+            }
+        }
         free(list[i]);
     }
     free(list);

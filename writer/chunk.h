@@ -41,6 +41,11 @@ typedef struct df_chunk_result {
     unsigned char c14n_digest[32]; /* reference digest (canonical, unsigned) */
     unsigned char file_sha256[32]; /* SHA-256 of the file as written (DF_CHUNK_FILE_DIGEST) */
     int has_file_sha256;
+    /* Where the chunk's records came from (converter/provenance.h): the
+     * (input index, physical line) of each record, in record order, as a
+     * delta-encoded blob. Owned by the conversion summary (df_summary_free). */
+    unsigned char *lines;
+    size_t lines_len;
 } df_chunk_result;
 
 /* libxml2's process-wide set-up, before any thread writes or parses XML,

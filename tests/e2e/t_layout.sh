@@ -5,13 +5,15 @@
 # longer than 150 lines; every source file says at its top what it is for.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-PRODUCT_DIRS="base config mapping converter writer workspace uploader doctor simulator cli"
+PRODUCT_DIRS="base config mapping converter writer workspace report uploader doctor simulator cli"
 cflags=$(pkg-config --cflags libxml-2.0 xmlsec1-openssl libcurl 2>/dev/null)
 
 # cli/: the headers each file pulls in, transitively.
 bad=""
 for f in cli/*.c; do
-    deps=$(gcc -std=c11 -D_GNU_SOURCE -I. $cflags -DXMLSEC_CRYPTO_OPENSSL -M "$f" | tr ' \\' '\n\n' |
+    m=$(gcc -std=c11 -D_GNU_SOURCE -I. -I"$BUILD/include" $cflags -DXMLSEC_CRYPTO_OPENSSL -M "$f") ||
+        fail "$f: cannot list its headers (gcc -M)"
+    deps=$(echo "$m" | tr ' \\' '\n\n' |
         grep -E '/(openssl|libxml|xmlsec1?/xmlsec|curl|gnutls)/|/(sqlite3|yaml|csv)\.h$' || true)
     [ -z "$deps" ] || bad="$bad $f:$(echo "$deps" | head -n 1)"
 done
