@@ -64,8 +64,8 @@ static int load_catalogs(const convert_args *a, const df_config *cfg, const df_p
 }
 
 /* The key and its signer, when signing: on by default when a key is configured. */
-static int open_signer(const convert_args *a, const df_config *cfg, df_key **key, df_signer **signer,
-                       int *reference, df_error *err)
+static int open_signer(const convert_args *a, const df_config *cfg, const df_signature_def *sig, df_key **key,
+                       df_signer **signer, int *reference, df_error *err)
 {
     const char *mode = a->sign ? a->sign : cfg->key[0] ? "streaming" : "none";
     *reference = !strcmp(mode, "reference");
@@ -75,7 +75,8 @@ static int open_signer(const convert_args *a, const df_config *cfg, df_key **key
         return df_errorf(err, "--sign %s needs a key: --key FILE or 'certificate: key:' in the configuration", mode);
     df_key_options ko;
     df_key_options_from_config(cfg, isatty(0), &ko);
-    if (df_key_load(key, &ko, err) != 0 || df_signer_new(signer, *key, err) != 0)
+    ko.kind = df_signer_key_kind(sig);
+    if (df_key_load(key, &ko, err) != 0 || df_signer_new(signer, *key, sig, err) != 0)
         return -1;
     if (strcmp(df_key_subject_cn(*key), cfg->enterprise_code))
         fprintf(stderr, "drugflow: warning: the certificate's CN %s is not the enterprise code %s; the "
@@ -102,7 +103,7 @@ static int run_convert(convert_args *a, const char *const *inputs, int ninputs)
     if (load_catalogs(a, &cfg, &profile, &cats, &err) < 0 || df_created_at(a->created, created_at, sizeof created_at, &err) ||
         (a->batch ? snprintf(batch_id, sizeof batch_id, "%s", a->batch) < 0
                   : df_batch_id_default(a->period, mapping.dt->code, batch_id, sizeof batch_id, &err) != 0) ||
-        df_mkdirs(a->out, &err) != 0 || open_signer(a, &cfg, &key, &signer, &reference, &err) != 0) {
+        df_mkdirs(a->out, &err) != 0 || open_signer(a, &cfg, &profile.signature, &key, &signer, &reference, &err) != 0) {
         df_cli_fail(DF_EXIT_USAGE, &err);
         goto out;
     }

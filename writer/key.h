@@ -29,7 +29,13 @@ typedef struct df_key_options {
     const char *pass_file;     /* file whose first line is the passphrase (mode 600 too) */
     int pass_prompt;           /* ask on the terminal if neither gave one */
     int allow_open_perms;      /* accept key/passphrase files readable by group/others */
+    int kind;                  /* df_key_kind: the key the profile's signature needs */
 } df_key_options;
+
+/* Which key a use needs: the profile's signature algorithm decides between
+ * RSA and SM2 (df_signer_key_kind); a TLS-only identity (tls.key) may be
+ * any type libcurl takes. A signing key's certificate must allow signing. */
+typedef enum { DF_KEY_RSA = 0, DF_KEY_SM2, DF_KEY_TLS } df_key_kind;
 
 /* The one builder of key options: the configuration's certificate section
  * (with any command-line overrides already written into cfg). */
@@ -37,10 +43,12 @@ void df_key_options_from_config(const df_config *cfg, int prompt, df_key_options
 
 typedef struct df_key df_key; /* opaque; read-only once loaded, shared by threads */
 
-/* Loads and checks the key: RSA, matching its certificate, certificate
- * valid now. Fails (with *out = NULL) with its own message for each of:
- * unreadable/damaged file, open permissions, missing or wrong passphrase,
- * non-RSA key, key/certificate mismatch, expired, not yet valid.
+/* Loads and checks the key: of the kind asked (RSA by default), matching
+ * its certificate, certificate valid now and, for signing, allowed to sign
+ * (keyUsage digitalSignature or nonRepudiation, not a CA). Fails (with
+ * *out = NULL) with its own message for each of: unreadable/damaged file,
+ * open permissions, missing or wrong passphrase, a key of another type,
+ * key/certificate mismatch, expired, not yet valid, not for signing.
  * First makes the process unable to dump core (RLIMIT_CORE 0 and
  * PR_SET_DUMPABLE 0) so that the key never lands in a core file. */
 int df_key_load(df_key **out, const df_key_options *opts, df_error *err);
@@ -54,6 +62,11 @@ const char *df_key_cert_b64(const df_key *k, size_t *len);
 /* The OpenSSL objects, borrowed, for the signers (EVP_PKEY *, X509 *). */
 struct evp_pkey_st *df_key_pkey(const df_key *k);
 struct x509_st *df_key_cert(const df_key *k);
+
+/* The further certificates of the key file (the PKCS#12's CA
+ * certificates, or the PEM chain after the first), for KeyInfo "chain". */
+int df_key_chain_count(const df_key *k);
+struct x509_st *df_key_chain_cert(const df_key *k, int i);
 
 /* PEM strings of the private key and certificate chain, for the TLS
  * client, which hands them to libcurl as blobs and must wipe and free them. */
