@@ -23,8 +23,9 @@ int cmd_status(int argc, char **argv)
     };
     const df_command_spec spec = {
         .prog = "drugflow", .name = "status", .opts = opts, .epilog = DF_EXIT_CODES_HELP, .max_operands = 0,
-        .about = "Asks toDowloadFileDeal.do for the results of the uploaded chunks (at most 100 FileIds per\n"
-                 "request) until each is final (PASSED, PARTIAL, FAILED) or --timeout; stores them in the\n"
+        .about = "Asks the profile's results entry for the results of the uploaded chunks (as many file\n"
+                 "ids per request as the profile allows) until each is final (PASSED, PARTIAL, FAILED)\n"
+                 "or --timeout; stores them in the\n"
                  "journal; prints a table per chunk and the totals on stdout; writes the server's record\n"
                  "errors to server-errors.csv in each batch's folder (beside rejects.csv, UTF-8 with BOM).\n"
                  "With --json the totals go to stdout as JSON instead of the table.\n",
