@@ -230,7 +230,9 @@ static int key_info(walk *w, xmlNodePtr ki, df_sig_shape *shape)
                       x ? local(x) : "nothing", NULL);
     if (attrs_only(w, x, (const char *const[]){NULL}) != 0 || no_more(w, ki, x) != 0)
         return -1;
-    int max = w->s->key_info == DF_KEYINFO_CHAIN ? DF_MAX_KEYINFO_CERTS : 1;
+    /* Whatever key_info says drugflow sends: a file from another tool may
+     * carry the signer's issuers too (stock xmlsec1 writes a PKCS#12's). */
+    int max = DF_MAX_KEYINFO_CERTS;
     shape->ncerts = 0;
     for (xmlNodePtr c = NULL;;) {
         size_t len;
@@ -243,8 +245,7 @@ static int key_info(walk *w, xmlNodePtr ki, df_sig_shape *shape)
         if (shape->ncerts == max) {
             char m[16];
             snprintf(m, sizeof m, "%d", max);
-            return refuse(w, "more than %s X509Certificate in KeyInfo (the profile's key_info is %s)", m,
-                          w->s->key_info == DF_KEYINFO_CHAIN ? "chain" : "certificate");
+            return refuse(w, "more than %s X509Certificate in KeyInfo (the signer's and its issuers')%s", m, NULL);
         }
         if (attrs_only(w, c, (const char *const[]){NULL}) != 0 || base64_text(w, c, MAX_B64_CERT, &len) != 0)
             return -1;

@@ -8,9 +8,10 @@
  * CanonicalizationMethod and SignatureMethod and exactly one Reference
  * URI=""; the Reference with exactly the enveloped-signature Transform, the
  * profile's DigestMethod and a DigestValue of that digest's length;
- * KeyInfo with one X509Data of X509Certificate elements only: exactly one
- * (key_info: certificate) or the signer's and its issuers' (chain, at most
- * DF_MAX_KEYINFO_CERTS). Algorithms carry no parameters (no XPath, no
+ * KeyInfo with one X509Data of X509Certificate elements only: the
+ * signer's, and perhaps its issuers' (at most DF_MAX_KEYINFO_CERTS in all;
+ * key_info says what drugflow sends, but another tool signing with a
+ * PKCS#12 writes its CA certificates too). Algorithms carry no parameters (no XPath, no
  * HMACOutputLength, no InclusiveNamespaces); elements carry no attributes
  * but Id (and Reference's URI). Anything else is refused with the reason,
  * e.g. "transform http://www.w3.org/TR/1999/REC-xpath-19991116 not
@@ -32,7 +33,7 @@ struct x509_st;
 typedef struct df_sig_shape {
     struct _xmlNode *signed_info, *signature_value, *digest_value;
     int ncerts;
-    struct _xmlNode *certs[DF_MAX_KEYINFO_CERTS]; /* X509Certificate elements, the signer's first */
+    struct _xmlNode *certs[DF_MAX_KEYINFO_CERTS]; /* X509Certificate elements, in document order */
 } df_sig_shape;
 
 /* Checks the Signature element sig against the profile: 0 with shape

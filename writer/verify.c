@@ -18,6 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <xmlsec/crypto.h>
 #include <xmlsec/errors.h>
 #include <xmlsec/keysmngr.h>
@@ -202,7 +203,7 @@ static int verify_xmlsec(xmlNodePtr sig, const char *ca, const df_signature_def 
     xmlSecKeyDataPtr x = ctx->signKey ? xmlSecKeyGetData(ctx->signKey, xmlSecOpenSSLKeyDataX509Id) : NULL;
     X509 *cert = x ? xmlSecOpenSSLKeyDataX509GetKeyCert(x) : NULL;
     if (!cert || X509_cmp(cert, signer) != 0) {
-        invalid(out, "the key that verified is not KeyInfo's first certificate (the signer's comes first)%s", NULL);
+        invalid(out, "the key that verified is not the signer's certificate of KeyInfo (its end-entity one)%s", NULL);
         goto done;
     }
     out->valid = 1;
@@ -237,6 +238,23 @@ static int read_certs(const df_sig_shape *shape, X509 **certs, df_verify_result 
     return 0;
 }
 
+/* The signer among KeyInfo's certificates: the only one, or the only one
+ * that is no CA certificate; -1 if that is not one certificate. */
+static int signer_index(X509 **certs, int n)
+{
+    if (n == 1)
+        return 0;
+    int found = -1;
+    for (int i = 0; i < n; i++) {
+        if (X509_get_extension_flags(certs[i]) & EXFLAG_CA)
+            continue;
+        if (found >= 0)
+            return -1;
+        found = i;
+    }
+    return found;
+}
+
 static int verify_doc(xmlDocPtr doc, const char *ca, const df_signature_def *s, df_verify_result *out,
                       df_error *err)
 {
@@ -262,6 +280,17 @@ static int verify_doc(xmlDocPtr doc, const char *ca, const df_signature_def *s, 
     int rc = 0;
     if (read_certs(&shape, certs, out) != 0)
         goto out;
+    int si = signer_index(certs, shape.ncerts);
+    if (si < 0) {
+        invalid(out, "KeyInfo must hold one end-entity certificate, the signer's, and otherwise only CA "
+                "certificates of its chain%s", NULL);
+        goto out;
+    }
+    if (si > 0) { /* the signer's first, for the direct verifier */
+        X509 *t = certs[0];
+        certs[0] = certs[si];
+        certs[si] = t;
+    }
     describe_signer(certs[0], out);
     if (df_sig_policy_check_signer(certs[0], why, sizeof why) != 0) {
         invalid(out, "%s", why);
