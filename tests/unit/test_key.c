@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "writer/sigalg.h"
 #include "writer/signer.h"
 
 /* The tests hold a key and its signer as one: the signer's key is freed with it. */
@@ -19,7 +20,9 @@ static int sg_load(df_signer **s, const df_key_options *o, df_error *err)
     *s = NULL;
     if (df_key_load(&k, o, err) != 0)
         return -1;
-    if (df_signer_new(s, k, err) != 0) {
+    static df_signature_def gd_v1_sig; /* RSA-SHA256, as gd-v1 */
+    df_sigalg_default(&gd_v1_sig);
+    if (df_signer_new(s, k, &gd_v1_sig, err) != 0) {
         df_key_free(k);
         return -1;
     }

@@ -31,6 +31,7 @@
 #include "mapping/catalog.h"
 #include "mapping/mapping.h"
 #include "writer/chunk_writer.h"
+#include "writer/sigalg.h"
 #include "writer/signer.h"
 
 /* The tests hold a key and its signer as one: the signer's key is freed with it. */
@@ -40,7 +41,9 @@ static int sg_load(df_signer **s, const df_key_options *o, df_error *err)
     *s = NULL;
     if (df_key_load(&k, o, err) != 0)
         return -1;
-    if (df_signer_new(s, k, err) != 0) {
+    static df_signature_def gd_v1_sig; /* RSA-SHA256, as gd-v1 */
+    df_sigalg_default(&gd_v1_sig);
+    if (df_signer_new(s, k, &gd_v1_sig, err) != 0) {
         df_key_free(k);
         return -1;
     }
@@ -447,12 +450,13 @@ Test(signer, tampering_makes_xmlsec1_fail)
 
 Test(signer, foreign_signer_does_not_verify_against_our_ca)
 {
-    /* A self-signed certificate is not trusted: xmlsec1 refuses it. */
+    /* A self-signed (end-entity) certificate is not trusted: xmlsec1 refuses it. */
     char dir[1200], f[1300], cmd[4000];
     sg_scratch(dir, sizeof dir);
     snprintf(cmd, sizeof cmd,
              "cd '%s' && openssl req -x509 -new -newkey rsa:2048 -nodes -keyout self.key "
-             "-out self.pem -days 30 -subj /CN=self >/dev/null 2>&1 && chmod 600 self.key",
+             "-out self.pem -days 30 -subj /CN=self -addext basicConstraints=critical,CA:FALSE "
+             "-addext keyUsage=critical,digitalSignature >/dev/null 2>&1 && chmod 600 self.key",
              dir);
     cr_assert(system(cmd) == 0);
     char kp[1300], cp[1300];
@@ -485,7 +489,7 @@ static void *sg_worker(void *arg)
         unsigned char d[32];
         memset(d, k, sizeof d);
         df_error err;
-        if (df_signer_sign_digest(j->s, d, &b, &err) != 0)
+        if (df_signer_sign_digest(j->s, d, sizeof d, &b, &err) != 0)
             return (void *)1;
         df_buf_free(&b);
     }
