@@ -608,7 +608,8 @@ static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
     sim_elem(&b, df_an(pr, DF_AN_FILE_ID), id);
     sim_elem(&b, df_an(pr, DF_AN_DUPLICATE), dup ? pr->duplicate_true : pr->duplicate_false);
     enum MHD_Result ret = answer(c, r, DF_MEANS_OK, "OK", &b);
-    snprintf(r->outcome, sizeof r->outcome, "code=0 http=200 file=%s%s", id, dup ? " duplicate" : "");
+    snprintf(r->outcome, sizeof r->outcome, "code=%d http=200 file=%s%s", df_protocol_means(pr, DF_MEANS_OK), id,
+             dup ? " duplicate" : "");
     return ret;
 }
 
