@@ -65,7 +65,7 @@ int cmd_upload(int argc, char **argv)
         .prog = "drugflow", .name = "upload", .opts = opts, .epilog = DF_EXIT_CODES_HELP, .max_operands = -1,
         .usage = "[OPTIONS] [CHUNK.xml | DIR]...",
         .about = "Uploads data files to the provincial interface over mutual TLS, exactly once each.\n"
-                 "Files or folders given are first recorded in the workspace journal (a folder's\n"
+                 "The data files or folders given are first recorded in the workspace journal (a folder's\n"
                  "BATCH_NNNNN.xml files); then every chunk of the workspace (or of --batch) without a\n"
                  "file id from the server is sent, --parallel at a time. Transport errors, HTTP 5xx and\n"
                  "the answer codes the profile classes transient (busy) are retried with exponential\n"

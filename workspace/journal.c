@@ -376,7 +376,7 @@ int df_journal_chunk_put(df_journal *j, df_chunk_row *r, df_error *err)
         goto out;
     if (found && old.file_id[0]) {
         if (strcmp(old.sha256, r->sha256) != 0) {
-            df_errorf(err, "chunk %d of batch %s was uploaded as FileId %s with SHA-256 %.16s…, but now has "
+            df_errorf(err, "chunk %d of batch %s was uploaded as file id %s with SHA-256 %.16s…, but now has "
                       "%.16s…: the batch's input or settings changed after upload; give the changed data a new "
                       "--batch-id", r->seq, r->batch, old.file_id, old.sha256, r->sha256);
             goto out;
