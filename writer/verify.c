@@ -154,6 +154,33 @@ static xmlNodePtr find_signature(xmlNodePtr root, const df_signature_def *s, df_
     return sig;
 }
 
+/* Every certificate of the PEM file as trusted (xmlsec's own loader takes
+ * the first one only). */
+static int load_trusted(xmlSecKeysMngrPtr mngr, const char *ca, df_error *err)
+{
+    BIO *b = BIO_new_file(ca, "r");
+    if (!b)
+        return df_errorf(err, "%s: cannot read the trusted CA certificate", ca);
+    int n = 0, rc = 0;
+    X509 *x;
+    while (rc == 0 && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+        unsigned char *der = NULL;
+        int dl = i2d_X509(x, &der);
+        if (dl <= 0 || xmlSecCryptoAppKeysMngrCertLoadMemory(mngr, der, (xmlSecSize)dl, xmlSecKeyDataFormatDer,
+                                                             xmlSecKeyDataTypeTrusted) < 0)
+            rc = df_errorf(err, "%s: cannot load certificate %d as trusted%s%s", ca, n + 1,
+                           xmlsec_first_error[0] ? ": " : "", xmlsec_first_error);
+        OPENSSL_free(der);
+        X509_free(x);
+        n++;
+    }
+    BIO_free(b);
+    ERR_clear_error();
+    if (rc == 0 && n == 0)
+        rc = df_errorf(err, "%s: no PEM certificate in the trusted CA file", ca);
+    return rc;
+}
+
 /* libxmlsec1 (RSA), with only the profile's transforms enabled: the shape
  * was checked already, this is the second lock. signer is KeyInfo's first
  * certificate, which must be the key xmlsec verified with. */
@@ -167,11 +194,8 @@ static int verify_xmlsec(xmlNodePtr sig, const char *ca, const df_signature_def 
         df_errorf(err, "xmlsec: cannot create a keys manager");
         goto done;
     }
-    if (xmlSecCryptoAppKeysMngrCertLoad(mngr, ca, xmlSecKeyDataFormatPem, xmlSecKeyDataTypeTrusted) < 0) {
-        df_errorf(err, "%s: cannot load the trusted CA certificate (PEM expected)%s%s", ca,
-                  xmlsec_first_error[0] ? ": " : "", xmlsec_first_error);
+    if (load_trusted(mngr, ca, err) != 0)
         goto done;
-    }
     ctx = xmlSecDSigCtxCreate(mngr);
     if (!ctx) {
         df_errorf(err, "xmlsec: cannot create a signature context");
