@@ -8,6 +8,7 @@
 #include "base/json.h"
 #include "cli/cli.h"
 #include "uploader/client.h"
+#include "writer/signer.h"
 
 typedef struct checks {
     int json, n, bad_local, bad_net;
@@ -29,7 +30,7 @@ static void line(checks *c, int ok, int net, const char *what, const char *msg)
     c->n++;
 }
 
-static void check_certificate(checks *ch, const df_config *cfg, df_key **key)
+static void check_certificate(checks *ch, const df_config *cfg, const df_profile *prof, df_key **key)
 {
     char m[DF_PATH_MAX + 512];
     df_error err;
@@ -44,6 +45,8 @@ static void check_certificate(checks *ch, const df_config *cfg, df_key **key)
     }
     df_key_options k;
     df_key_options_from_config(cfg, isatty(0), &k);
+    if (prof)
+        k.kind = df_signer_key_kind(&prof->signature);
     if (df_key_load(key, &k, &err) != 0) {
         line(ch, 0, 0, "certificate", err.msg);
     } else if (cfg->enterprise_code[0] && strcmp(df_key_subject_cn(*key), cfg->enterprise_code)) {
@@ -51,9 +54,35 @@ static void check_certificate(checks *ch, const df_config *cfg, df_key **key)
                  df_key_subject_cn(*key), cfg->enterprise_code);
         line(ch, 0, 0, "certificate", m);
     } else {
-        snprintf(m, sizeof m, "%s: key and certificate of %s, valid", cfg->key, df_key_subject_cn(*key));
+        snprintf(m, sizeof m, "%s: key and certificate of %s, valid, fit for %s", cfg->key, df_key_subject_cn(*key),
+                 prof ? df_sig_alg_name(prof->signature.algorithm) : "signing");
         line(ch, 1, 0, "certificate", m);
     }
+}
+
+/* tls.key, when TLS has a certificate of its own (an SM2 signing key needs one). */
+static void check_tls_key(checks *ch, const df_config *cfg, const df_profile *prof, const df_key *sign_key,
+                          df_key **tls_key)
+{
+    char m[DF_PATH_MAX + 512];
+    df_error err;
+    if (!cfg->tls_key[0]) {
+        if (sign_key && prof && prof->signature.algorithm == DF_SIG_SM2_SM3)
+            line(ch, 0, 0, "tls key", "the signing key is SM2, which TLS servers do not take: set 'tls: key:' to "
+                 "the enterprise's TLS certificate");
+        return;
+    }
+    df_key_options k;
+    df_key_options_from_config(cfg, isatty(0), &k);
+    k.key_path = cfg->tls_key;
+    k.cert_path = cfg->tls_cert[0] ? cfg->tls_cert : NULL;
+    k.kind = DF_KEY_TLS;
+    if (df_key_load(tls_key, &k, &err) != 0) {
+        line(ch, 0, 0, "tls key", err.msg);
+        return;
+    }
+    snprintf(m, sizeof m, "%s: the TLS certificate of %s, valid", cfg->tls_key, df_key_subject_cn(*tls_key));
+    line(ch, 1, 0, "tls key", m);
 }
 
 static void check_server(checks *ch, const df_config *cfg, const df_profile *prof, const df_key *key, int offline)
@@ -106,15 +135,18 @@ static int check_all(const df_cli_net *net, int offline)
     snprintf(m, sizeof m, "%s: the server CA file is missing or unreadable", cfg.ca);
     int ca_ok = !cfg.ca[0] || access(cfg.ca, R_OK) == 0;
     line(&ch, ca_ok, 0, "ca", !ca_ok ? m : cfg.ca[0] ? cfg.ca : "system CA store");
-    check_certificate(&ch, &cfg, &key);
+    check_certificate(&ch, &cfg, have_profile ? &prof : NULL, &key);
+    df_key *tls_key = NULL;
+    check_tls_key(&ch, &cfg, have_profile ? &prof : NULL, key, &tls_key);
     df_journal *j = NULL;
     int ws_ok = cfg.workspace[0] && df_journal_open(&j, cfg.workspace, &err) == 0;
     df_journal_close(j);
     line(&ch, ws_ok, 0, "workspace", ws_ok ? cfg.workspace
                                            : cfg.workspace[0] ? err.msg : "no workspace: set 'workspace:' or DRUGFLOW_WORKSPACE");
     if (have_profile)
-        check_server(&ch, &cfg, &prof, key, offline);
+        check_server(&ch, &cfg, &prof, tls_key ? tls_key : cfg.tls_key[0] ? NULL : key, offline);
     df_key_free(key);
+    df_key_free(tls_key);
 done:;
     int rc = ch.bad_local ? DF_EXIT_USAGE : ch.bad_net ? DF_EXIT_NETWORK : DF_EXIT_OK;
     if (net->json)

@@ -93,6 +93,9 @@ certificate: {key: $PKI/$key, passphrase_file: $PKI/passphrase}
 upload: {parallel: 4, attempts: 6, retry_base_ms: 20, status_timeout: 60}
 CONF
     export DRUGFLOW_CONFIG=$R/df.yaml
+    "$DF" config check >"$T/$v-check.out" 2>&1 || { cat "$T/$v-check.out"; fail "$v: config check"; }
+    assert_contains "$T/$v-check.out" "answers over mutual TLS"
+    assert_contains "$T/$v-check.out" "the TLS certificate of $A"
     "$DF" catalog pull >"$T/$v-pull.out" 2>&1 || { cat "$T/$v-pull.out"; fail "$v: catalog pull"; }
     local m rc n=0
     for m in purchase purchase_return sale sale_return inventory unqualified damage; do
