@@ -14,6 +14,7 @@
 
 #include "mapping/profile.h"
 #include "simulator/sim.h"
+#include "writer/sigalg.h"
 #include "writer/signer.h"
 #include "writer/verify.h"
 
@@ -24,7 +25,9 @@ static int sg_load(df_signer **s, const df_key_options *o, df_error *err)
     *s = NULL;
     if (df_key_load(&k, o, err) != 0)
         return -1;
-    if (df_signer_new(s, k, err) != 0) {
+    static df_signature_def gd_v1_sig; /* RSA-SHA256, as gd-v1 */
+    df_sigalg_default(&gd_v1_sig);
+    if (df_signer_new(s, k, &gd_v1_sig, err) != 0) {
         df_key_free(k);
         return -1;
     }
