@@ -57,11 +57,14 @@ typedef struct df_cli_net {
      .help = "server CA bundle (PEM)"},                                                             \
     {.name = "profile", .type = DF_ARG_STRING, .dest = &(n).profile, .arg = "FILE",                 \
      .help = "interface profile (default: configuration, then the shipped gd-v1)"},                \
-    {.name = "parallel", .short_name = 'P', .type = DF_ARG_INT, .dest = &(n).parallel, .min = 1,    \
-     .max = DF_MAX_UPLOADS, .help = "uploads at once (default 4)"},                                \
     {.name = "attempts", .type = DF_ARG_INT, .dest = &(n).attempts, .min = 1, .max = DF_MAX_ATTEMPTS, \
      .help = "attempts per chunk for transient failures (default 8)"},                             \
     DF_CLI_JSON_OPT((n).json, "summary as JSON on stdout")
+
+/* Uploads at once, for the commands that upload. */
+#define DF_CLI_PARALLEL_OPT(n)                                                                      \
+    {.name = "parallel", .short_name = 'P', .type = DF_ARG_INT, .dest = &(n).parallel, .min = 1,    \
+     .max = DF_MAX_UPLOADS, .help = "uploads at once (default 4)"}
 
 /* Opens a session from the network options. */
 int df_cli_session(df_session *s, const df_cli_net *n, int need_client, int need_journal, df_error *err);

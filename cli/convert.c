@@ -64,8 +64,8 @@ static int load_catalogs(const convert_args *a, const df_config *cfg, const df_p
 }
 
 /* The key and its signer, when signing: on by default when a key is configured. */
-static int open_signer(const convert_args *a, const df_config *cfg, const df_signature_def *sig, df_key **key,
-                       df_signer **signer, int *reference, df_error *err)
+static int open_signer(const convert_args *a, const df_config *cfg, const df_signature_def *sig, df_signer **signer,
+                       int *reference, df_error *err)
 {
     const char *mode = a->sign ? a->sign : cfg->key[0] ? "streaming" : "none";
     *reference = !strcmp(mode, "reference");
@@ -75,12 +75,12 @@ static int open_signer(const convert_args *a, const df_config *cfg, const df_sig
         return df_errorf(err, "--sign %s needs a key: --key FILE or 'certificate: key:' in the configuration", mode);
     df_key_options ko;
     df_key_options_from_config(cfg, isatty(0), &ko);
-    ko.kind = df_signer_key_kind(sig);
-    if (df_key_load(key, &ko, err) != 0 || df_signer_new(signer, *key, sig, err) != 0)
+    if (df_signer_load(signer, &ko, sig, err) != 0)
         return -1;
-    if (strcmp(df_key_subject_cn(*key), cfg->enterprise_code))
+    const char *cn = df_key_subject_cn(df_signer_key(*signer));
+    if (strcmp(cn, cfg->enterprise_code))
         fprintf(stderr, "drugflow: warning: the certificate's CN %s is not the enterprise code %s; the "
-                "server will refuse these files (E_SIGNER)\n", df_key_subject_cn(*key), cfg->enterprise_code);
+                "server will refuse these files (E_SIGNER)\n", cn, cfg->enterprise_code);
     return 0;
 }
 
@@ -96,14 +96,13 @@ static int run_convert(convert_args *a, const char *const *inputs, int ninputs)
         df_profile_load(&profile, profile_file, &err) != 0 || df_mapping_load(&mapping, &profile, a->mapping, &err) != 0)
         return df_cli_fail(DF_EXIT_USAGE, &err);
     int rc = DF_EXIT_USAGE, reference = 0;
-    df_key *key = NULL;
     df_signer *signer = NULL;
     df_catalog_set cats;
     df_catalog_set_init(&cats, &profile);
     if (load_catalogs(a, &cfg, &profile, &cats, &err) < 0 || df_created_at(a->created, created_at, sizeof created_at, &err) ||
         (a->batch ? snprintf(batch_id, sizeof batch_id, "%s", a->batch) < 0
                   : df_batch_id_default(a->period, mapping.dt->code, batch_id, sizeof batch_id, &err) != 0) ||
-        df_mkdirs(a->out, &err) != 0 || open_signer(a, &cfg, &profile.signature, &key, &signer, &reference, &err) != 0) {
+        df_mkdirs(a->out, &err) != 0 || open_signer(a, &cfg, &profile.signature, &signer, &reference, &err) != 0) {
         df_cli_fail(DF_EXIT_USAGE, &err);
         goto out;
     }
@@ -141,7 +140,6 @@ static int run_convert(convert_args *a, const char *const *inputs, int ninputs)
     df_summary_free(&sum);
 out:
     df_signer_free(signer);
-    df_key_free(key);
     df_catalog_set_free(&cats);
     df_mapping_free(&mapping);
     return rc;

@@ -133,6 +133,7 @@ int cmd_run(int argc, char **argv)
         {.name = "threads", .short_name = 'j', .type = DF_ARG_INT, .dest = &a.threads, .min = 1,
          .max = DF_MAX_THREADS, .help = "worker threads"},
         DF_CLI_NET_OPTS(a.net),
+        DF_CLI_PARALLEL_OPT(a.net),
         {.name = "no-status", .type = DF_ARG_FLAG, .dest = &a.no_status, .help = "do not wait for the results"},
         {.name = "timeout", .type = DF_ARG_INT, .dest = &a.timeout, .arg = "S", .min = 1, .max = 7 * 86400,
          .help = "seconds to wait for the results (default 600)"},

@@ -57,6 +57,7 @@ int cmd_upload(int argc, char **argv)
     const char *batch = NULL;
     const df_opt opts[] = {
         DF_CLI_NET_OPTS(net),
+        DF_CLI_PARALLEL_OPT(net),
         {.name = "batch", .short_name = 'b', .type = DF_ARG_STRING, .dest = &batch, .arg = "ID",
          .help = "only this batch"},
         {.type = DF_ARG_END},

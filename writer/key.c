@@ -50,7 +50,7 @@ void df_key_options_from_config(const df_config *cfg, int prompt, df_key_options
 /* ---- small helpers --------------------------------------------------- */
 
 /* The reason of the last OpenSSL error, for messages; clears the queue. */
-static const char *ossl_reason(char *buf, size_t cap)
+const char *df_openssl_reason(char *buf, size_t cap)
 {
     unsigned long e = ERR_peek_last_error();
     if (!e)
@@ -307,7 +307,7 @@ static int load_pkcs12(df_key *s, const char *path, const unsigned char *data, s
         return df_errorf(err,
                          "%s is not a readable PKCS#12 (.p12/.pfx) file — damaged or another "
                          "format? For a PEM key give the certificate too (%s)",
-                         path, ossl_reason(why, sizeof why));
+                         path, df_openssl_reason(why, sizeof why));
     const char *pass = NULL;
     int plen = 0, rc = -1;
     if (PKCS12_mac_present(p12)) {
@@ -342,7 +342,7 @@ static int load_pkcs12(df_key *s, const char *path, const unsigned char *data, s
             df_errorf(err,
                       "%s: cannot decrypt the PKCS#12 contents (%s); a wrong passphrase or an "
                       "unsupported encryption",
-                      path, ossl_reason(why, sizeof why));
+                      path, df_openssl_reason(why, sizeof why));
             goto out;
         }
     }
@@ -381,7 +381,7 @@ static int load_pem(df_key *s, const char *key_path, const unsigned char *data, 
                              key_path);
         }
         return df_errorf(err, "%s holds no readable PEM private key — damaged or another format? (%s)",
-                         key_path, ossl_reason(why, sizeof why));
+                         key_path, df_openssl_reason(why, sizeof why));
     }
     /* The certificate: its own file, or following the key in the same one. */
     BIO *cb = NULL;

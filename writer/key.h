@@ -68,6 +68,10 @@ struct x509_st *df_key_cert(const df_key *k);
 int df_key_chain_count(const df_key *k);
 struct x509_st *df_key_chain_cert(const df_key *k, int i);
 
+/* The reason of the last OpenSSL error, for messages; clears OpenSSL's
+ * error queue. */
+const char *df_openssl_reason(char *buf, size_t cap);
+
 /* PEM strings of the private key and certificate chain, for the TLS
  * client, which hands them to libcurl as blobs and must wipe and free them. */
 int df_key_export_pem(const df_key *k, char **key_pem, size_t *key_len, char **cert_pem,

@@ -54,6 +54,7 @@ struct df_signer {
     df_buf sig_open;   /* <Signature xmlns="NS">\n<SignedInfo>: how the file's bytes begin */
     df_buf si_body;    /* the methods and the Reference, up to <DigestValue> */
     df_buf key_info;   /* </SignatureValue> … </Signature>, with the certificate(s) */
+    df_key *owned;      /* the key, when df_signer_load loaded it */
 };
 
 static int put(df_buf *b, const char *s)
@@ -112,6 +113,7 @@ int df_signer_key_kind(const df_signature_def *sig)
     return df_sigalg_is_rsa(sig->algorithm) ? DF_KEY_RSA : DF_KEY_SM2;
 }
 
+
 void df_signer_free(df_signer *s)
 {
     if (!s)
@@ -120,6 +122,7 @@ void df_signer_free(df_signer *s)
     df_buf_free(&s->sig_open);
     df_buf_free(&s->si_body);
     df_buf_free(&s->key_info);
+    df_key_free(s->owned);
     free(s);
 }
 
@@ -139,6 +142,22 @@ int df_signer_new(df_signer **out, const df_key *key, const df_signature_def *si
         return df_errorf(err, "signing: out of memory");
     }
     *out = s;
+    return 0;
+}
+
+int df_signer_load(df_signer **out, const df_key_options *o, const df_signature_def *sig, df_error *err)
+{
+    df_key *k;
+    *out = NULL;
+    df_key_options ko = *o;
+    ko.kind = df_signer_key_kind(sig);
+    if (df_key_load(&k, &ko, err) != 0)
+        return -1;
+    if (df_signer_new(out, k, sig, err) != 0) {
+        df_key_free(k);
+        return -1;
+    }
+    (*out)->owned = k;
     return 0;
 }
 

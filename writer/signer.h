@@ -27,6 +27,10 @@ typedef struct df_signer df_signer; /* opaque; thread-safe for signing */
 /* A signer over a loaded key and the profile's signature section, which
  * must both outlive it. Fails if the key does not fit the algorithm. */
 int df_signer_new(df_signer **out, const df_key *key, const df_signature_def *sig, df_error *err);
+/* Loads the key (df_key_load, of the kind the algorithm signs with) and a
+ * signer over it in one step; the signer owns that key: df_signer_free
+ * frees both. */
+int df_signer_load(df_signer **out, const df_key_options *o, const df_signature_def *sig, df_error *err);
 void df_signer_free(df_signer *s);
 const df_key *df_signer_key(const df_signer *s);
 

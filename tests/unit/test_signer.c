@@ -34,28 +34,13 @@
 #include "writer/sigalg.h"
 #include "writer/signer.h"
 
-/* The tests hold a key and its signer as one: the signer's key is freed with it. */
-static int sg_load(df_signer **s, const df_key_options *o, df_error *err)
+/* gd-v1's signature (RSA-SHA256), for the signers the tests make. */
+static const df_signature_def *gd_v1_sig(void)
 {
-    df_key *k = NULL;
-    *s = NULL;
-    if (df_key_load(&k, o, err) != 0)
-        return -1;
-    static df_signature_def gd_v1_sig; /* RSA-SHA256, as gd-v1 */
-    df_sigalg_default(&gd_v1_sig);
-    if (df_signer_new(s, k, &gd_v1_sig, err) != 0) {
-        df_key_free(k);
-        return -1;
-    }
-    return 0;
-}
-
-static void sg_free(df_signer *s)
-{
-    if (s) {
-        df_key_free((df_key *)df_signer_key(s));
-        df_signer_free(s);
-    }
+    static df_signature_def d;
+    if (!d.ns[0])
+        df_sigalg_default(&d);
+    return &d;
 }
 
 #define SG_PASS "test-pass"
@@ -141,7 +126,7 @@ static df_signer *sg_signer(const char *file, const char *cert)
     df_key_options o = {.key_path = kp, .cert_path = cert ? cp : NULL, .pass_env = "DF_SG_PASS"};
     df_signer *s = NULL;
     df_error err = {{0}};
-    cr_assert(sg_load(&s, &o, &err) == 0, "loading %s: %s", file, err.msg);
+    cr_assert(df_signer_load(&s, &o, gd_v1_sig(), &err) == 0, "loading %s: %s", file, err.msg);
     return s;
 }
 
@@ -293,7 +278,7 @@ Test(signer, streaming_chunk_verifies_with_xmlsec1)
     cr_assert(strstr(doc, "</Signature></DataFile>\n"));
     free(doc);
     sg_assert_verifies(f);
-    sg_free(s);
+    df_signer_free(s);
 }
 
 Test(signer, reference_chunk_verifies_and_digests_agree)
@@ -334,7 +319,7 @@ Test(signer, reference_chunk_verifies_and_digests_agree)
     cr_assert_str_eq(va, vb, "the signers signed different SignedInfo bytes");
     free(a);
     free(b);
-    sg_free(s);
+    df_signer_free(s);
 }
 
 Test(signer, awkward_characters_sign_and_verify)
@@ -357,7 +342,7 @@ Test(signer, awkward_characters_sign_and_verify)
     sg_assert_verifies(st);
     sg_assert_verifies(ref);
     cr_assert(memcmp(d, r_st.c14n_digest, 32) == 0);
-    sg_free(s);
+    df_signer_free(s);
 }
 
 Test(signer, pem_key_and_certificate_sign_the_same)
@@ -370,11 +355,11 @@ Test(signer, pem_key_and_certificate_sign_the_same)
     df_chunk_result r;
     sg_make_chunk(f, 20, 0, df_signer_sign_digest, s, &r);
     sg_assert_verifies(f);
-    sg_free(s);
+    df_signer_free(s);
     /* Unencrypted key; key and certificate in one PEM file; legacy PKCS#12. */
-    sg_free(sg_signer("ent-a-plain.key", "ent-a.pem"));
-    sg_free(sg_signer("ent-a-combined.pem", NULL));
-    sg_free(sg_signer("legacy.p12", NULL));
+    df_signer_free(sg_signer("ent-a-plain.key", "ent-a.pem"));
+    df_signer_free(sg_signer("ent-a-combined.pem", NULL));
+    df_signer_free(sg_signer("legacy.p12", NULL));
 }
 
 /* ---- tampering breaks verification ----------------------------------- */
@@ -445,7 +430,7 @@ Test(signer, tampering_makes_xmlsec1_fail)
     sg_reference(s, un, ref, d);
     sg_tamper_checks(st, dir, "stream");
     sg_tamper_checks(ref, dir, "reference");
-    sg_free(s);
+    df_signer_free(s);
 }
 
 Test(signer, foreign_signer_does_not_verify_against_our_ca)
@@ -465,12 +450,12 @@ Test(signer, foreign_signer_does_not_verify_against_our_ca)
     df_key_options o = {.key_path = kp, .cert_path = cp};
     df_signer *s = NULL;
     df_error err = {{0}};
-    cr_assert(sg_load(&s, &o, &err) == 0, "%s", err.msg);
+    cr_assert(df_signer_load(&s, &o, gd_v1_sig(), &err) == 0, "%s", err.msg);
     sg_path(f, sizeof f, dir, "self.xml");
     df_chunk_result r;
     sg_make_chunk(f, 5, 0, df_signer_sign_digest, s, &r);
     cr_assert(sg_xmlsec1_verify(f) != 0);
-    sg_free(s);
+    df_signer_free(s);
 }
 
 /* ---- concurrent signing ---------------------------------------------- */
@@ -519,7 +504,7 @@ Test(signer, several_threads_sign_with_one_signer)
         sg_make_chunk(jobs[i].path, 30 + i, 0, df_signer_sign_digest, s, &jobs[i].res);
         sg_assert_verifies(jobs[i].path);
     }
-    sg_free(s);
+    df_signer_free(s);
 }
 
 typedef struct sg_ref_job {
@@ -560,7 +545,7 @@ Test(signer, reference_signer_in_several_threads)
         cr_assert(memcmp(jobs[i].digest, res[i].c14n_digest, 32) == 0);
         sg_assert_verifies(jobs[i].out);
     }
-    sg_free(s);
+    df_signer_free(s);
 }
 
 /* ---- export for the TLS client --------------------------------------- */
@@ -584,7 +569,7 @@ Test(signer, export_pem_gives_matching_key_and_certificate)
     memset(k, 0, kl);
     free(k);
     free(c);
-    sg_free(s);
+    df_signer_free(s);
 }
 
 /* ---- key problems: each its own message, never the passphrase --------- */
@@ -595,7 +580,7 @@ static void sg_load_fails(df_key_options *o, const char *want)
 {
     df_signer *s = NULL;
     df_error err = {{0}};
-    cr_assert(sg_load(&s, o, &err) != 0, "loading %s should fail with \"%s\"", o->key_path,
+    cr_assert(df_signer_load(&s, o, gd_v1_sig(), &err) != 0, "loading %s should fail with \"%s\"", o->key_path,
               want);
     cr_assert(s == NULL);
     cr_assert(strstr(err.msg, want), "message \"%s\" lacks \"%s\"", err.msg, want);
@@ -666,8 +651,8 @@ Test(signer_keys, open_permissions_refused_unless_allowed)
     o.allow_open_perms = 1;
     df_signer *s = NULL;
     df_error err = {{0}};
-    cr_assert(sg_load(&s, &o, &err) == 0, "%s", err.msg);
-    sg_free(s);
+    cr_assert(df_signer_load(&s, &o, gd_v1_sig(), &err) == 0, "%s", err.msg);
+    df_signer_free(s);
     /* A passphrase file open to others is refused the same way. */
     char pf[1300];
     sg_path(pf, sizeof pf, dir, "pass");
@@ -687,19 +672,19 @@ Test(signer_keys, passphrase_from_env_or_file)
     df_signer *s = NULL;
     df_error err = {{0}};
     sg_opts(&o, kp, cp, sizeof kp, "ent-a.p12", NULL);
-    cr_assert(sg_load(&s, &o, &err) == 0, "%s", err.msg);
-    sg_free(s);
+    cr_assert(df_signer_load(&s, &o, gd_v1_sig(), &err) == 0, "%s", err.msg);
+    df_signer_free(s);
     char pf[1200];
     sg_path(pf, sizeof pf, sg_pki(), "passphrase");
     o.pass_env = NULL;
     o.pass_file = pf;
-    cr_assert(sg_load(&s, &o, &err) == 0, "%s", err.msg);
-    sg_free(s);
+    cr_assert(df_signer_load(&s, &o, gd_v1_sig(), &err) == 0, "%s", err.msg);
+    df_signer_free(s);
     sg_opts(&o, kp, cp, sizeof kp, "ent-a.key", "ent-a.pem");
     o.pass_env = NULL;
     o.pass_file = pf;
-    cr_assert(sg_load(&s, &o, &err) == 0, "%s", err.msg);
-    sg_free(s);
+    cr_assert(df_signer_load(&s, &o, gd_v1_sig(), &err) == 0, "%s", err.msg);
+    df_signer_free(s);
     /* A passphrase file with CRLF and no further lines, or no newline. */
     char dir[1200], pf2[1300], cmd[4000];
     sg_scratch(dir, sizeof dir);
@@ -709,12 +694,12 @@ Test(signer_keys, passphrase_from_env_or_file)
     sg_opts(&o, kp, cp, sizeof kp, "ent-a.p12", NULL);
     o.pass_env = NULL;
     o.pass_file = pf2;
-    cr_assert(sg_load(&s, &o, &err) == 0, "%s", err.msg);
-    sg_free(s);
+    cr_assert(df_signer_load(&s, &o, gd_v1_sig(), &err) == 0, "%s", err.msg);
+    df_signer_free(s);
     snprintf(cmd, sizeof cmd, "printf 'test-pass' > '%s'", pf2);
     cr_assert(system(cmd) == 0);
-    cr_assert(sg_load(&s, &o, &err) == 0, "%s", err.msg);
-    sg_free(s);
+    cr_assert(df_signer_load(&s, &o, gd_v1_sig(), &err) == 0, "%s", err.msg);
+    df_signer_free(s);
     /* An unset variable, or no source at all, is said so. */
     sg_opts(&o, kp, cp, sizeof kp, "ent-a.p12", NULL);
     o.pass_env = "DF_SG_UNSET";
@@ -760,7 +745,7 @@ static void sg_prompt(const char *typed, char *shown, size_t cap, int *status)
         df_key_options o = {.key_path = kp, .pass_prompt = 1};
         df_signer *s = NULL;
         df_error err = {{0}};
-        int rc = sg_load(&s, &o, &err);
+        int rc = df_signer_load(&s, &o, gd_v1_sig(), &err);
         if (rc != 0)
             printf("ERROR: %s\n", err.msg);
         else
@@ -866,7 +851,7 @@ Test(signer_memory, streaming_memory_does_not_grow_with_chunk_size, .timeout = 1
      * the big chunk needs at most 4 MB more than the small one. */
     cr_assert(big < small + 4096, "memory grows with chunk size: 5k %ld kB, 50k %ld kB", small,
               big);
-    sg_free(s);
+    df_signer_free(s);
 }
 
 /* ---- reference signer refuses what it should --------------------------- */
@@ -902,7 +887,7 @@ Test(signer, reference_signer_refusals)
     sg_write(dtd, with_dtd, sizeof with_dtd - 1);
     sg_ref_fails(s, dtd, out, "must not carry a DTD");
     sg_ref_fails(s, un, nodir, "cannot create");
-    sg_free(s);
+    df_signer_free(s);
 }
 
 /* ---- every chunk made from the samples verifies ------------------------ */
@@ -985,5 +970,5 @@ Test(signer_samples, every_sample_chunk_verifies_and_both_signers_agree, .timeou
         df_summary_free(&b);
     }
     cr_log_info("%zu sample chunks verified, each signed both ways", total);
-    sg_free(s);
+    df_signer_free(s);
 }
