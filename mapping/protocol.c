@@ -71,7 +71,7 @@ static int type_ok(const char *s)
 }
 
 static const char *const kind_what[] = {
-    [K_XML] = "an XML name (a letter or _ first, then letters, digits, _ - .; no ':')",
+    [K_XML] = "an XML name (an NCName: a letter or _ first, no spaces, no ':')",
     [K_FORM] = "a form field name (letters, digits, _ - . [ ])",
     [K_TOKEN] = "a value without spaces, quotes or < > &",
     [K_TYPE] = "a content type such as type/subtype",

@@ -267,10 +267,17 @@ static int file_field(walker *w, df_file_result *f, const char *name, const char
     else if (!strcmp(name, df_an(pr, DF_AN_FILE_NAME)))
         snprintf(f->file_name, sizeof f->file_name, "%.*s", (int)len, text);
     else if (!strcmp(name, df_an(pr, DF_AN_STATUS))) {
-        f->state = df_protocol_state(pr, text);
+        char st[DF_PROTO_NAME_MAX];
+        const char *b = text, *e = text + len;
+        while (b < e && (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n'))
+            b++;
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+            e--;
+        snprintf(st, sizeof st, "%.*s", (int)(e - b), b);
+        f->state = (size_t)(e - b) < sizeof st ? df_protocol_state(pr, st) : -1;
         if (f->state < 0)
             return df_errorf(w->err, "the server's answer has <%s>%.40s</%s>, a state the profile does not name",
-                             name, text, name);
+                             name, st, name);
     } else if (!strcmp(name, df_an(pr, DF_AN_TOTAL)))
         return parse_ll(w, name, text, &f->total);
     else if (!strcmp(name, df_an(pr, DF_AN_PASSED)))
