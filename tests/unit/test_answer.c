@@ -49,9 +49,12 @@ static void an_setup(void)
         "file: File", "file: Datei", "status: Status", "status: Zustand", "total: Total", "total: Gesamt",
         "error: Error", "error: Fehler", "error_seq: seq", "error_seq: nr", "passed: PASSED", "passed: 通过",
         "    0:    {class: ok", "    7:    {class: ok", NULL};
-    an_rewrite("/tmp/drugflow-test-answer-renamed.yaml", renames);
-    cr_assert_eq(df_profile_load(&an_renamed, "/tmp/drugflow-test-answer-renamed.yaml", &err), 0, "%s", err.msg);
-    unlink("/tmp/drugflow-test-answer-renamed.yaml");
+    char path[256]; /* one per test process: the tests of the suite run in parallel */
+    snprintf(path, sizeof path, "%s/drugflow-test-answer-%ld.yaml", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+             (long)getpid());
+    an_rewrite(path, renames);
+    cr_assert_eq(df_profile_load(&an_renamed, path, &err), 0, "%s", err.msg);
+    unlink(path);
 }
 
 TestSuite(answer, .init = an_setup);
