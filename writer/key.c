@@ -22,7 +22,8 @@
 #include <openssl/pkcs12.h>
 #include <openssl/provider.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
+
+#include "writer/sig_policy.h"
 
 #define PASS_MAX 1024
 #define KEY_FILE_MAX (1 << 20)
@@ -439,13 +440,10 @@ static int check_key_kind(df_key *s, int kind, const char *key_path, const char 
                          key_path, t ? t : "other than SM2");
     if (kind == DF_KEY_TLS)
         return 0;
-    uint32_t ku = X509_get_key_usage(s->cert);
-    if (X509_get_extension_flags(s->cert) & EXFLAG_CA)
-        return df_errorf(err, "the certificate in %s is a CA certificate (basicConstraints CA:TRUE), not an "
-                         "enterprise's signing certificate", cpath);
-    if (ku != UINT32_MAX && !(ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)))
-        return df_errorf(err, "the certificate in %s does not allow signing (its keyUsage has neither "
-                         "digitalSignature nor nonRepudiation)", cpath);
+    /* The rule the verifiers apply (sig_policy.h): better refused here than FAILED there. */
+    char why[256];
+    if (df_sig_policy_check_signer(s->cert, why, sizeof why) != 0)
+        return df_errorf(err, "%s: %s", cpath, why);
     return 0;
 }
 
