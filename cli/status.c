@@ -25,9 +25,9 @@ int cmd_status(int argc, char **argv)
         .prog = "drugflow", .name = "status", .opts = opts, .epilog = DF_EXIT_CODES_HELP, .max_operands = 0,
         .about = "Asks the profile's results entry for the results of the uploaded chunks (as many file\n"
                  "ids per request as the profile allows) until each is final (PASSED, PARTIAL, FAILED)\n"
-                 "or --timeout; stores them in the\n"
-                 "journal; prints a table per chunk and the totals on stdout; writes the server's record\n"
-                 "errors to server-errors.csv in each batch's folder (beside rejects.csv, UTF-8 with BOM).\n"
+                 "or --timeout; stores them in the journal; prints a table per chunk and the totals on\n"
+                 "stdout; writes the server's record errors to server-errors.csv in each batch's folder\n"
+                 "(beside rejects.csv, UTF-8 with BOM).\n"
                  "With --json the totals go to stdout as JSON instead of the table.\n",
     };
     int first, k = df_cmdline_parse(&spec, argc, argv, &first);

@@ -19,7 +19,6 @@
 #define SIM_CODE_MAX 64
 #define SIM_FILEID_LEN 32
 #define SIM_MAX_ARCHIVED 64
-#define SIM_MAX_ERRORS 100
 
 /* ---- store.c: one folder per enterprise, DATA/<code>/{state.db,files/} ---- */
 
