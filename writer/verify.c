@@ -182,8 +182,8 @@ static int load_trusted(xmlSecKeysMngrPtr mngr, const char *ca, df_error *err)
 }
 
 /* libxmlsec1 (RSA), with only the profile's transforms enabled: the shape
- * was checked already, this is the second lock. signer is KeyInfo's first
- * certificate, which must be the key xmlsec verified with. */
+ * was checked already, this is the second lock. signer is KeyInfo's
+ * end-entity certificate, which must be the key xmlsec verified with. */
 static int verify_xmlsec(xmlNodePtr sig, const char *ca, const df_signature_def *s, X509 *signer,
                          df_verify_result *out, df_error *err)
 {
