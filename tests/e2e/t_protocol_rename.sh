@@ -43,20 +43,29 @@ no_gd_names() {
             >"$T/journal-$(basename "$(dirname "$j")").dump"
         echo "$T/journal-$(basename "$(dirname "$j")").dump" >>"$files"
     done
-    while read -r kind name; do
-        local pat
-        case "$kind" in
-            word) xargs -d '\n' grep -lawF -- "$name" <"$files" >>"$hits" || true
-                  find "$@" | grep -wF -- "$name" >>"$hits" || true ;;
-            attr) xargs -d '\n' grep -laE -- "<[A-Za-z_][^<>]*[[:space:]]$name=\"" <"$files" >>"$hits" || true ;;
-            form) xargs -d '\n' grep -laE -- "(^|[&?])$name=" <"$files" >>"$hits" || true ;;
-            path) xargs -d '\n' grep -laF -- "$name" <"$files" >>"$hits" || true ;;
-            token) case "$name" in ADD | UPDATE | DELETE) xargs -d '\n' grep -lawF -- "$name" <"$files" >>"$hits" || true ;; esac ;;
-        esac
-        if [ -s "$hits" ]; then
-            fail "gd-v1's $kind '$name' is in: $(sort -u "$hits" | head -n 5 | tr '\n' ' ')"
-        fi
-    done <"$names"
+    # One grep per kind of name, over every file (and every file name).
+    local k
+    for k in word attr form path op; do
+        case "$k" in
+            op) sed -n 's/^token \(ADD\|UPDATE\|DELETE\)$/\1/p' "$names" ;;
+            *) sed -n "s/^$k //p" "$names" ;;
+        esac >"$T/pat.$k"
+    done
+    sed -i 's/^/<[A-Za-z_][^<>]*[[:space:]]/; s/$/="/' "$T/pat.attr"
+    sed -i 's/^/(^|[\&?])/; s/$/=/' "$T/pat.form"
+    xargs -d '\n' grep -lawF -f "$T/pat.word" <"$files" >>"$hits" || true
+    xargs -d '\n' grep -lawF -f "$T/pat.op" <"$files" >>"$hits" || true
+    xargs -d '\n' grep -laF -f "$T/pat.path" <"$files" >>"$hits" || true
+    xargs -d '\n' grep -laE -f "$T/pat.attr" <"$files" >>"$hits" || true
+    xargs -d '\n' grep -laE -f "$T/pat.form" <"$files" >>"$hits" || true
+    find "$@" | grep -wF -f "$T/pat.word" >>"$hits" || true
+    if [ -s "$hits" ]; then
+        local f
+        f=$(sort -u "$hits" | head -n 1)
+        fail "gd-v1's names in $(sort -u "$hits" | wc -l) file(s), e.g. $f: $( (grep -oawF -f "$T/pat.word" "$f";
+            grep -oaE -f "$T/pat.attr" "$f"; echo "$f" | grep -owF -f "$T/pat.word") 2>/dev/null | sort -u | head -n 5 |
+            tr '\n' ' ')"
+    fi
 }
 
 # variant NAME SOURCE-PROFILE SIGNING-KEY [sim options...]
@@ -100,7 +109,7 @@ CONF
     local m rc n=0
     for m in purchase purchase_return sale sale_return inventory unqualified damage; do
         rc=0
-        "$DF" run -q -m "$R/in/mappings/$m.yaml" -p 2026-10 --chunk-records 4 "$ROOT/samples/exports/$m.csv" \
+        "$DF" run -q -m "$R/in/mappings/$m.yaml" -p 2026-10 --chunk-records 10 "$ROOT/samples/exports/$m.csv" \
             >"$T/$v-run-$m.out" 2>&1 || rc=$?
         [ "$rc" -le 1 ] || { cat "$T/$v-run-$m.out"; fail "$v: run $m exited $rc"; }
         n=$((n + 1))
