@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "writer/key.h"
+#include "writer/sigalg.h"
 #include "writer/signer.h"
 
 typedef struct bench {
@@ -36,7 +37,7 @@ static void *sign_loop(void *arg)
         df_error err;
         if (b->serialise)
             pthread_mutex_lock(&b->mu);
-        int rc = df_signer_sign_digest(b->signer, digest, &out, &err);
+        int rc = df_signer_sign_digest(b->signer, digest, sizeof digest, &out, &err);
         if (b->serialise)
             pthread_mutex_unlock(&b->mu);
         df_buf_free(&out);
@@ -92,7 +93,9 @@ int main(int argc, char **argv)
     df_error err;
     bench b = {0};
     pthread_mutex_init(&b.mu, NULL);
-    if (df_key_load(&key, &ko, &err) != 0 || df_signer_new(&b.signer, key, &err) != 0) {
+    static df_signature_def sig; /* gd-v1's: RSA-SHA256 over a SHA-256 digest */
+    df_sigalg_default(&sig);
+    if (df_key_load(&key, &ko, &err) != 0 || df_signer_new(&b.signer, key, &sig, &err) != 0) {
         fprintf(stderr, "tokensign: %s\n", err.msg);
         return 1;
     }

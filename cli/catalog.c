@@ -46,9 +46,10 @@ int cmd_catalog(int argc, char **argv)
     const df_command_spec spec = {
         .prog = "drugflow", .name = "catalog pull", .opts = opts, .epilog = DF_EXIT_CODES_HELP, .max_operands = 0,
         .about = "Downloads the enterprise's catalogs (经营品种 commodities, 往来企业 partners) into the\n"
-                 "workspace, incrementally: since = the version the workspace holds, 0 the first time.\n"
-                 "Each answer is parsed as a stream and its ADD/UPDATE/DELETE changes are applied with the\n"
-                 "new version in one transaction. convert and run then check rows against them by default.\n",
+                 "workspace, incrementally: asking for the changes after the version the workspace holds\n"
+                 "(0 the first time). Each answer is parsed as a stream and its additions, updates and\n"
+                 "deletions are applied with the new version in one transaction. convert and run then\n"
+                 "check rows against them by default.\n",
     };
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         df_cmdline_help(&spec, argc < 2 ? stderr : stdout);

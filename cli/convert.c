@@ -68,8 +68,8 @@ static int load_catalogs(const convert_args *a, const df_config *cfg, const df_p
 }
 
 /* The key and its signer, when signing: on by default when a key is configured. */
-static int open_signer(const convert_args *a, const df_config *cfg, df_signer **signer, int *reference,
-                       df_error *err)
+static int open_signer(const convert_args *a, const df_config *cfg, const df_signature_def *sig, df_signer **signer,
+                       int *reference, df_error *err)
 {
     const char *mode = a->sign ? a->sign : cfg->key[0] ? "streaming" : "none";
     *reference = !strcmp(mode, "reference");
@@ -79,7 +79,7 @@ static int open_signer(const convert_args *a, const df_config *cfg, df_signer **
         return df_errorf(err, "--sign %s needs a key: --key FILE or 'certificate: key:' in the configuration", mode);
     df_key_options ko;
     df_key_options_from_config(cfg, isatty(0), &ko);
-    if (df_signer_load(signer, &ko, err) != 0)
+    if (df_signer_load(signer, &ko, sig, err) != 0)
         return -1;
     const df_key *key = df_signer_key(*signer);
     if (*reference && df_key_engine_uri(key))
@@ -111,7 +111,7 @@ static int run_convert(convert_args *a, const char *const *inputs, int ninputs)
     if (load_catalogs(a, &cfg, &profile, &cats, &err) < 0 || df_created_at(a->created, created_at, sizeof created_at, &err) ||
         (a->batch || a->dry_run ? snprintf(batch_id, sizeof batch_id, "%s", a->batch ? a->batch : "dry-run") < 0
                                 : df_batch_id_default(a->period, mapping.dt->code, batch_id, sizeof batch_id, &err) != 0) ||
-        (!a->dry_run && (df_mkdirs(a->out, &err) != 0 || open_signer(a, &cfg, &signer, &reference, &err) != 0)) ||
+        (!a->dry_run && (df_mkdirs(a->out, &err) != 0 || open_signer(a, &cfg, &profile.signature, &signer, &reference, &err) != 0)) ||
         (a->dry_run && df_preview_open(&pv, stdout, &profile, mapping.dt, a->json, &err) != 0)) {
         df_cli_fail(DF_EXIT_USAGE, &err);
         goto out;

@@ -17,7 +17,7 @@ static const command commands[] = {
     {"convert", cmd_convert, "ERP CSV exports to validated, chunked (signed) XML data files"},
     {"verify", cmd_verify, "verify the signatures of data files against a trusted CA"},
     {"run", cmd_run, "convert, sign, upload and wait for the results, pipelined"},
-    {"upload", cmd_upload, "send the workspace's chunks without FileId, exactly once each"},
+    {"upload", cmd_upload, "send the workspace's chunks not yet on the server, exactly once each"},
     {"status", cmd_status, "the server's results per chunk; server-errors.csv and fixlist.csv"},
     {"report", cmd_report, "the batch report: one self-contained HTML file"},
     {"catalog", cmd_catalog, "catalog pull: the enterprise's catalogs into the workspace"},

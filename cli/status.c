@@ -23,12 +23,13 @@ int cmd_status(int argc, char **argv)
     };
     const df_command_spec spec = {
         .prog = "drugflow", .name = "status", .opts = opts, .epilog = DF_EXIT_CODES_HELP, .max_operands = 0,
-        .about = "Asks toDowloadFileDeal.do for the results of the uploaded chunks (at most 100 FileIds per\n"
-                 "request) until each is final (PASSED, PARTIAL, FAILED) or --timeout; stores them in the\n"
-                 "journal; prints a table per chunk and the totals on stdout; writes the server's record\n"
-                 "errors, traced back to the input file and line of each record with the row's original fields,\n"
-                 "to server-errors.csv in each batch's folder, and fixlist.csv: rejects.csv and those errors in\n"
-                 "one list by input file and line (UTF-8 with BOM).\n"
+        .about = "Asks the profile's results entry for the results of the uploaded chunks (as many file\n"
+                 "ids per request as the profile allows) until each is final (PASSED, PARTIAL, FAILED)\n"
+                 "or --timeout; stores them in the journal; prints a table per chunk and the totals on\n"
+                 "stdout; writes the server's record errors, traced back to the input file and line of each\n"
+                 "record with the row's original fields, to server-errors.csv in each batch's folder, and\n"
+                 "fixlist.csv: rejects.csv and those errors in one list by input file and line (UTF-8 with\n"
+                 "BOM).\n"
                  "With --json the totals go to stdout as JSON instead of the table.\n",
     };
     int first, k = df_cmdline_parse(&spec, argc, argv, &first);

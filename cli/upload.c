@@ -66,13 +66,14 @@ int cmd_upload(int argc, char **argv)
         .prog = "drugflow", .name = "upload", .opts = opts, .epilog = DF_EXIT_CODES_HELP, .max_operands = -1,
         .usage = "[OPTIONS] [CHUNK.xml | DIR]...",
         .about = "Uploads data files to the provincial interface over mutual TLS, exactly once each.\n"
-                 "Files or folders given are first recorded in the workspace journal (a folder's\n"
+                 "The data files or folders given are first recorded in the workspace journal (a folder's\n"
                  "BATCH_NNNNN.xml files); then every chunk of the workspace (or of --batch) without a\n"
-                 "FileId is sent, --parallel at a time. Transport errors, HTTP 5xx and Code 5000 are\n"
-                 "retried with exponential backoff and jitter, up to --attempts per chunk; HTTP 4xx and\n"
-                 "other Codes are not retried (Code 2004: the period is archived, request a deletion in\n"
-                 "the enterprise portal). Rerunning sends only what has no FileId; the server's duplicate\n"
-                 "detection makes a resend after a lost answer harmless.\n",
+                 "file id from the server is sent, --parallel at a time. Transport errors, HTTP 5xx and\n"
+                 "the answer codes the profile classes transient (busy) are retried with exponential\n"
+                 "backoff and jitter, up to --attempts per chunk; HTTP 4xx and the other codes are not\n"
+                 "retried and are reported with the profile's advice (an archived period: request a\n"
+                 "deletion in the enterprise portal). Rerunning sends only what has no file id; the\n"
+                 "server's duplicate detection makes a resend after a lost answer harmless.\n",
     };
     int first, k = df_cmdline_parse(&spec, argc, argv, &first);
     if (k != DF_CMDLINE_OK)

@@ -33,6 +33,8 @@ static const setting settings[] = {
     PATH(NULL, "workspace", "DRUGFLOW_WORKSPACE", workspace),
     PATH(NULL, "catalogs", "DRUGFLOW_CATALOGS", catalogs),
     PATH("tls", "ca", "DRUGFLOW_CA", ca),
+    PATH("tls", "key", "DRUGFLOW_TLS_KEY", tls_key),
+    PATH("tls", "cert", "DRUGFLOW_TLS_CERT", tls_cert),
     NUM("tls", "connect_timeout", "DRUGFLOW_CONNECT_TIMEOUT", connect_timeout, 1, 3600),
     NUM("tls", "transfer_timeout", "DRUGFLOW_TRANSFER_TIMEOUT", transfer_timeout, 1, 86400),
     TEXT("tls", "proxy", "DRUGFLOW_PROXY", proxy),

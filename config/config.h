@@ -25,6 +25,8 @@ typedef struct df_config {
     char profile[DF_PATH_MAX];
     char endpoint[1024];           /* practice | production | https://… (resolved by the uploader) */
     char ca[DF_PATH_MAX];          /* server CA bundle (PEM) */
+    char tls_key[DF_PATH_MAX];     /* TLS client identity if not the signing key (.p12, or PEM key) */
+    char tls_cert[DF_PATH_MAX];    /* its PEM certificate, with a PEM key */
     char key[DF_PATH_MAX];         /* .p12/.pfx, or PEM key */
     char cert[DF_PATH_MAX];        /* PEM certificate with a PEM key */
     char passphrase_env[128];      /* variable holding the key's passphrase */

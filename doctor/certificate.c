@@ -10,6 +10,8 @@
 #include <openssl/x509v3.h>
 
 #include "doctor/checks.h"
+#include "writer/sigalg.h"
+#include "writer/signer.h"
 #include "writer/token.h"
 
 #define CERT_FIX "correct certificate.key (a .p12/.pfx, a PEM key with certificate.cert, or a pkcs11: URI) " \
@@ -101,6 +103,9 @@ void df_doctor_check_certificate(df_doctor_state *st)
     }
     df_key_options k;
     df_key_options_from_config(c, st->o->prompt, &k);
+    if (st->profile)
+        k.kind = df_signer_key_kind(&st->profile->signature);
+    k.inspect = 1; /* key usage is a check of its own here (check_usage) */
     char found[1400] = "";
     k.warn = NULL; /* the expiry is a check of its own here */
     k.token_found = found;
@@ -119,4 +124,31 @@ void df_doctor_check_certificate(df_doctor_state *st)
         return;
     }
     check_loaded(st);
+}
+
+/* tls.key: the identity TLS shows when it is not the signing key (an SM2
+ * signing key needs one, as TLS servers take no SM2 client certificate). */
+void df_doctor_check_tls_key(df_doctor_state *st)
+{
+    const df_config *c = &st->cfg;
+    if (!c->tls_key[0]) {
+        if (st->key && st->profile && !df_sigalg_is_rsa(st->profile->signature.algorithm))
+            df_doctor_add(st->r, "tls key", DF_DIAG_FAIL, "set 'tls: key:' (and 'tls: cert:') to the enterprise's "
+                          "TLS certificate", "the signing key is %s, which TLS servers do not take",
+                          df_sig_alg_name(st->profile->signature.algorithm));
+        return;
+    }
+    df_key_options k;
+    df_key_options_from_config(c, st->o->prompt, &k);
+    k.key_path = c->tls_key;
+    k.cert_path = c->tls_cert[0] ? c->tls_cert : NULL;
+    k.kind = DF_KEY_TLS;
+    k.warn = NULL;
+    df_error err;
+    if (df_key_load(&st->tls_key, &k, &err) != 0) {
+        df_doctor_add(st->r, "tls key", DF_DIAG_FAIL, "correct tls.key and tls.cert", "%s", err.msg);
+        return;
+    }
+    df_doctor_add(st->r, "tls key", DF_DIAG_OK, NULL, "%s: the TLS certificate of %s", c->tls_key,
+                  df_key_subject_cn(st->tls_key));
 }

@@ -82,10 +82,11 @@ static void check_network(df_doctor_state *st)
     df_doctor_add(st->r, "endpoint", DF_DIAG_OK, NULL, "%s", base);
     if (st->o->offline)
         return;
-    df_client_options co = {st->profile, st->cfg.endpoint, st->cfg.ca, st->key, st->cfg.connect_timeout,
+    const df_key *identity = st->tls_key ? st->tls_key : st->cfg.tls_key[0] ? NULL : st->key;
+    df_client_options co = {st->profile, st->cfg.endpoint, st->cfg.ca, identity, st->cfg.connect_timeout,
                             st->cfg.connect_timeout + 15, st->cfg.proxy};
     df_client *cl = NULL;
-    if (!st->key) {
+    if (!identity) {
         df_doctor_add(st->r, "server", DF_DIAG_SKIP, NULL, "not contacted: the enterprise certificate did not load");
         return;
     }
@@ -118,6 +119,7 @@ void df_doctor_run(const df_doctor_options *o, df_doctor_report *r)
     st->r = r;
     if (check_config(st) == 0) {
         df_doctor_check_certificate(st);
+        df_doctor_check_tls_key(st);
         df_doctor_check_workspace(st);
         check_network(st);
         if (!o->config_check)
@@ -125,6 +127,7 @@ void df_doctor_run(const df_doctor_options *o, df_doctor_report *r)
     }
     df_journal_close(st->journal);
     df_key_free(st->key);
+    df_key_free(st->tls_key);
     free(st->profile);
     free(st);
 }

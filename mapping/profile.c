@@ -26,15 +26,11 @@ static int get_str(df_yaml *y, df_ynode *map, const char *key, char *dst, size_t
     return 0;
 }
 
-/* An XML element name as the profile may use: letters, digits, _ - . */
+/* An XML element name as the profile may use (an NCName: no ':'). */
 static int check_element_name(df_yaml *y, df_ynode *n, const char *s, df_error *err)
 {
-    if (!s || !*s || !((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+    if (!df_protocol_xml_name_ok(s))
         return df_yaml_fail(y, n, err, "'%s' is not a valid XML element name", s ? s : "");
-    for (const char *c = s; *c; c++)
-        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-              *c == '_' || *c == '-' || *c == '.'))
-            return df_yaml_fail(y, n, err, "'%s' is not a valid XML element name", s);
     return 0;
 }
 
@@ -270,9 +266,9 @@ static int load_header(df_profile *p, df_yaml *y, df_ynode *hf, df_error *err)
 int df_profile_load(df_profile *p, const char *path, df_error *err)
 {
     static const char *const top_keys[] = {"profile", "endpoints", "entries", "datafile", "fields",
-                                           "groups", "doc_types", "catalogs", NULL};
-    static const char *const df_keys[] = {"root", "version", "header", "header_fields", "records",
-                                          "record", "trailer", "record_count", NULL};
+                                           "groups", "doc_types", "catalogs", "protocol", "signature", NULL};
+    static const char *const df_keys[] = {"root", "version", "version_attribute", "header", "header_fields",
+                                          "records", "record", "trailer", "record_count", NULL};
     memset(p, 0, sizeof *p);
     snprintf(p->path, sizeof p->path, "%s", path);
     df_yaml y;
@@ -304,6 +300,7 @@ int df_profile_load(df_profile *p, const char *path, df_error *err)
     if (df_yaml_check_keys(&y, dfn, df_keys, "'datafile'", err) ||
         get_elem(&y, dfn, "root", p->root, sizeof p->root, err) ||
         get_str(&y, dfn, "version", p->version, sizeof p->version, err) ||
+        get_elem(&y, dfn, "version_attribute", p->version_attribute, sizeof p->version_attribute, err) ||
         get_elem(&y, dfn, "header", p->header, sizeof p->header, err) ||
         get_elem(&y, dfn, "records", p->records, sizeof p->records, err) ||
         get_elem(&y, dfn, "record", p->record, sizeof p->record, err) ||
@@ -330,6 +327,9 @@ int df_profile_load(df_profile *p, const char *path, df_error *err)
         goto out;
     df_ynode *cats = df_yaml_get(&y, root, "catalogs");
     if (cats && load_catalogs(p, &y, cats, err) != 0)
+        goto out;
+    if (df_protocol_load(&p->protocol, &y, df_yaml_get(&y, root, "protocol"), err) != 0 ||
+        df_signature_load(&p->signature, &y, df_yaml_get(&y, root, "signature"), err) != 0)
         goto out;
     /* Which catalog checks apply to which document type. */
     for (int d = 0; d < p->ndoctypes; d++) {

@@ -25,7 +25,7 @@ typedef struct merge {
 static void write_header(merge *m, const df_csv_row *rejects_head)
 {
     static const char *const head[] = {"file", "line", "source", "reasons", "message", "suggestion", "chunk",
-                                       "record", "FileId"};
+                                       "record", "file_id"};
     for (size_t i = 0; i < sizeof head / sizeof *head; i++)
         df_csv_out_str(&m->out, head[i]);
     if (rejects_head && rejects_head->kept > m->first_field) {

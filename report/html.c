@@ -225,6 +225,15 @@ static void section_unmatched(FILE *f, const page *pg)
     fputs("</table></section>\n", f);
 }
 
+/* drugflow's word for a chunk state, for people: lower case, so that the
+ * page never repeats a protocol's state names (they are the profile's). */
+static const char *state_word(int s)
+{
+    static const char *const words[] = {"written", "signed", "uploading", "pending", "refused",
+                                        "passed",  "partial", "failed"};
+    return s >= 0 && (size_t)s < sizeof words / sizeof *words ? words[s] : df_chunk_state_name((df_chunk_state)s);
+}
+
 static void section_chunks(FILE *f, const page *pg)
 {
     static const char *const colors[DF_CS_COUNT] = {"#aab4bf", "#aab4bf", "#7a8794", "#5a6978", "#8e2b2b",
@@ -235,7 +244,7 @@ static void section_chunks(FILE *f, const page *pg)
     int n = 0;
     for (int s = 0; s < DF_CS_COUNT; s++)
         if (pg->states[s].chunks) {
-            names[n] = s == DF_CS_UPLOADED ? "pending" : df_chunk_state_name((df_chunk_state)s);
+            names[n] = state_word(s);
             cols[n] = colors[s];
             v[n++] = pg->states[s].chunks;
         }
@@ -252,7 +261,7 @@ static void section_chunks(FILE *f, const page *pg)
             continue;
         fprintf(f, "<tr><td>%s</td><td class=\"n\">%d</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td>"
                    "<td class=\"n\">%lld</td><td class=\"n\">%lld</td></tr>",
-                s == DF_CS_UPLOADED ? "pending" : df_chunk_state_name((df_chunk_state)s), r->chunks, r->records,
+                state_word(s), r->chunks, r->records,
                 r->total, r->passed, r->failed);
     }
     fputs("</table>", f);
@@ -315,7 +324,7 @@ static void render(FILE *f, const page *pg)
     esc(f, pg->b.doc_type);
     fputs(" · period ", f);
     esc(f, pg->b.period);
-    fputs(" · CreatedAt ", f);
+    fputs(" · created ", f);
     esc(f, pg->b.created_at);
     if (pg->have_run) {
         fputs(" · last run ended ", f);

@@ -290,7 +290,7 @@ int df_server_errors_write(const df_server_errors *se, const char *path, df_erro
     df_csv_out out;
     if (df_csv_out_open(&out, path, err) != 0)
         return -1;
-    static const char *const head[] = {"file", "line", "reasons", "message", "suggestion", "chunk", "record", "FileId"};
+    static const char *const head[] = {"file", "line", "reasons", "message", "suggestion", "chunk", "record", "file_id"};
     int width = se->nheader;
     for (size_t i = 0; i < se->n; i++)
         width = se->v[i].nfields > width ? se->v[i].nfields : width;

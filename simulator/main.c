@@ -1,7 +1,7 @@
 /* simulator/main.c — drugflow-sim's command line: `serve` runs the practice
  * server (foreground or --daemon), `seed`, `catalog-add` and
  * `catalog-delete` maintain an enterprise's catalogs. Signals: SIGTERM and
- * SIGINT shut down cleanly, SIGUSR1 processes the files left PENDING. */
+ * SIGINT shut down cleanly, SIGUSR1 processes the files left pending. */
 #include "simulator/sim.h"
 
 #include <errno.h>
@@ -61,7 +61,7 @@ static int scan_ent(sim_ent *e, void *arg)
     return __atomic_load_n(&a->pr->stopping, __ATOMIC_RELAXED) ? 1 : 0;
 }
 
-/* Queues every PENDING or PROCESSING file of every enterprise. */
+/* Queues every pending or processing file of every enterprise. */
 static void *scan_thread(void *arg)
 {
     scan_arg *a = arg;
@@ -97,14 +97,16 @@ typedef struct serve_args {
 } serve_args;
 
 static const char serve_about[] =
-    "Serves /data/clientAccept/{toOperationCommodity.do, toContactsBusiness.do,\n"
-    "toUploadFile.do, toDowloadFileDeal.do} over HTTPS (TLS 1.2+), requiring a client\n"
-    "certificate issued by the --ca; its subject CN is the enterprise (DIR/<CN>/).\n";
+    "Serves the profile's four entries (entries:) under the path of its practice address\n"
+    "over HTTPS (TLS 1.2+), requiring a client certificate issued by the --ca; its\n"
+    "subject CN is the enterprise (DIR/<CN>/). Every name of a request and an answer,\n"
+    "every answer code and file state, and the signature's algorithms come from --profile\n"
+    "(its protocol: and signature: sections), the same file drugflow reads.\n";
 static const char serve_epilog[] =
     "Prints 'port=N' on standard output once listening. One log line per request:\n"
     "time, enterprise, entry, outcome (code=C http=S, or the fault), milliseconds.\n"
     "Signals: TERM/INT stop cleanly (files being processed finish, queued ones stay\n"
-    "PENDING and resume on restart); USR1 processes the PENDING files now; HUP reopens\n"
+    "pending and resume on restart); USR1 processes the pending files now; HUP reopens\n"
     "the --log file.\n"
     "Exit status: 0 stopped by a signal, 1 could not start, 2 usage error.\n";
 
@@ -162,6 +164,9 @@ static int serve_options(int argc, char **argv, sim_config *cfg, serve_args *a)
          .help = "shorthand for --ca DIR/ca.pem --cert DIR/server.pem\n--key DIR/server.key (samples/pki/make-pki.sh output)"},
         {.name = "ca", .type = DF_ARG_STRING, .dest = &cfg->ca_path, .arg = "F",
          .help = "CA certificate(s), PEM: client certificates and signatures"},
+        {.name = "signature-ca", .type = DF_ARG_STRING, .dest = &cfg->signature_ca_path, .arg = "F",
+         .help = "CA certificate(s) of the signatures when they differ from\nthe TLS ones (an SM2 CA: sm2-ca.pem of the "
+                 "test PKI)"},
         {.name = "cert", .type = DF_ARG_STRING, .dest = &cfg->cert_path, .arg = "F", .help = "server certificate, PEM"},
         {.name = "key", .type = DF_ARG_STRING, .dest = &cfg->key_path, .arg = "F", .help = "server key, unencrypted PEM"},
         {.name = "profile", .type = DF_ARG_STRING, .dest = &cfg->profile_path, .arg = "F",
@@ -180,23 +185,25 @@ static int serve_options(int argc, char **argv, sim_config *cfg, serve_args *a)
         {.name = "pid-file", .type = DF_ARG_STRING, .dest = &a->pid_file, .arg = "F",
          .help = "write the server's process id to F"},
         {.name = "max-upload", .type = DF_ARG_SIZE, .dest = &a->max_upload, .arg = "BYTES", .min = 1,
-         .max = 1LL << 40, .help = "file size limit, answered 2002 (default 32M; K/M/G suffixes)"},
+         .max = 1LL << 40, .help = "file size limit, answered with the profile's too_large code\n(default 32M; K/M/G "
+                                   "suffixes)"},
         {.name = "archived", .type = DF_ARG_LIST, .dest = &a->archived, .arg = "PERIOD",
-         .help = "a period (YYYY-MM) whose new data answers 2004; repeatable,\nor comma-separated"},
+         .help = "a period (YYYY-MM) whose new data answers the archived code;\nrepeatable, or comma-separated"},
         {.name = "workers", .type = DF_ARG_INT, .dest = &a->workers, .min = 1, .max = 64,
          .help = "processing threads (default: the CPUs, 2 to 8)"},
         {.name = "queue", .type = DF_ARG_INT, .dest = &a->queue, .min = 1, .max = 1 << 20,
-         .help = "processing queue length; a full queue answers 5000 (default 1024)"},
+         .help = "processing queue length; a full queue answers busy (default 1024)"},
         {.name = "defer-processing", .type = DF_ARG_FLAG, .dest = &a->defer,
-         .help = "leave received files PENDING (until SIGUSR1, or a restart\nwithout this option)"},
+         .help = "leave received files pending (until SIGUSR1, or a restart\nwithout this option)"},
         {.name = "max-connections", .type = DF_ARG_INT, .dest = &a->maxconn, .min = 1, .max = 10000,
          .help = "concurrent connections (default 256)"},
         {.name = "max-inflight", .type = DF_ARG_SIZE, .dest = &a->max_inflight, .arg = "BYTES", .min = 1,
-         .max = 1LL << 42, .help = "upload bytes held in memory at once; an upload beyond\nanswers 5000 busy "
+         .max = 1LL << 42, .help = "upload bytes held in memory at once; an upload beyond\nanswers busy "
                                    "(default 1G, at least --max-upload)"},
         {.name = "upload-check", .type = DF_ARG_CHOICE, .dest = &a->check, .arg = "MODE", .choices = "header|full",
          .help = "header (default): the first 64 KiB must be well-formed XML\nwith the right root, no DOCTYPE and "
-                 "a header (else 2003);\na fault further on is FAILED E_SCHEMA in processing.\nfull: the whole file "
+                 "a header (else the\nbad_xml code); a fault further on fails the file (E_SCHEMA)\nin processing. full: "
+                 "the whole file "
                  "is parsed at upload (about 2.5x the\nserver CPU per upload)"},
         {.section = "Fault injection (for clients' tests; deterministic for a --fault-seed and request order):",
          .name = "fault-5xx", .type = DF_ARG_DOUBLE, .dest = &a->f5xx, .arg = "SHARE", .min = 0, .max = 1,
@@ -279,7 +286,7 @@ static void announce(const sim_config *cfg, int port, const char *pid_file, int 
     (void)f;
 }
 
-/* Until TERM or INT: USR1 processes the PENDING files, HUP reopens the log. */
+/* Until TERM or INT: USR1 processes the pending files, HUP reopens the log. */
 static void signal_loop(const sigset_t *sigs, const sim_config *cfg, sim_server *srv, sim_processor *pr,
                         scan_arg *sa)
 {
@@ -341,8 +348,8 @@ static int cmd_serve(int argc, char **argv)
     static sim_processor pr;
     static sim_registry reg;
     sim_registry_init(&reg, cfg.data_dir);
-    if (sim_processor_start(&pr, &prof, cfg.ca_path, cfg.schema_path, cfg.workers, cfg.queue_cap, cfg.defer,
-                            &err) != 0) {
+    if (sim_processor_start(&pr, &prof, cfg.signature_ca_path ? cfg.signature_ca_path : cfg.ca_path, cfg.schema_path,
+                            cfg.workers, cfg.queue_cap, cfg.defer, &err) != 0) {
         fprintf(stderr, "drugflow-sim: %s\n", err.msg);
         return 1;
     }

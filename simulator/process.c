@@ -3,7 +3,8 @@
  * bounded queue: signature (E_SIGNATURE), signer (E_SIGNER), header
  * enterprise (E_ENTERPRISE), schema (E_SCHEMA), then every record through
  * the converter's own rules (mapping/rules.h) against the enterprise's
- * catalogs, giving PASSED, PARTIAL or FAILED with at most 100 errors.
+ * catalogs, giving passed, partial or failed (the profile's states) with
+ * at most the profile's errors_max record errors.
  * Records are streamed with xmlTextReader (schema validation attached), so
  * that only the signature check holds a DOM. */
 #include "simulator/sim.h"
@@ -27,14 +28,20 @@ typedef struct result {
     const char *fatal; /* whole-file failure code, or NULL */
 } result;
 
-static void add_error(result *r, long long seq, const char *code, const char *msg)
+/* Stored as "seq US code US message RS" (sim.h); the separators never
+ * stand in the text, which an answer shows in the profile's elements. */
+static void add_error(result *r, int max, long long seq, const char *code, const char *msg)
 {
-    if (r->nerrors >= SIM_MAX_ERRORS)
+    if (r->nerrors >= max)
         return;
     r->nerrors++;
-    sim_buf_addf(&r->errors, "<Error seq=\"%lld\" code=\"%s\">", seq, code);
-    sim_buf_esc(&r->errors, msg, strlen(msg));
-    sim_buf_add(&r->errors, "</Error>", 8);
+    sim_buf_addf(&r->errors, "%lld\x1f%s\x1f", seq, code);
+    size_t start = r->errors.len;
+    sim_buf_add(&r->errors, msg, strlen(msg));
+    for (size_t i = start; r->errors.p && i < r->errors.len; i++)
+        if (r->errors.p[i] == '\x1e' || r->errors.p[i] == '\x1f')
+            r->errors.p[i] = ' ';
+    sim_buf_add(&r->errors, "\x1e", 1);
 }
 
 static void fail_file(result *r, const char *code, const char *msg)
@@ -42,7 +49,7 @@ static void fail_file(result *r, const char *code, const char *msg)
     r->fatal = code;
     r->nerrors = 0;
     r->errors.len = 0;
-    add_error(r, 0, code, msg);
+    add_error(r, 1, 0, code, msg);
 }
 
 /* ---- the streaming pass ---- */
@@ -83,12 +90,12 @@ static void check_record(sim_processor *pr, const df_doctype *dt, const df_catal
         return;
     }
     r->failed++;
-    for (int i = 0; i < cr.nviolations && r->nerrors < SIM_MAX_ERRORS; i++) {
+    for (int i = 0; i < cr.nviolations && r->nerrors < pr->profile->protocol.errors_max; i++) {
         const df_violation *v = &cr.v[i];
         char msg[DF_DETAIL_MAX + 128];
         const char *fname = v->field >= 0 && v->field < dt->nfields ? dt->fields[v->field]->name : "";
         snprintf(msg, sizeof msg, "%s%s%s", fname, fname[0] ? " " : "", v->detail);
-        add_error(r, seq, df_reason_code(v->reason), msg);
+        add_error(r, pr->profile->protocol.errors_max, seq, df_reason_code(v->reason), msg);
     }
 }
 
@@ -135,7 +142,7 @@ static void stream_records(sim_processor *pr, sim_ent *e, const char *path, cons
                     header_checked = 1;
                     if (strcmp(enterprise, e->code) != 0) {
                         char m[300];
-                        snprintf(m, sizeof m, "header EnterpriseCode '%s' is not the uploading enterprise %s",
+                        snprintf(m, sizeof m, "the header's enterprise code '%s' is not the uploading enterprise %s",
                                  enterprise, e->code);
                         fail_file(r, "E_ENTERPRISE", m);
                         break;
@@ -230,13 +237,13 @@ int sim_process_file(sim_processor *pr, sim_ent *e, const char *id, df_error *er
 {
     char path[DF_PATH_MAX];
     sim_file_path(e, id, path, sizeof path);
-    if (sim_file_set_status(e, id, "PROCESSING", err) != 0)
+    if (sim_file_set_status(e, id, DF_STATE_PROCESSING, err) != 0)
         return -1;
     result r;
     memset(&r, 0, sizeof r);
     df_verify_result v;
-    if (df_verify_file(path, pr->ca_path, &v, err) != 0) {
-        sim_file_set_status(e, id, "PENDING", NULL);
+    if (df_verify_file_sig(path, pr->ca_path, &pr->profile->signature, &v, err) != 0) {
+        sim_file_set_status(e, id, DF_STATE_PENDING, NULL);
         return -1;
     }
     if (!v.valid) {
@@ -248,22 +255,22 @@ int sim_process_file(sim_processor *pr, sim_ent *e, const char *id, df_error *er
     } else {
         sim_catsnap *snap = sim_catalogs_acquire(e, pr->profile, err);
         if (!snap) {
-            sim_file_set_status(e, id, "PENDING", NULL);
+            sim_file_set_status(e, id, DF_STATE_PENDING, NULL);
             sim_buf_free(&r.errors);
             return -1;
         }
         stream_records(pr, e, path, &snap->set, &r);
         sim_catsnap_release(e, snap);
     }
-    const char *status;
+    df_server_state status;
     if (r.fatal) {
-        status = "FAILED";
+        status = DF_STATE_FAILED;
         r.passed = 0;
         r.failed = r.total;
     } else if (r.failed == 0) {
-        status = "PASSED";
+        status = DF_STATE_PASSED;
     } else {
-        status = "PARTIAL";
+        status = DF_STATE_PARTIAL;
     }
     pr->records_done += r.total;
     pr->files_done++;

@@ -143,8 +143,8 @@ int sim_cmd_seed(int argc, char **argv, int mode)
         .usage = "--data DIR --enterprise CODE [--name NAME] [--commodities FILE.csv] [--partners FILE.csv]",
         .about = mode ? "Registers enterprise CODE (creates DIR/CODE/) and loads each given catalog from the\n"
                         "portal's CSV export (header = the catalog's column names from the profile) as a new\n"
-                        "version: entries new since the last seed are ADD, changed ones UPDATE, missing ones\n"
-                        "DELETE in the catalog entries' since= answers. Safe while the server runs.\n"
+                        "version: entries new since the last seed are additions, changed ones updates, missing\n"
+                        "ones deletions in the catalog answers to a version held. Safe while the server runs.\n"
                       : "Adds or updates the rows of the CSV files in an existing enterprise's catalogs,\n"
                         "keeping the other entries (one new version per catalog that changed).\n",
         .epilog = "Exit status: 0 done, 1 failed, 2 usage error.\n",
@@ -196,7 +196,7 @@ int sim_cmd_catalog_delete(int argc, char **argv)
         .prog = "drugflow-sim", .name = "catalog-delete", .opts = opts, .max_operands = 0,
         .usage = "--data DIR --enterprise CODE --catalog NAME --key PART [--key PART ...]",
         .about = "Deletes one entry of a catalog (commodity: --key DRUGCODE --key PACKSPEC; partner:\n"
-                 "--key NAME) as a new version, so that since= answers report it as DELETE.\n",
+                 "--key NAME) as a new version, so that answers to a version held report its deletion.\n",
         .epilog = "Exit status: 0 deleted, 1 failed or no such entry, 2 usage error.\n",
     };
     int first, k = df_cmdline_parse(&spec, argc, argv, &first);

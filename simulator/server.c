@@ -27,7 +27,6 @@
 
 enum { E_COMMODITIES, E_PARTNERS, E_UPLOAD, E_RESULTS, E_COUNT };
 
-#define MAX_IDS 100
 #define FORM_LIMIT (1 << 20)
 #define UPLOAD_SLACK (64 * 1024) /* multipart framing allowed beyond the file limit */
 /* A body announced larger than the limit is read and dropped, so that the
@@ -43,6 +42,7 @@ struct sim_server {
     sim_registry *reg;
     int port;
     char entry_path[E_COUNT][256];
+    int cat_commodity, cat_partner; /* the catalogs the two catalog entries serve (profile indexes) */
     char *key_pem, *cert_pem, *ca_pem;
     FILE *log;
     pthread_mutex_t log_mu;
@@ -71,7 +71,7 @@ typedef struct req {
     /* forms */
     char since[64];
     int have_since;
-    char *ids[MAX_IDS];
+    char *ids[DF_MAX_IDS_PER_REQUEST];
     int nids, too_many, form_too_big;
     size_t form_bytes;
     const char *last_key;
@@ -107,25 +107,27 @@ static enum MHD_Result send_body(struct MHD_Connection *c, req *r, unsigned int 
     return ret;
 }
 
-/* An answer <Response><Code>code</Code><Message>msg</Message>extra</Response>. */
-static enum MHD_Result answer(struct MHD_Connection *c, req *r, int code, const char *msg, sim_buf *extra)
+/* An answer: the profile's root element holding its code element (the
+ * profile's code for the situation), message element and extra. */
+static enum MHD_Result answer(struct MHD_Connection *c, req *r, df_code_means means, const char *msg, sim_buf *extra)
 {
+    const df_protocol *pr = &r->s->p->protocol;
+    int code = df_protocol_means(pr, means);
     sim_buf b = {0};
-    sim_buf_addf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Code>%d</Code><Message>", code);
-    sim_buf_esc(&b, msg, strlen(msg));
-    sim_buf_add(&b, "</Message>", 10);
+    sim_buf_addf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s>", df_an(pr, DF_AN_ROOT));
+    sim_elem_int(&b, df_an(pr, DF_AN_CODE), code);
+    sim_elem(&b, df_an(pr, DF_AN_MESSAGE), msg);
     if (extra && extra->p)
         sim_buf_add(&b, extra->p, extra->len);
-    sim_buf_add(&b, "</Response>\n", 12);
+    sim_buf_addf(&b, "</%s>\n", df_an(pr, DF_AN_ROOT));
     if (extra)
         sim_buf_free(extra);
     if (b.oom) {
         sim_buf_free(&b);
         return MHD_NO;
     }
-    if (r)
-        snprintf(r->outcome, sizeof r->outcome, "code=%d http=200", code);
-    return send_body(c, r, MHD_HTTP_OK, "application/xml; charset=UTF-8", b.p, b.len);
+    snprintf(r->outcome, sizeof r->outcome, "code=%d http=200", code);
+    return send_body(c, r, MHD_HTTP_OK, pr->content_type, b.p, b.len);
 }
 
 static enum MHD_Result plain(struct MHD_Connection *c, req *r, unsigned int http, const char *msg)
@@ -282,12 +284,14 @@ static int hold(req *r, long long n)
 
 static int add_value(req *r, const char *key, const char *data, size_t size, uint64_t off)
 {
+    const df_protocol *pr = &r->s->p->protocol;
     r->form_bytes += size;
     if (r->form_bytes > FORM_LIMIT) {
         r->form_too_big = 1;
         return 0;
     }
-    if (strcmp(key, "since") == 0) {
+    const char *since = r->entry == E_RESULTS ? pr->results_since : pr->catalog_version;
+    if (strcmp(key, since) == 0) {
         size_t have = off ? strlen(r->since) : 0;
         if (have + size >= sizeof r->since) {
             r->since[0] = '?'; /* too long: invalid */
@@ -297,9 +301,9 @@ static int add_value(req *r, const char *key, const char *data, size_t size, uin
             r->since[have + size] = '\0';
         }
         r->have_since = 1;
-    } else if (strcmp(key, "fileId") == 0) {
+    } else if (r->entry == E_RESULTS && strcmp(key, pr->results_file_id) == 0) {
         if (off == 0) {
-            if (r->nids == MAX_IDS) {
+            if (r->nids == pr->results_max_ids) {
                 r->too_many = 1;
                 return 0;
             }
@@ -328,7 +332,7 @@ static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char 
     if (!key)
         return MHD_YES;
     if (r->entry == E_UPLOAD) {
-        if (strcmp(key, "file") != 0)
+        if (strcmp(key, r->s->p->protocol.upload_part) != 0)
             return MHD_YES;
         if (!r->have_file) {
             r->have_file = 1;
@@ -374,12 +378,15 @@ static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char 
 typedef struct cat_out {
     sim_buf b;
     const df_catalog_def *def;
+    const df_protocol *pr;
 } cat_out;
 
-static int cat_row(void *arg, const char *op, const char *cols, size_t len)
+static int cat_row(void *arg, df_catalog_op op, const char *cols, size_t len)
 {
     cat_out *o = arg;
-    sim_buf_addf(&o->b, "<%s op=\"%s\">", o->def->item, op);
+    sim_buf_addf(&o->b, "<%s %s=\"", o->def->item, df_an(o->pr, DF_AN_OP));
+    sim_buf_esc(&o->b, o->pr->ops[op], strlen(o->pr->ops[op]));
+    sim_buf_add(&o->b, "\">", 2);
     const char *q = cols, *end = cols + len;
     for (int i = 0; i < o->def->ncolumns; i++) {
         const char *x = q ? memchr(q, '\x1f', (size_t)(end - q)) : NULL;
@@ -397,20 +404,25 @@ static int cat_row(void *arg, const char *op, const char *cols, size_t len)
 static enum MHD_Result do_catalog(struct MHD_Connection *c, req *r)
 {
     sim_server *s = r->s;
+    const df_protocol *pr = &s->p->protocol;
+    char m[200];
     if (r->form_too_big)
-        return answer(c, r, 2001, "request form too large", NULL);
-    if (!r->have_since)
-        return answer(c, r, 2001, "missing parameter since (0 = everything)", NULL);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, "request form too large", NULL);
+    if (!r->have_since) {
+        snprintf(m, sizeof m, "missing parameter %s (0 = everything)", pr->catalog_version);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, m, NULL);
+    }
     char *end;
     errno = 0;
     long long since = strtoll(r->since, &end, 10);
-    if (errno || end == r->since || *end || since < 0)
-        return answer(c, r, 2001, "parameter since must be a version number (0 = everything)", NULL);
-    const char *name = r->entry == E_COMMODITIES ? "commodity" : "partner";
-    int ci = df_profile_catalog_index(s->p, name);
+    if (errno || end == r->since || *end || since < 0) {
+        snprintf(m, sizeof m, "parameter %s must be a version number (0 = everything)", pr->catalog_version);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, m, NULL);
+    }
+    int ci = r->entry == E_COMMODITIES ? s->cat_commodity : s->cat_partner;
     if (ci < 0)
         return plain(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "profile has no such catalog\n");
-    cat_out o = {{0}, &s->p->catalogs[ci]};
+    cat_out o = {{0}, &s->p->catalogs[ci], pr};
     long long version = 0;
     df_error err = {{0}};
     sim_buf head = {0};
@@ -419,59 +431,91 @@ static enum MHD_Result do_catalog(struct MHD_Connection *c, req *r)
         sim_buf_free(&o.b);
         return plain(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "store error\n");
     }
-    sim_buf_addf(&head, "<Version>%lld</Version><%s>", version, o.def->list);
+    sim_elem_int(&head, df_an(pr, DF_AN_VERSION), version);
+    sim_buf_addf(&head, "<%s>", o.def->list);
     if (o.b.p)
         sim_buf_add(&head, o.b.p, o.b.len);
     sim_buf_addf(&head, "</%s>", o.def->list);
     sim_buf_free(&o.b);
-    return answer(c, r, 0, "OK", &head);
+    return answer(c, r, DF_MEANS_OK, "OK", &head);
+}
+
+typedef struct files_out {
+    sim_buf b;
+    const df_protocol *pr;
+} files_out;
+
+/* The stored record errors (seq US code US message RS ...) as the profile's elements. */
+static void error_rows(sim_buf *b, const df_protocol *pr, const char *stored)
+{
+    for (const char *p = stored; p && *p;) {
+        const char *rs = strchr(p, '\x1e'), *e = rs ? rs : p + strlen(p);
+        const char *u1 = memchr(p, '\x1f', (size_t)(e - p)), *u2 = u1 ? memchr(u1 + 1, '\x1f', (size_t)(e - u1 - 1)) : NULL;
+        if (u2) {
+            sim_buf_addf(b, "<%s %s=\"%.*s\" %s=\"", df_an(pr, DF_AN_ERROR), df_an(pr, DF_AN_ERROR_SEQ), (int)(u1 - p), p,
+                         df_an(pr, DF_AN_ERROR_CODE));
+            sim_buf_esc(b, u1 + 1, (size_t)(u2 - u1 - 1));
+            sim_buf_add(b, "\">", 2);
+            sim_buf_esc(b, u2 + 1, (size_t)(e - u2 - 1));
+            sim_buf_addf(b, "</%s>", df_an(pr, DF_AN_ERROR));
+        }
+        p = rs ? rs + 1 : e;
+    }
 }
 
 static int file_row(void *arg, const sim_file_info *f)
 {
-    sim_buf *b = arg;
-    sim_buf_add(b, "<File><FileId>", 14);
-    sim_buf_esc(b, f->id, strlen(f->id));
-    sim_buf_add(b, "</FileId><FileName>", 19);
-    sim_buf_esc(b, f->name, strlen(f->name));
-    sim_buf_addf(b, "</FileName><ReceivedAt>%s</ReceivedAt><Status>%s</Status>", f->received, f->status);
-    /* Counts are 0 and Errors empty until processed (PENDING, PROCESSING). */
-    sim_buf_addf(b, "<Total>%lld</Total><Passed>%lld</Passed><Failed>%lld</Failed><Errors>", f->total, f->passed,
-                 f->failed);
-    if (f->errors)
-        sim_buf_add(b, f->errors, strlen(f->errors));
-    sim_buf_add(b, "</Errors>", 9);
-    sim_buf_add(b, "</File>", 7);
+    files_out *o = arg;
+    const df_protocol *pr = o->pr;
+    sim_buf *b = &o->b;
+    sim_buf_addf(b, "<%s>", df_an(pr, DF_AN_FILE));
+    sim_elem(b, df_an(pr, DF_AN_FILE_ID), f->id);
+    sim_elem(b, df_an(pr, DF_AN_FILE_NAME), f->name);
+    sim_elem(b, df_an(pr, DF_AN_RECEIVED_AT), f->received);
+    sim_elem(b, df_an(pr, DF_AN_STATUS), pr->states[f->state]);
+    /* Counts are 0 and the errors empty until processed (pending, processing). */
+    sim_elem_int(b, df_an(pr, DF_AN_TOTAL), f->total);
+    sim_elem_int(b, df_an(pr, DF_AN_PASSED), f->passed);
+    sim_elem_int(b, df_an(pr, DF_AN_FAILED), f->failed);
+    sim_buf_addf(b, "<%s>", df_an(pr, DF_AN_ERRORS));
+    error_rows(b, pr, f->errors);
+    sim_buf_addf(b, "</%s></%s>", df_an(pr, DF_AN_ERRORS), df_an(pr, DF_AN_FILE));
     return b->oom ? -1 : 0;
 }
 
 static enum MHD_Result do_results(struct MHD_Connection *c, req *r)
 {
+    const df_protocol *pr = &r->s->p->protocol;
+    char m[300];
     if (r->form_too_big)
-        return answer(c, r, 2001, "request form too large", NULL);
-    if (r->too_many)
-        return answer(c, r, 2001, "at most 100 fileId parameters per request", NULL);
-    if (r->nids == 0 && !r->have_since)
-        return answer(c, r, 2001, "missing parameter fileId or since", NULL);
-    if (r->nids > 0 && r->have_since)
-        return answer(c, r, 2001, "give fileId or since, not both", NULL);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, "request form too large", NULL);
+    if (r->too_many) {
+        snprintf(m, sizeof m, "at most %d %s parameters per request", pr->results_max_ids, pr->results_file_id);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, m, NULL);
+    }
+    if ((r->nids == 0) == !r->have_since) {
+        snprintf(m, sizeof m, "give %s or %s, one of them", pr->results_file_id, pr->results_since);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, m, NULL);
+    }
     long long since = 0;
-    if (r->have_since && (since = sim_parse_iso(r->since)) < 0)
-        return answer(c, r, 2001, "parameter since must be an ISO-8601 date or time", NULL);
-    sim_buf b = {0};
-    sim_buf_add(&b, "<Files>", 7);
+    if (r->have_since && (since = sim_parse_iso(r->since)) < 0) {
+        snprintf(m, sizeof m, "parameter %s must be an ISO-8601 date or time", pr->results_since);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, m, NULL);
+    }
+    files_out o = {{0}, pr};
+    sim_buf_addf(&o.b, "<%s>", df_an(pr, DF_AN_FILES));
     df_error err = {{0}};
-    const char *ids[MAX_IDS + 1];
+    const char *ids[DF_MAX_IDS_PER_REQUEST + 1];
     for (int i = 0; i < r->nids; i++)
         ids[i] = r->ids[i];
     ids[r->nids] = NULL;
-    if (sim_file_query(r->ent, r->nids ? ids : NULL, since, file_row, &b, &err) != 0) {
+    if (sim_file_query(r->ent, r->nids ? ids : NULL, since, file_row, &o, &err) != 0) {
         fprintf(stderr, "drugflow-sim: %s\n", err.msg);
-        sim_buf_free(&b);
+        sim_buf_free(&o.b);
         return plain(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "store error\n");
     }
-    sim_buf_add(&b, "</Files>", 8);
-    return answer(c, r, 0, "OK", &b);
+    sim_buf_addf(&o.b, "</%s>", df_an(pr, DF_AN_FILES));
+    return answer(c, r, DF_MEANS_OK, "OK", &o.b);
 }
 
 static void file_id(const char *code, const unsigned char *sha, char *out)
@@ -492,26 +536,29 @@ static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
 {
     sim_server *s = r->s;
     if (r->discard && r->busy)
-        return answer(c, r, 5000, "busy: too many uploads in progress, retry later", NULL);
+        return answer(c, r, DF_MEANS_BUSY, "busy: too many uploads in progress, retry later", NULL);
     if (r->discard) {
         char m[128];
         snprintf(m, sizeof m, "file larger than %lld bytes", s->cfg->max_upload);
-        return answer(c, r, 2002, m, NULL);
+        return answer(c, r, DF_MEANS_TOO_LARGE, m, NULL);
     }
     if (r->broken)
-        return answer(c, r, 2001, "malformed multipart/form-data body", NULL);
-    if (!r->have_file)
-        return answer(c, r, 2001, "missing part 'file'", NULL);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, "malformed multipart/form-data body", NULL);
+    if (!r->have_file) {
+        char m[128];
+        snprintf(m, sizeof m, "missing part '%s'", s->p->protocol.upload_part);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, m, NULL);
+    }
     if (r->too_big) {
         char m[128];
         snprintf(m, sizeof m, "file larger than %lld bytes", s->cfg->max_upload);
-        return answer(c, r, 2002, m, NULL);
+        return answer(c, r, DF_MEANS_TOO_LARGE, m, NULL);
     }
     if (r->busy)
-        return answer(c, r, 5000, "busy: too many uploads in progress, retry later", NULL);
+        return answer(c, r, DF_MEANS_BUSY, "busy: too many uploads in progress, retry later", NULL);
     char period[32], why[300];
     if (sim_check_upload(s->p, r->buf, r->len, s->cfg->check_prefix ? SIM_UPLOAD_CHECK_PREFIX : 0, period, why) != 0)
-        return answer(c, r, 2003, why, NULL);
+        return answer(c, r, DF_MEANS_BAD_XML, why, NULL);
     unsigned char sha[32];
     df_sha256(r->buf, r->len, sha);
     char id[SIM_FILEID_LEN + 1], hex[65];
@@ -528,14 +575,14 @@ static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
                          "period %s is archived and its data may not be changed; request a deletion through the "
                          "enterprise portal",
                          period);
-                return answer(c, r, 2004, m, NULL);
+                return answer(c, r, DF_MEANS_ARCHIVED, m, NULL);
             }
         }
     }
     int reserved = 0;
     if (!dup && !__atomic_load_n(&s->pr->paused, __ATOMIC_RELAXED)) {
         if (!sim_processor_reserve(s->pr))
-            return answer(c, r, 5000, "busy: the processing queue is full, retry later", NULL);
+            return answer(c, r, DF_MEANS_BUSY, "busy: the processing queue is full, retry later", NULL);
         reserved = 1;
     }
     df_error err = {{0}};
@@ -556,10 +603,13 @@ static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
         else
             sim_processor_push(s->pr, r->ent, id, 1);
     }
+    const df_protocol *pr = &s->p->protocol;
     sim_buf b = {0};
-    sim_buf_addf(&b, "<FileId>%s</FileId><Duplicate>%s</Duplicate>", id, dup ? "true" : "false");
-    enum MHD_Result ret = answer(c, r, 0, "OK", &b);
-    snprintf(r->outcome, sizeof r->outcome, "code=0 http=200 file=%s%s", id, dup ? " duplicate" : "");
+    sim_elem(&b, df_an(pr, DF_AN_FILE_ID), id);
+    sim_elem(&b, df_an(pr, DF_AN_DUPLICATE), dup ? pr->duplicate_true : pr->duplicate_false);
+    enum MHD_Result ret = answer(c, r, DF_MEANS_OK, "OK", &b);
+    snprintf(r->outcome, sizeof r->outcome, "code=%d http=200 file=%s%s", df_protocol_means(pr, DF_MEANS_OK), id,
+             dup ? " duplicate" : "");
     return ret;
 }
 
@@ -613,13 +663,13 @@ static enum MHD_Result first_call(sim_server *s, struct MHD_Connection *c, const
     if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
         return plain(c, r, MHD_HTTP_METHOD_NOT_ALLOWED, "POST expected\n");
     if (!cn)
-        return answer(c, r, 1001, "certificate not recognised", NULL);
+        return answer(c, r, DF_MEANS_NOT_REGISTERED, "certificate not recognised", NULL);
     int missing = 0;
     df_error err = {{0}};
     r->ent = sim_registry_get(s->reg, cn, &missing, &err);
     if (!r->ent) {
         if (missing)
-            return answer(c, r, 1001, "enterprise not registered", NULL);
+            return answer(c, r, DF_MEANS_NOT_REGISTERED, "enterprise not registered", NULL);
         fprintf(stderr, "drugflow-sim: %s\n", err.msg);
         return plain(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "store error\n");
     }
@@ -633,7 +683,7 @@ static enum MHD_Result first_call(sim_server *s, struct MHD_Connection *c, const
             }
             char m[128];
             snprintf(m, sizeof m, "file larger than %lld bytes", cfg->max_upload);
-            return answer(c, r, 2002, m, NULL);
+            return answer(c, r, DF_MEANS_TOO_LARGE, m, NULL);
         }
         if (len > 0) {
             if (!hold(r, len)) {
@@ -644,17 +694,19 @@ static enum MHD_Result first_call(sim_server *s, struct MHD_Connection *c, const
             r->cap = r->buf ? (size_t)len : 0;
         }
     } else if (len > FORM_LIMIT) {
-        return answer(c, r, 2001, "request form too large", NULL);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, "request form too large", NULL);
     }
     r->pp = MHD_create_post_processor(c, 64 * 1024, post_iter, r);
     if (!r->pp) {
         /* No body, or not a form: the parameters are missing. */
         const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        char m[160];
+        snprintf(m, sizeof m, ct ? "multipart/form-data with a part '%s' expected" : "missing part '%s'",
+                 s->p->protocol.upload_part);
         if (r->entry == E_UPLOAD)
-            return answer(c, r, 2001,
-                          ct ? "multipart/form-data with a part 'file' expected" : "missing part 'file'", NULL);
+            return answer(c, r, DF_MEANS_BAD_REQUEST, m, NULL);
         if (ct)
-            return answer(c, r, 2001, "application/x-www-form-urlencoded form expected", NULL);
+            return answer(c, r, DF_MEANS_BAD_REQUEST, "application/x-www-form-urlencoded form expected", NULL);
     }
     return MHD_YES;
 }
@@ -782,8 +834,12 @@ int sim_server_start(const sim_config *cfg, const df_profile *p, sim_processor *
     pthread_mutex_init(&s->stop_mu, NULL);
     pthread_cond_init(&s->stop_cv, NULL);
     const char *entries[E_COUNT] = {p->entry_commodities, p->entry_partners, p->entry_upload, p->entry_results};
+    char base[256];
+    sim_entry_base(p, base, sizeof base);
     for (int i = 0; i < E_COUNT; i++)
-        snprintf(s->entry_path[i], sizeof s->entry_path[i], "/data/clientAccept/%s", entries[i]);
+        snprintf(s->entry_path[i], sizeof s->entry_path[i], "%s%s", base, entries[i]);
+    s->cat_commodity = df_profile_catalog_index(p, "commodity");
+    s->cat_partner = df_profile_catalog_index(p, "partner");
     if (cfg->log_path && !(s->log = fopen(cfg->log_path, "a"))) {
         df_error_errno(err, "cannot open log file %s", cfg->log_path);
         goto fail;

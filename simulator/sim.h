@@ -19,7 +19,6 @@
 #define SIM_CODE_MAX 64
 #define SIM_FILEID_LEN 32
 #define SIM_MAX_ARCHIVED 64
-#define SIM_MAX_ERRORS 100
 
 /* ---- store.c: one folder per enterprise, DATA/<code>/{state.db,files/} ---- */
 
@@ -76,9 +75,9 @@ int sim_catalog_delete(sim_ent *e, const df_catalog_def *def, const char *const 
                        df_error *err);
 long long sim_catalog_version(sim_ent *e, const df_catalog_def *def);
 
-/* Receives each change after since: op "ADD"/"UPDATE"/"DELETE", the
- * columns joined with U+001F. Returns the current version in *version. */
-typedef int (*sim_catalog_cb)(void *arg, const char *op, const char *cols, size_t len);
+/* Receives each change after since (an addition, update or deletion),
+ * the columns joined with U+001F. Returns the current version in *version. */
+typedef int (*sim_catalog_cb)(void *arg, df_catalog_op op, const char *cols, size_t len);
 int sim_catalog_changes(sim_ent *e, const df_catalog_def *def, long long since, long long *version,
                         sim_catalog_cb cb, void *arg, df_error *err);
 
@@ -88,29 +87,32 @@ sim_catsnap *sim_catalogs_acquire(sim_ent *e, const df_profile *p, df_error *err
 void sim_catsnap_release(sim_ent *e, sim_catsnap *s);
 
 /* Files. */
+/* File states are stored as df_server_state numbers and record errors as
+ * "seq US code US message RS …" (U+001F, U+001E): the profile names them
+ * only in answers, so a data folder does not depend on the profile's names. */
 typedef struct sim_file_info {
     char id[SIM_FILEID_LEN + 1];
     char name[256];
     char received[40];
-    char status[16];
+    int state;    /* df_server_state */
     long long total, passed, failed;
-    char *errors; /* XML fragment of <Error> elements (malloc'd) or NULL */
+    char *errors; /* stored record errors, or NULL */
 } sim_file_info;
 
 /* Path of a stored file: DATA/<code>/files/<id>.xml */
 void sim_file_path(const sim_ent *e, const char *id, char *buf, size_t n);
-/* Records a received file as PENDING; *duplicate = 1 if id was known. */
+/* Records a received file as pending; *duplicate = 1 if id was known. */
 int sim_file_record(sim_ent *e, const char *id, const char *sha_hex, const char *name, long long size,
                     const char *period, int *duplicate, df_error *err);
 int sim_file_exists(sim_ent *e, const char *id);
-int sim_file_set_status(sim_ent *e, const char *id, const char *status, df_error *err);
-int sim_file_set_result(sim_ent *e, const char *id, const char *status, long long total, long long passed,
+int sim_file_set_status(sim_ent *e, const char *id, df_server_state state, df_error *err);
+int sim_file_set_result(sim_ent *e, const char *id, df_server_state state, long long total, long long passed,
                         long long failed, const char *errors, df_error *err);
 /* Looks up ids (NULL-terminated list) or, if ids is NULL, files received
  * at or after since_unix; cb gets each. */
 int sim_file_query(sim_ent *e, const char *const *ids, long long since_unix,
                    int (*cb)(void *arg, const sim_file_info *f), void *arg, df_error *err);
-/* Ids of files still PENDING or PROCESSING, oldest first. */
+/* Ids of files still pending or processing, oldest first. */
 int sim_file_pending(sim_ent *e, int (*cb)(void *arg, sim_ent *e, const char *id), void *arg, df_error *err);
 
 /* ---- seed.c: the seed, catalog-add and catalog-delete commands ---- */
@@ -129,7 +131,7 @@ typedef struct sim_job {
 
 typedef struct sim_processor {
     const df_profile *profile;
-    char ca_path[DF_PATH_MAX];
+    char ca_path[DF_PATH_MAX]; /* trusted CA(s) of the signatures */
     char schema_path[DF_PATH_MAX];
     void *schema; /* xmlSchemaPtr, parsed once */
     int nworkers;
@@ -151,7 +153,7 @@ void sim_processor_unreserve(sim_processor *pr);
 void sim_processor_push(sim_processor *pr, sim_ent *e, const char *id, int reserved);
 /* Starts taking jobs (after --defer-processing, on SIGUSR1). */
 void sim_processor_resume(sim_processor *pr);
-/* Finishes the jobs being processed, leaves the queued ones PENDING;
+/* Finishes the jobs being processed, leaves the queued ones pending;
  * pushes return at once from then on. */
 void sim_processor_stop(sim_processor *pr);
 /* Frees the queue and schema once nothing pushes any more. */
@@ -165,6 +167,7 @@ typedef struct sim_config {
     const char *profile_path;
     const char *schema_path;
     const char *ca_path, *cert_path, *key_path;
+    const char *signature_ca_path; /* trusted CA(s) of the signatures (default ca_path) */
     const char *listen_addr;
     int port;
     const char *port_file;
@@ -186,8 +189,8 @@ typedef struct sim_config {
 typedef struct sim_server sim_server;
 
 /* ---- upload_check.c ---- */
-/* The check of an uploaded file before it is stored (answer 2003 when it
- * fails): well-formed, the profile's root element, no DOCTYPE (parsed with
+/* The check of an uploaded file before it is stored (answered with the
+ * profile's bad_xml code when it fails): well-formed, the profile's root element, no DOCTYPE (parsed with
  * no network, no DTD, no entities). prefix > 0: only the first prefix bytes
  * are checked (as with the server's check_prefix). 0 if acceptable, with
  * the header's period in period; -1 with the reason in msg. No sockets:
@@ -229,5 +232,11 @@ void sim_buf_add(sim_buf *b, const char *s, size_t n);
 void sim_buf_addf(sim_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sim_buf_esc(sim_buf *b, const char *s, size_t n);
 void sim_buf_free(sim_buf *b);
+/* <name>escaped text</name> and <name>number</name>. */
+void sim_elem(sim_buf *b, const char *name, const char *text);
+void sim_elem_int(sim_buf *b, const char *name, long long v);
+/* The path the entries are served under: that of the profile's practice
+ * address ("/data/clientAccept/" in gd-v1), ending in '/'. */
+void sim_entry_base(const df_profile *p, char *out, size_t n);
 
 #endif

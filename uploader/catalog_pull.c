@@ -27,14 +27,14 @@ typedef struct apply_ctx {
     df_pull_result *r;
 } apply_ctx;
 
-static int apply(void *arg, const char *op, const char *const *cols, const size_t *lens, df_error *err)
+static int apply(void *arg, df_catalog_op op, const char *const *cols, const size_t *lens, df_error *err)
 {
     apply_ctx *c = arg;
     if (df_journal_catalog_apply(c->j, c->def, op, cols, lens, err) != 0)
         return -1;
-    if (!strcmp(op, "DELETE"))
+    if (op == DF_CATOP_DELETE)
         c->r->deleted++;
-    else if (!strcmp(op, "UPDATE"))
+    else if (op == DF_CATOP_UPDATE)
         c->r->updated++;
     else
         c->r->added++;
@@ -54,9 +54,10 @@ static int pull_one(df_client *c, df_journal *j, const df_profile *p, const df_c
         return -1;
     char since[32];
     snprintf(since, sizeof since, "%lld", r->old_version);
+    const df_protocol *pr = &p->protocol;
     char *form = NULL;
     size_t flen = 0;
-    if (df_form_add(&form, &flen, "since", since) != 0)
+    if (df_form_add(&form, &flen, pr->catalog_version, since) != 0)
         return df_errorf(err, "out of memory");
     df_backoff backoff;
     df_backoff_init(&backoff, retry);
@@ -78,12 +79,13 @@ static int pull_one(df_client *c, df_journal *j, const df_profile *p, const df_c
                 return -1;
             }
             df_error perr;
-            int rc = df_answer_parse_catalog(t.body, t.len, DF_ANSWER_MAX_CATALOG, def, &a, apply, &ac, &perr);
-            if (rc == 0 && a.code == 0 && a.version < 0)
-                rc = df_errorf(&perr, "the answer has no <Version>");
-            if (rc == 0 && a.code == 0 && df_journal_catalog_set_version(j, def->name, a.version, &perr) != 0)
+            int rc = df_answer_parse_catalog(pr, t.body, t.len, DF_ANSWER_MAX_CATALOG, def, &a, apply, &ac, &perr);
+            df_code_class cls = rc == 0 ? df_protocol_class(pr, a.code) : DF_CODE_PERMANENT;
+            if (rc == 0 && cls == DF_CODE_OK && a.version < 0)
+                rc = df_errorf(&perr, "the answer has no <%s>", df_an(pr, DF_AN_VERSION));
+            if (rc == 0 && cls == DF_CODE_OK && df_journal_catalog_set_version(j, def->name, a.version, &perr) != 0)
                 rc = -1;
-            if (rc == 0 && a.code == 0) {
+            if (rc == 0 && cls == DF_CODE_OK) {
                 df_transfer_cleanup(&t);
                 free(form);
                 if (df_journal_commit(j, err) != 0)
@@ -99,13 +101,15 @@ static int pull_one(df_client *c, df_journal *j, const df_profile *p, const df_c
                 free(form);
                 return 1;
             }
-            if (a.code != 5000) {
-                df_errorf(err, "%s: Code %d %s — %s", t.url, a.code, a.message, df_code_advice(a.code));
+            char cm[900];
+            df_answer_code_message(pr, a.code, a.message, cm, sizeof cm);
+            if (cls != DF_CODE_TRANSIENT) {
+                df_errorf(err, "%s: %s", t.url, cm);
                 df_transfer_cleanup(&t);
                 free(form);
                 return 1;
             }
-            snprintf(msg, sizeof msg, "%s: Code 5000 %s", t.url, a.message);
+            snprintf(msg, sizeof msg, "%s: %s", t.url, cm);
             k = DF_TX_TRANSIENT;
         }
         df_transfer_cleanup(&t);

@@ -214,8 +214,9 @@ int df_transfer_upload(df_client *c, df_transfer *t, const char *path, const cha
         return -1;
     t->mime = curl_mime_init(t->easy);
     curl_mimepart *part = t->mime ? curl_mime_addpart(t->mime) : NULL;
-    if (!part || curl_mime_name(part, "file") != CURLE_OK || curl_mime_filedata(part, path) != CURLE_OK ||
-        curl_mime_filename(part, name) != CURLE_OK || curl_mime_type(part, "application/xml") != CURLE_OK ||
+    const df_protocol *pr = &c->profile->protocol;
+    if (!part || curl_mime_name(part, pr->upload_part) != CURLE_OK || curl_mime_filedata(part, path) != CURLE_OK ||
+        curl_mime_filename(part, name) != CURLE_OK || curl_mime_type(part, pr->upload_content_type) != CURLE_OK ||
         curl_easy_setopt(t->easy, CURLOPT_MIMEPOST, t->mime) != CURLE_OK) {
         df_transfer_cleanup(t);
         return df_errorf(err, "%s: cannot prepare the upload", path);
@@ -368,20 +369,9 @@ df_tx_class df_client_perform(df_client *c, df_transfer *t, long *http, char *ms
     return k;
 }
 
-const char *df_code_advice(int code)
+void df_answer_code_message(const df_protocol *pr, int code, const char *message, char *out, size_t n)
 {
-    switch (code) {
-    case 0: return "OK";
-    case 1001: return "the certificate is not recognised or the enterprise is not registered: check the "
-                      "certificate in the configuration and the registration with the provincial system";
-    case 2001: return "bad request (a parameter or part is missing): a drugflow or profile error, please report it";
-    case 2002: return "file too large: convert again with a smaller --chunk-bytes";
-    case 2003: return "not well-formed XML or wrong root element: check the profile and the file";
-    case 2004: return "that period is archived and its data may not be changed: request a deletion through "
-                      "the enterprise portal (企业专属网页); once it is approved, send the data again";
-    case 5000: return "the server is busy: retried later";
-    default: return "unknown code";
-    }
+    snprintf(out, n, "%s %d %s — %s", df_an(pr, DF_AN_CODE), code, message, df_protocol_advice(pr, code));
 }
 
 int df_form_add(char **form, size_t *len, const char *key, const char *value)
@@ -411,7 +401,16 @@ int df_client_probe(df_client *c, char *msg, size_t n)
 {
     df_transfer t;
     df_error err;
-    if (df_transfer_form(c, &t, c->profile->entry_results, "since=2999-01-01", DF_ANSWER_MAX_SMALL, &err) != 0) {
+    const df_protocol *pr = &c->profile->protocol;
+    char *form = NULL;
+    size_t flen = 0;
+    if (df_form_add(&form, &flen, pr->results_since, "2999-01-01") != 0) {
+        snprintf(msg, n, "out of memory");
+        return -1;
+    }
+    int fr = df_transfer_form(c, &t, c->profile->entry_results, form, DF_ANSWER_MAX_SMALL, &err);
+    free(form);
+    if (fr != 0) {
         snprintf(msg, n, "%s", err.msg);
         return -1;
     }
@@ -422,11 +421,13 @@ int df_client_probe(df_client *c, char *msg, size_t n)
     int rc = -1;
     if (k != DF_TX_OK)
         snprintf(msg, n, "%s", why);
-    else if (df_answer_parse(t.body, t.len, DF_ANSWER_MAX_SMALL, &a, &err) != 0)
+    else if (df_answer_parse(pr, t.body, t.len, DF_ANSWER_MAX_SMALL, &a, &err) != 0)
         snprintf(msg, n, "%s", err.msg);
-    else if (a.code != 0)
-        snprintf(msg, n, "%s: Code %d %s — %s", c->base, a.code, a.message, df_code_advice(a.code));
-    else {
+    else if (df_protocol_class(pr, a.code) != DF_CODE_OK) {
+        char cm[900];
+        df_answer_code_message(pr, a.code, a.message, cm, sizeof cm);
+        snprintf(msg, n, "%s: %s", c->base, cm);
+    } else {
         snprintf(msg, n, "%s answers over mutual TLS", c->base);
         rc = 0;
     }

@@ -58,11 +58,12 @@ int df_endpoint_resolve(const df_profile *p, const char *endpoint, char *out, si
 
 /* A harmless request that proves the server answers over mutual TLS and
  * knows the enterprise (a results query for a time in the future). 0, or
- * -1 with msg saying what failed (transport, TLS, an answer Code). */
+ * -1 with msg saying what failed (transport, TLS, an answer code). */
 int df_client_probe(df_client *c, char *msg, size_t n);
 
-/* The interface's meaning of an answer Code, with what to do (INTERFACE.md §2). */
-const char *df_code_advice(int code);
+/* "Code 2004 message — advice" for an answer code: the profile's name of
+ * the code element and its advice for the code (`protocol: codes`). */
+void df_answer_code_message(const df_protocol *pr, int code, const char *message, char *out, size_t n);
 
 
 #endif

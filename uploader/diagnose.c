@@ -174,8 +174,16 @@ static int server_step(df_client *c, df_diag_step *s, time_t *server_date)
     df_transfer t;
     df_error err;
     date_seen d = {-1};
-    if (df_transfer_form(c, &t, df_client_profile(c)->entry_results, "since=2999-01-01", DF_ANSWER_MAX_SMALL,
-                         &err) != 0) {
+    const df_protocol *pr = &df_client_profile(c)->protocol;
+    char *form = NULL;
+    size_t flen = 0;
+    if (df_form_add(&form, &flen, pr->results_since, "2999-01-01") != 0) {
+        set(s, DF_DIAG_FAIL, "out of memory");
+        return -1;
+    }
+    int fr = df_transfer_form(c, &t, df_client_profile(c)->entry_results, form, DF_ANSWER_MAX_SMALL, &err);
+    free(form);
+    if (fr != 0) {
         set(s, DF_DIAG_FAIL, "%s", err.msg);
         return -1;
     }
@@ -191,12 +199,14 @@ static int server_step(df_client *c, df_diag_step *s, time_t *server_date)
                      ? "the server refuses the enterprise certificate: is it the one registered with the "
                        "provincial system?"
                      : "the server does not answer the interface: check the endpoint (practice or production)");
-    } else if (df_answer_parse(t.body, t.len, DF_ANSWER_MAX_SMALL, &a, &err) != 0) {
+    } else if (df_answer_parse(pr, t.body, t.len, DF_ANSWER_MAX_SMALL, &a, &err) != 0) {
         set(s, DF_DIAG_FAIL, "%s", err.msg);
         snprintf(s->fix, sizeof s->fix, "the endpoint does not answer as the interface does: check its address");
-    } else if (a.code != 0) {
-        set(s, DF_DIAG_FAIL, "%s answers Code %d %s", df_client_base(c), a.code, a.message);
-        snprintf(s->fix, sizeof s->fix, "%s", df_code_advice(a.code));
+    } else if (df_protocol_class(pr, a.code) != DF_CODE_OK) {
+        char cm[900];
+        df_answer_code_message(pr, a.code, a.message, cm, sizeof cm);
+        set(s, DF_DIAG_FAIL, "%s answers %s", df_client_base(c), cm);
+        snprintf(s->fix, sizeof s->fix, "%s", df_protocol_advice(pr, a.code));
     } else {
         set(s, DF_DIAG_OK, "%s answers over mutual TLS and knows the enterprise", df_client_base(c));
         rc = 0;

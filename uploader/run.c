@@ -69,7 +69,7 @@ static void on_chunk(void *arg, int seq, const df_chunk_result *res)
     if (found && old.file_id[0]) {
         if (strcmp(old.sha256, row.sha256) != 0) {
             char m[1024];
-            snprintf(m, sizeof m, "chunk %d of batch %s is on the server (FileId %s) with other bytes than this "
+            snprintf(m, sizeof m, "chunk %d of batch %s is on the server (file id %s) with other bytes than this "
                      "run produced: the input or settings changed; use a new --batch-id for changed data",
                      seq, row.batch, old.file_id);
             unlink(res->path);

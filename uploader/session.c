@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "uploader/client.h"
+#include "writer/sigalg.h"
 
 static int apply_overrides(df_session *s, const df_session_options *o, df_error *err)
 {
@@ -26,9 +27,18 @@ static int open_key(df_session *s, int prompt, df_error *err)
                          "'cert:') in the configuration, or DRUGFLOW_KEY");
     df_key_options k;
     df_key_options_from_config(&s->cfg, prompt, &k);
-    if (df_key_load(&s->key, &k, err) != 0)
+    k.kind = df_signer_key_kind(&s->profile->signature);
+    if (df_key_load(&s->key, &k, err) != 0 || df_signer_new(&s->signer, s->key, &s->profile->signature, err) != 0)
         return -1;
-    return df_signer_new(&s->signer, s->key, err);
+    if (!s->cfg.tls_key[0])
+        return 0;
+    /* A TLS identity of its own (an SM2 signing key cannot do TLS with most servers). */
+    k.key_path = s->cfg.tls_key;
+    k.cert_path = s->cfg.tls_cert[0] ? s->cfg.tls_cert : NULL;
+    k.kind = DF_KEY_TLS;
+    if (df_key_load(&s->tls_key, &k, err) != 0)
+        return df_error_prefix(err, "tls.key");
+    return 0;
 }
 
 int df_session_open(df_session *s, const df_session_options *o, df_error *err)
@@ -46,12 +56,17 @@ int df_session_open(df_session *s, const df_session_options *o, df_error *err)
         goto fail;
     if ((o->need_key || o->need_client) && open_key(s, o->prompt, err) != 0)
         goto fail;
+    if (o->need_client && !s->tls_key && !df_sigalg_is_rsa(s->profile->signature.algorithm)) {
+        df_errorf(err, "the signing key is %s, which the TLS server does not take: set 'tls: key:' (and 'cert:' "
+                  "for a PEM key) to the enterprise's TLS certificate", df_sig_alg_name(s->profile->signature.algorithm));
+        goto fail;
+    }
     if (o->need_client) {
         df_client_options co = {
             .profile = s->profile,
             .endpoint = s->cfg.endpoint,
             .ca = s->cfg.ca,
-            .identity = s->key,
+            .identity = s->tls_key ? s->tls_key : s->key,
             .connect_timeout = s->cfg.connect_timeout,
             .transfer_timeout = s->cfg.transfer_timeout,
             .proxy = s->cfg.proxy,
@@ -73,10 +88,12 @@ void df_session_close(df_session *s)
     df_client_free(s->client);
     df_signer_free(s->signer);
     df_key_free(s->key);
+    df_key_free(s->tls_key);
     free(s->profile);
     s->journal = NULL;
     s->client = NULL;
     s->signer = NULL;
     s->key = NULL;
+    s->tls_key = NULL;
     s->profile = NULL;
 }

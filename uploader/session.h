@@ -29,8 +29,9 @@ typedef struct df_session_options {
 typedef struct df_session {
     df_config cfg;
     df_profile *profile;
-    df_key *key;
+    df_key *key;                /* the signing key (certificate.key) */
     df_signer *signer;          /* over key */
+    df_key *tls_key;            /* tls.key, when TLS uses another certificate; else NULL */
     struct df_client *client;
     df_journal *journal;
 } df_session;

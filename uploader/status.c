@@ -13,8 +13,6 @@
 #include "uploader/answer.h"
 #include "report/fixlist.h"
 
-#define IDS_PER_REQUEST 100
-
 typedef struct id_list {
     df_chunk_row *rows;
     size_t n, cap;
@@ -44,12 +42,24 @@ typedef struct poll_ctx {
     int failed;
 } poll_ctx;
 
+/* The journal's final state for a server state, or -1 while it is not final. */
+static int final_state(int server_state)
+{
+    switch (server_state) {
+    case DF_STATE_PASSED: return DF_CS_PASSED;
+    case DF_STATE_PARTIAL: return DF_CS_PARTIAL;
+    case DF_STATE_FAILED: return DF_CS_FAILED;
+    default: return -1; /* pending, processing */
+    }
+}
+
 static int on_file(void *arg, const df_file_result *f)
 {
     poll_ctx *c = arg;
-    df_chunk_state st;
-    if (df_chunk_state_parse(f->status, &st) != 0 || !df_chunk_state_final(st))
-        return 0; /* PENDING, PROCESSING */
+    int fs = final_state(f->state);
+    if (fs < 0)
+        return 0;
+    df_chunk_state st = (df_chunk_state)fs;
     for (size_t i = 0; i < c->n; i++) {
         if (strcmp(c->rows[i].file_id, f->file_id) != 0 || c->rows[i].state != DF_CS_UPLOADED)
             continue;
@@ -96,12 +106,14 @@ int df_status_poll(const df_status_options *o, df_status_totals *t, df_error *er
             return 0;
         }
         int transient = 0;
-        for (size_t first = 0; first < l.n; first += IDS_PER_REQUEST) {
-            size_t n = l.n - first < IDS_PER_REQUEST ? l.n - first : IDS_PER_REQUEST;
+        const df_protocol *pr = &df_client_profile(o->client)->protocol;
+        size_t per = (size_t)pr->results_max_ids;
+        for (size_t first = 0; first < l.n; first += per) {
+            size_t n = l.n - first < per ? l.n - first : per;
             char *form = NULL;
             size_t flen = 0;
             for (size_t i = 0; i < n; i++)
-                if (df_form_add(&form, &flen, "fileId", l.rows[first + i].file_id) != 0) {
+                if (df_form_add(&form, &flen, pr->results_file_id, l.rows[first + i].file_id) != 0) {
                     free(form);
                     free(l.rows);
                     return df_errorf(err, "out of memory");
@@ -121,7 +133,8 @@ int df_status_poll(const df_status_options *o, df_status_totals *t, df_error *er
                 df_answer a;
                 poll_ctx c = {o->journal, l.rows + first, n, 0, err, 0};
                 df_error perr;
-                if (df_answer_parse_results(tx.body, tx.len, DF_ANSWER_MAX_RESULTS, &a, on_file, &c, &perr) != 0) {
+                df_code_class cls = DF_CODE_OK;
+                if (df_answer_parse_results(pr, tx.body, tx.len, DF_ANSWER_MAX_RESULTS, &a, on_file, &c, &perr) != 0) {
                     if (c.failed) {
                         df_transfer_cleanup(&tx);
                         free(l.rows);
@@ -129,13 +142,11 @@ int df_status_poll(const df_status_options *o, df_status_totals *t, df_error *er
                     }
                     snprintf(msg, sizeof msg, "%s: %s", tx.url, perr.msg);
                     k = DF_TX_REFUSED;
-                } else if (a.code == 5000) {
-                    k = DF_TX_TRANSIENT;
-                    snprintf(msg, sizeof msg, "%s: Code 5000 %s", tx.url, a.message);
-                } else if (a.code != 0) {
-                    k = DF_TX_REFUSED;
-                    snprintf(msg, sizeof msg, "%s: Code %d %s — %s", tx.url, a.code, a.message,
-                             df_code_advice(a.code));
+                } else if ((cls = df_protocol_class(pr, a.code)) != DF_CODE_OK) {
+                    k = cls == DF_CODE_TRANSIENT ? DF_TX_TRANSIENT : DF_TX_REFUSED;
+                    char cm[900];
+                    df_answer_code_message(pr, a.code, a.message, cm, sizeof cm);
+                    snprintf(msg, sizeof msg, "%s: %s", tx.url, cm);
                 }
             }
             df_transfer_cleanup(&tx);
@@ -205,7 +216,7 @@ static int report_row(void *arg, const df_chunk_row *r)
     if (strcmp(c->batch, r->batch) != 0) {
         snprintf(c->batch, sizeof c->batch, "%s", r->batch);
         fprintf(c->out, "\nbatch %s\n%5s  %-36s %9s  %-9s  %-32s %9s %9s %9s\n", r->batch, "chunk", "file",
-                "records", "state", "FileId", "total", "passed", "failed");
+                "records", "state", "file id", "total", "passed", "failed");
     }
     char tot[32] = "-", pas[32] = "-", fai[32] = "-";
     if (df_chunk_state_final(r->state)) {

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "uploader/answer.h"
+#include "uploader/client.h"
 
 int df_upload_queue_init(df_queue *q, size_t cap, df_error *err)
 {
@@ -103,19 +104,19 @@ static void finish(loop *l, task *k, CURLcode cc)
     df_tx_class cls = df_transfer_classify(&k->t, cc, &http, msg, sizeof msg);
     df_answer a = {0};
     a.code = -1;
+    const df_protocol *pr = &df_client_profile(o->client)->protocol;
     if (cls == DF_TX_OK) {
-        if (df_answer_parse(k->t.body, k->t.len, DF_ANSWER_MAX_SMALL, &a, &e) != 0) {
+        df_code_class k2 = DF_CODE_OK;
+        if (df_answer_parse(pr, k->t.body, k->t.len, DF_ANSWER_MAX_SMALL, &a, &e) != 0) {
             cls = DF_TX_REFUSED;
             snprintf(msg, sizeof msg, "%s: %s", k->t.url, e.msg);
-        } else if (a.code == 5000) {
-            cls = DF_TX_TRANSIENT;
-            snprintf(msg, sizeof msg, "Code 5000 %s", a.message);
-        } else if (a.code != 0) {
-            cls = DF_TX_REFUSED;
-            snprintf(msg, sizeof msg, "Code %d %s — %s", a.code, a.message, df_code_advice(a.code));
+        } else if ((k2 = df_protocol_class(pr, a.code)) != DF_CODE_OK) {
+            cls = k2 == DF_CODE_TRANSIENT ? DF_TX_TRANSIENT : DF_TX_REFUSED;
+            df_answer_code_message(pr, a.code, a.message, msg, sizeof msg);
         } else if (!a.file_id[0]) {
             cls = DF_TX_REFUSED;
-            snprintf(msg, sizeof msg, "Code 0 without a FileId: the answer is not as the interface describes");
+            snprintf(msg, sizeof msg, "%s %d without <%s>: the answer is not as the profile describes",
+                     df_an(pr, DF_AN_CODE), a.code, df_an(pr, DF_AN_FILE_ID));
         }
     }
     const char *outcome = cls == DF_TX_OK ? "ok" : cls == DF_TX_TRANSIENT ? "transient" : "refused";
@@ -147,7 +148,8 @@ static void finish(loop *l, task *k, CURLcode cc)
     if (df_journal_set_refused(o->journal, k->job.chunk, a.code >= 0 ? a.code : (int)http, msg, &e) != 0)
         goto fatal;
     l->st->refused++;
-    if (a.code < 0 || a.code == 1001) {
+    const df_code_def *cd = a.code >= 0 ? df_protocol_code(pr, a.code) : NULL;
+    if (a.code < 0 || (cd && cd->stop)) {
         /* TLS or identity: every other chunk would meet the same fate, and nothing was sent */
         l->st->tls_refused += a.code < 0 && http == 0;
         l->stop = 1;

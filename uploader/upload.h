@@ -4,10 +4,12 @@
  *
  * A chunk goes `uploading` in the journal before its first byte is sent and
  * `uploaded` with its FileId as soon as the answer arrives. Transport
- * errors, HTTP 5xx and Code 5000 are retried up to `attempts` times, with a
- * delay drawn as base/backoff.h says; HTTP 4xx, failed TLS
- * verification and any other Code refuse the chunk at once (journal state
- * `refused`, with the interface's advice). Jobs come from a bounded queue:
+ * errors, HTTP 5xx and answer codes of class transient (profile `protocol:
+ * codes`) are retried up to `attempts` times, with a delay drawn as
+ * base/backoff.h says; HTTP 4xx, failed TLS verification and any other code
+ * refuse the chunk at once (journal state `refused`, with the profile's
+ * advice); a code with `stop: true` stops the other uploads too. Jobs come
+ * from a bounded queue:
  * filled up front by `drugflow upload`, or by the converter's writer
  * threads as chunks are committed in `drugflow run` (bounded: producers
  * wait while it is full). */

@@ -389,7 +389,7 @@ int df_journal_chunk_put(df_journal *j, df_chunk_row *r, df_error *err)
         goto out;
     if (found && old.file_id[0]) {
         if (strcmp(old.sha256, r->sha256) != 0) {
-            df_errorf(err, "chunk %d of batch %s was uploaded as FileId %s with SHA-256 %.16s…, but now has "
+            df_errorf(err, "chunk %d of batch %s was uploaded as file id %s with SHA-256 %.16s…, but now has "
                       "%.16s…: the batch's input or settings changed after upload; give the changed data a new "
                       "--batch-id", r->seq, r->batch, old.file_id, old.sha256, r->sha256);
             goto out;
@@ -746,7 +746,7 @@ void df_journal_rollback(df_journal *j)
     unlock(j);
 }
 
-int df_journal_catalog_apply(df_journal *j, const df_catalog_def *def, const char *op, const char *const *cols,
+int df_journal_catalog_apply(df_journal *j, const df_catalog_def *def, df_catalog_op op, const char *const *cols,
                              const size_t *lens, df_error *err)
 {
     const char *kp[DF_MAX_KEY];
@@ -763,9 +763,9 @@ int df_journal_catalog_apply(df_journal *j, const df_catalog_def *def, const cha
     if (!klen)
         return df_errorf(err, "catalog %s: an entry's key is too long", def->name);
     sqlite3_stmt *st;
-    int del = !strcmp(op, "DELETE");
-    if (!del && strcmp(op, "ADD") && strcmp(op, "UPDATE"))
-        return df_errorf(err, "catalog %s: unknown op \"%s\" (ADD, UPDATE or DELETE)", def->name, op);
+    int del = op == DF_CATOP_DELETE;
+    if ((unsigned)op >= DF_CATOP_COUNT)
+        return df_errorf(err, "catalog %s: unknown change %d", def->name, (int)op);
     if (del) {
         st = prep(j, "DELETE FROM catalog_entries WHERE cat = ? AND k = ?", err);
     } else {

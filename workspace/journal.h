@@ -120,9 +120,9 @@ int df_journal_catalog_pulled(df_journal *j, const char *cat, char *when, size_t
 int df_journal_begin(df_journal *j, df_error *err);
 int df_journal_commit(df_journal *j, df_error *err);
 void df_journal_rollback(df_journal *j);
-/* Within begin/commit: op "ADD", "UPDATE" or "DELETE"; cols in the
- * catalog's column order. */
-int df_journal_catalog_apply(df_journal *j, const df_catalog_def *def, const char *op, const char *const *cols,
+/* Within begin/commit: an addition, update or deletion (the answer's op,
+ * as the profile names it); cols in the catalog's column order. */
+int df_journal_catalog_apply(df_journal *j, const df_catalog_def *def, df_catalog_op op, const char *const *cols,
                              const size_t *lens, df_error *err);
 int df_journal_catalog_set_version(df_journal *j, const char *cat, long long version, df_error *err);
 

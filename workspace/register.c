@@ -104,7 +104,7 @@ static int register_file(df_journal *j, const df_profile *p, const char *path, d
         return -1;
     if (found && (old.file_id[0] || !strcmp(old.sha256, r.sha256)))
         return strcmp(old.sha256, r.sha256) ? df_errorf(err, "%s: chunk %d of batch %s is already on the server "
-                                                        "with other bytes (FileId %s)", path, r.seq, r.batch,
+                                                        "with other bytes (file id %s)", path, r.seq, r.batch,
                                                         old.file_id)
                                             : 0;
     return df_journal_chunk_put(j, &r, err);

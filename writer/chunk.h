@@ -28,17 +28,21 @@ typedef struct df_buf {
 int df_buf_append(df_buf *b, const void *p, size_t n);
 void df_buf_free(df_buf *b);
 
+#define DF_DIGEST_MAX 64 /* bytes of the longest reference digest (SHA-512) */
+
 /* Produces the complete <Signature …>…</Signature> element for a chunk
- * whose enveloped-signature reference digest (SHA-256 over the canonical
- * form without the Signature) is `digest`. Implemented by writer/signer. */
-typedef int (*df_sign_fn)(void *ctx, const unsigned char digest[32], df_buf *signature_xml,
+ * whose enveloped-signature reference digest (the profile's digest over the
+ * canonical form without the Signature) is `digest`, `len` bytes.
+ * Implemented by writer/signer. */
+typedef int (*df_sign_fn)(void *ctx, const unsigned char *digest, size_t len, df_buf *signature_xml,
                           df_error *err);
 
 typedef struct df_chunk_result {
     char path[DF_PATH_MAX];
     uint64_t records;
     uint64_t bytes;               /* file size */
-    unsigned char c14n_digest[32]; /* reference digest (canonical, unsigned) */
+    unsigned char c14n_digest[DF_DIGEST_MAX]; /* reference digest (canonical, unsigned) */
+    size_t c14n_digest_len;        /* its length: the profile's digest (32 for SHA-256) */
     unsigned char file_sha256[32]; /* SHA-256 of the file as written (DF_CHUNK_FILE_DIGEST) */
     int has_file_sha256;
     /* Where the chunk's records came from (converter/provenance.h): the

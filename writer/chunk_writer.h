@@ -3,9 +3,10 @@
  * The chunk is written with libxml2's xmlTextWriter in exactly the bytes of
  * its Canonical XML 1.0 form (after the XML declaration): no empty-element
  * tags, C14N escaping, LF line ends, no whitespace outside the root. That
- * lets the writer feed the very bytes it writes to a SHA-256 digest, which
- * is the enveloped signature's reference digest once the Signature element
- * is left out: streaming signing without re-reading or a DOM.
+ * lets the writer feed the very bytes it writes to the profile's digest
+ * (SHA-256 in gd-v1), which is the enveloped signature's reference digest
+ * once the Signature element is left out: streaming signing without
+ * re-reading or a DOM.
  *
  * Records arrive pre-rendered (df_render_record) in blocks, so the hot path
  * is one xmlTextWriterWriteRawLen call per block, not one call per field.

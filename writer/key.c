@@ -24,6 +24,8 @@
 #include <openssl/provider.h>
 #include <openssl/x509.h>
 
+#include "writer/sig_policy.h"
+
 #define PASS_MAX 1024
 #define KEY_FILE_MAX (1 << 20)
 
@@ -435,18 +437,35 @@ static int load_pem(df_key *s, const char *key_path, const unsigned char *data, 
     return 0;
 }
 
-static int check_key_and_cert(df_key *s, const char *key_path, const char *cert_path,
+/* The key is of the kind asked for; for signing, its certificate may sign. */
+static int check_key_kind(df_key *s, int kind, int inspect, const char *key_path, const char *cpath, df_error *err)
+{
+    const char *t = EVP_PKEY_get0_type_name(s->pkey);
+    if (kind == DF_KEY_RSA && !EVP_PKEY_is_a(s->pkey, "RSA"))
+        return df_errorf(err,
+                         "%s holds a key of type %s; the profile's signature algorithm is RSA (INTERFACE.md "
+                         "§5), so an RSA key is needed",
+                         key_path, t ? t : "other than RSA");
+    if (kind == DF_KEY_SM2 && !EVP_PKEY_is_a(s->pkey, "SM2"))
+        return df_errorf(err,
+                         "%s holds a key of type %s; the profile's signature algorithm is sm2-sm3, so an SM2 key "
+                         "(curve SM2) is needed",
+                         key_path, t ? t : "other than SM2");
+    if (kind == DF_KEY_TLS || inspect)
+        return 0;
+    /* The rule the verifiers apply (sig_policy.h): better refused here than FAILED there. */
+    char why[256];
+    if (df_sig_policy_check_signer(s->cert, why, sizeof why) != 0)
+        return df_errorf(err, "%s: %s", cpath, why);
+    return 0;
+}
+
+static int check_key_and_cert(df_key *s, const char *key_path, const char *cert_path, int kind, int inspect,
                               df_error *err)
 {
     const char *cpath = cert_path ? cert_path : key_path;
-    int id = EVP_PKEY_get_base_id(s->pkey);
-    if (id != EVP_PKEY_RSA) {
-        const char *t = EVP_PKEY_get0_type_name(s->pkey);
-        return df_errorf(err,
-                         "%s holds a key of type %s; the signature profile (INTERFACE.md §5) is "
-                         "RSA-SHA256, so an RSA key is needed",
-                         key_path, t ? t : "other than RSA");
-    }
+    if (check_key_kind(s, kind, inspect, key_path, cpath, err) != 0)
+        return -1;
     if (!X509_check_private_key(s->cert, s->pkey)) {
         ERR_clear_error();
         return df_errorf(err, "the private key in %s does not match the certificate in %s", key_path,
@@ -613,7 +632,7 @@ int df_key_load(df_key **out, const df_key_options *opts, df_error *err)
         OPENSSL_secure_clear_free(data, len + 1);
     ERR_clear_error();
     if (rc == 0)
-        rc = check_key_and_cert(s, kp, opts->cert_path, err);
+        rc = check_key_and_cert(s, kp, opts->cert_path, opts->kind, opts->inspect, err);
     if (rc == 0)
         rc = precompute(s, kp, err);
     if (rc != 0) {
@@ -696,6 +715,16 @@ out:
         return df_errorf(err, "cannot export the key and certificate as PEM: out of memory");
     }
     return 0;
+}
+
+int df_key_chain_count(const df_key *k)
+{
+    return k->chain ? sk_X509_num(k->chain) : 0;
+}
+
+struct x509_st *df_key_chain_cert(const df_key *k, int i)
+{
+    return sk_X509_value(k->chain, i);
 }
 
 struct evp_pkey_st *df_key_pkey(const df_key *k)

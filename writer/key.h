@@ -43,10 +43,18 @@ typedef struct df_key_options {
                                   ("token 'ent-a' (SoftHSM v2, serial …): PIN accepted, key found")
                                   once the token check passed, even if a later check fails */
     size_t token_found_n;
+    int kind;                  /* df_key_kind: the key the profile's signature needs */
+    int inspect;               /* loaded to be inspected (doctor): whether the certificate may
+                                  sign is left to the caller to check and explain */
 } df_key_options;
 
 /* Days ahead of its end that a certificate is warned about, on every load. */
 #define DF_KEY_EXPIRY_WARN_DAYS 30
+
+/* Which key a use needs: the profile's signature algorithm decides between
+ * RSA and SM2 (df_signer_key_kind); a TLS-only identity (tls.key) may be
+ * any type libcurl takes. A signing key's certificate must allow signing. */
+typedef enum { DF_KEY_RSA = 0, DF_KEY_SM2, DF_KEY_TLS } df_key_kind;
 
 /* The one builder of key options: the configuration's certificate section
  * (with any command-line overrides already written into cfg); warnings go
@@ -55,10 +63,12 @@ void df_key_options_from_config(const df_config *cfg, int prompt, df_key_options
 
 typedef struct df_key df_key; /* opaque; read-only once loaded, shared by threads */
 
-/* Loads and checks the key: RSA, matching its certificate, certificate
- * valid now. Fails (with *out = NULL) with its own message for each of:
- * unreadable/damaged file, open permissions, missing or wrong passphrase,
- * non-RSA key, key/certificate mismatch, expired, not yet valid.
+/* Loads and checks the key: of the kind asked (RSA by default), matching
+ * its certificate, certificate valid now and, for signing, allowed to sign
+ * (keyUsage digitalSignature or nonRepudiation, not a CA). Fails (with
+ * *out = NULL) with its own message for each of: unreadable/damaged file,
+ * open permissions, missing or wrong passphrase, a key of another type,
+ * key/certificate mismatch, expired, not yet valid, not for signing.
  * First makes the process unable to dump core (RLIMIT_CORE 0 and
  * PR_SET_DUMPABLE 0) so that the key never lands in a core file. */
 int df_key_load(df_key **out, const df_key_options *opts, df_error *err);
@@ -74,6 +84,11 @@ struct evp_pkey_st *df_key_pkey(const df_key *k);
 struct x509_st *df_key_cert(const df_key *k);
 /* Further certificates that came with it (a PKCS#12's CA chain), or NULL. */
 struct stack_st_X509 *df_key_chain(const df_key *k);
+
+/* The further certificates of the key file (the PKCS#12's CA
+ * certificates, or the PEM chain after the first), for KeyInfo "chain". */
+int df_key_chain_count(const df_key *k);
+struct x509_st *df_key_chain_cert(const df_key *k, int i);
 
 /* The reason of the last OpenSSL error, for messages; clears OpenSSL's
  * error queue. */

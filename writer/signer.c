@@ -1,20 +1,28 @@
 /* writer/signer.c — the two signers of data files (INTERFACE.md §5); see
  * signer.h. The key they sign with comes from writer/key.h.
  *
- * Streaming: the chunk writer hands over the SHA-256 of the chunk's
- * canonical form (without the Signature). SignedInfo is a fixed text with
- * that digest in it, so its canonical form is known without a DOM. It is
+ * Streaming: the chunk writer hands over the profile's digest (SHA-256 in
+ * gd-v1) of the chunk's canonical form (without the Signature). SignedInfo
+ * is a text fixed by the profile's `signature:` section (namespace, the
+ * four algorithm URIs) with that digest in it, so its canonical form is
+ * known without a DOM; the three canonicalizations the profile may name
+ * give the same bytes for it (one element tree in one default namespace,
+ * no comments, no xml: attributes). It is
  * canonicalised as a document subset whose apex is SignedInfo: C14N 1.0
  * renders an element's namespace node unless the nearest output ancestor
  * already rendered the same one, and SignedInfo has no output ancestor, so
  * the default namespace it inherits from Signature is rendered on it. The
- * bytes signed are `<SignedInfo xmlns="…xmldsig#">…</SignedInfo>`; the
+ * bytes signed are `<SignedInfo xmlns="NAMESPACE">…</SignedInfo>`; the
  * element written into the file has no xmlns of its own. (Checked: xmlsec
  * signs the same SignedInfo to the very same SignatureValue; without the
  * xmlns, xmlsec1 --verify fails.)
  *
- * Reference: libxml2 DOM + libxmlsec1, for cross-checking. */
+ * KeyInfo holds the signer's certificate, or with key_info: chain also the
+ * key file's other certificates (writer/key.h df_key_chain_cert).
+ *
+ * Reference: libxml2 DOM + libxmlsec1, for cross-checking (RSA only). */
 #include "writer/signer.h"
+#include "writer/sigalg.h"
 #include "writer/verify.h"
 #include "base/atomic_file.h"
 
@@ -38,41 +46,119 @@
 #include <xmlsec/xmlsec.h>
 #include <xmlsec/xmltree.h>
 
-#define DSIG_NS "http://www.w3.org/2000/09/xmldsig#"
-
 struct df_signer {
     const df_key *key;
+    const df_signature_def *sig;
+    /* The fixed parts of a Signature, built once from the profile. */
+    df_buf c14n_open;  /* <SignedInfo xmlns="NS">: how the signed bytes begin */
+    df_buf sig_open;   /* <Signature xmlns="NS">\n<SignedInfo>: how the file's bytes begin */
+    df_buf si_body;    /* the methods and the Reference, up to <DigestValue> */
+    df_buf key_info;   /* </SignatureValue> … </Signature>, with the certificate(s) */
     df_key *owned;      /* the key, when df_signer_load loaded it */
 };
 
-int df_signer_new(df_signer **out, const df_key *key, df_error *err)
+static int put(df_buf *b, const char *s)
 {
-    *out = calloc(1, sizeof **out);
-    if (!*out)
+    return df_buf_append(b, s, strlen(s));
+}
+
+/* Base64 DER of a certificate into b. */
+static int put_cert(df_buf *b, X509 *cert)
+{
+    unsigned char *der = NULL;
+    int dl = i2d_X509(cert, &der);
+    if (dl <= 0)
+        return -1;
+    size_t room = 4 * (((size_t)dl + 2) / 3) + 1;
+    char *b64 = malloc(room);
+    int rc = -1;
+    if (b64) {
+        int n = EVP_EncodeBlock((unsigned char *)b64, der, dl);
+        rc = df_buf_append(b, b64, (size_t)n);
+        free(b64);
+    }
+    OPENSSL_free(der);
+    return rc;
+}
+
+/* The parts of the Signature that do not depend on the chunk. The URIs are
+ * checked at profile load: nothing in them needs escaping in an attribute. */
+static int build_parts(df_signer *s)
+{
+    const df_signature_def *d = s->sig;
+    int bad = 0;
+    bad |= put(&s->c14n_open, "<SignedInfo xmlns=\"") | put(&s->c14n_open, d->ns) | put(&s->c14n_open, "\">");
+    bad |= put(&s->sig_open, "<Signature xmlns=\"") | put(&s->sig_open, d->ns) | put(&s->sig_open, "\">\n<SignedInfo>");
+    const char *body[] = {"\n<CanonicalizationMethod Algorithm=\"", d->c14n_uri, "\"></CanonicalizationMethod>\n"
+                          "<SignatureMethod Algorithm=\"", d->method_uri, "\"></SignatureMethod>\n"
+                          "<Reference URI=\"\">\n<Transforms>\n<Transform Algorithm=\"", d->enveloped_uri,
+                          "\"></Transform>\n</Transforms>\n<DigestMethod Algorithm=\"", d->digest_uri,
+                          "\"></DigestMethod>\n<DigestValue>"};
+    for (size_t i = 0; i < sizeof body / sizeof *body; i++)
+        bad |= put(&s->si_body, body[i]);
+    bad |= put(&s->key_info, "</SignatureValue>\n<KeyInfo>\n<X509Data>\n<X509Certificate>");
+    bad |= put_cert(&s->key_info, df_key_cert(s->key));
+    bad |= put(&s->key_info, "</X509Certificate>\n");
+    for (int i = 0; d->key_info == DF_KEYINFO_CHAIN && i < df_key_chain_count(s->key); i++) {
+        bad |= put(&s->key_info, "<X509Certificate>");
+        bad |= put_cert(&s->key_info, df_key_chain_cert(s->key, i));
+        bad |= put(&s->key_info, "</X509Certificate>\n");
+    }
+    bad |= put(&s->key_info, "</X509Data>\n</KeyInfo>\n</Signature>");
+    return bad ? -1 : 0;
+}
+
+int df_signer_key_kind(const df_signature_def *sig)
+{
+    return df_sigalg_is_rsa(sig->algorithm) ? DF_KEY_RSA : DF_KEY_SM2;
+}
+
+
+void df_signer_free(df_signer *s)
+{
+    if (!s)
+        return;
+    df_buf_free(&s->c14n_open);
+    df_buf_free(&s->sig_open);
+    df_buf_free(&s->si_body);
+    df_buf_free(&s->key_info);
+    df_key_free(s->owned);
+    free(s);
+}
+
+int df_signer_new(df_signer **out, const df_key *key, const df_signature_def *sig, df_error *err)
+{
+    *out = NULL;
+    if (!df_sigalg_key_fits(sig, df_key_pkey(key)))
+        return df_errorf(err, "the key of %s does not fit the profile's signature algorithm %s",
+                         df_key_subject_cn(key), df_sig_alg_name(sig->algorithm));
+    df_signer *s = calloc(1, sizeof *s);
+    if (!s)
         return df_errorf(err, "out of memory");
-    (*out)->key = key;
+    s->key = key;
+    s->sig = sig;
+    if (build_parts(s) != 0) {
+        df_signer_free(s);
+        return df_errorf(err, "signing: out of memory");
+    }
+    *out = s;
     return 0;
 }
 
-int df_signer_load(df_signer **out, const df_key_options *o, df_error *err)
+int df_signer_load(df_signer **out, const df_key_options *o, const df_signature_def *sig, df_error *err)
 {
     df_key *k;
     *out = NULL;
-    if (df_key_load(&k, o, err) != 0)
+    df_key_options ko = *o;
+    ko.kind = df_signer_key_kind(sig);
+    if (df_key_load(&k, &ko, err) != 0)
         return -1;
-    if (df_signer_new(out, k, err) != 0) {
+    if (df_signer_new(out, k, sig, err) != 0) {
         df_key_free(k);
         return -1;
     }
     (*out)->owned = k;
     return 0;
-}
-
-void df_signer_free(df_signer *s)
-{
-    if (s)
-        df_key_free(s->owned);
-    free(s);
 }
 
 const df_key *df_signer_key(const df_signer *s)
@@ -82,71 +168,39 @@ const df_key *df_signer_key(const df_signer *s)
 
 /* ---- streaming signer ------------------------------------------------ */
 
-#define SI_BODY_1                                                                                  \
-    "\n<CanonicalizationMethod Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\">"     \
-    "</CanonicalizationMethod>\n"                                                                  \
-    "<SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\">"            \
-    "</SignatureMethod>\n"                                                                         \
-    "<Reference URI=\"\">\n"                                                                       \
-    "<Transforms>\n"                                                                               \
-    "<Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"></Transform>\n" \
-    "</Transforms>\n"                                                                              \
-    "<DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"></DigestMethod>\n"        \
-    "<DigestValue>"
-#define SI_BODY_2 "</DigestValue>\n</Reference>\n</SignedInfo>"
+static const char SI_TAIL[] = "</DigestValue>\n</Reference>\n</SignedInfo>";
 
-int df_signer_sign_digest(void *ctx, const unsigned char digest[32], df_buf *out, df_error *err)
+int df_signer_sign_digest(void *ctx, const unsigned char *digest, size_t len, df_buf *out, df_error *err)
 {
     const df_signer *s = ctx;
-    EVP_PKEY *pkey = df_key_pkey(s->key);
-    size_t cert_b64_len;
-    const char *cert_b64 = df_key_cert_b64(s->key, &cert_b64_len);
-    static const char si_open_c14n[] = "<SignedInfo xmlns=\"" DSIG_NS "\">";
-    static const char si_open_doc[] = "<SignedInfo>";
-    char dv[48];
-    int dvl = EVP_EncodeBlock((unsigned char *)dv, digest, 32);
+    if (len != df_digest_alg_size(s->sig->digest))
+        return df_errorf(err, "signing: a %zu-byte digest, not the %zu of %s", len,
+                         df_digest_alg_size(s->sig->digest), df_digest_alg_name(s->sig->digest));
+    char dv[4 * (DF_DIGEST_MAX / 3 + 1) + 1];
+    int dvl = EVP_EncodeBlock((unsigned char *)dv, digest, (int)len);
 
     /* The canonical SignedInfo, as signed. */
-    char si[sizeof si_open_c14n + sizeof SI_BODY_1 + sizeof SI_BODY_2 + sizeof dv];
-    size_t sil = 0;
-#define SI_PUT(p, n)                                                                               \
-    do {                                                                                           \
-        memcpy(si + sil, (p), (n));                                                                \
-        sil += (n);                                                                                \
-    } while (0)
-    SI_PUT(si_open_c14n, sizeof si_open_c14n - 1);
-    SI_PUT(SI_BODY_1, sizeof SI_BODY_1 - 1);
-    SI_PUT(dv, (size_t)dvl);
-    SI_PUT(SI_BODY_2, sizeof SI_BODY_2 - 1);
-#undef SI_PUT
-
-    unsigned char sig[1024];
-    size_t sigl = sizeof sig;
-    char why[256];
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    if (!md)
+    df_buf si = {0};
+    if (df_buf_append(&si, s->c14n_open.data, s->c14n_open.len) || df_buf_append(&si, s->si_body.data, s->si_body.len) ||
+        df_buf_append(&si, dv, (size_t)dvl) || df_buf_append(&si, SI_TAIL, sizeof SI_TAIL - 1)) {
+        df_buf_free(&si);
         return df_errorf(err, "signing: out of memory");
-    if ((size_t)EVP_PKEY_get_size(pkey) > sizeof sig ||
-        EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pkey) != 1 ||
-        EVP_DigestSign(md, sig, &sigl, (const unsigned char *)si, sil) != 1) {
-        EVP_MD_CTX_free(md);
-        return df_errorf(err, "RSA-SHA256 signing failed (%s)", df_openssl_reason(why, sizeof why));
     }
-    EVP_MD_CTX_free(md);
+    unsigned char sig[DF_SIGVALUE_MAX];
+    size_t sigl = sizeof sig;
+    char why[400];
+    int rc = df_sigalg_sign(s->sig, df_key_pkey(s->key), si.data, si.len, sig, &sigl, why, sizeof why);
+    df_buf_free(&si);
+    if (rc != 0)
+        return df_errorf(err, "%s", why);
     char sv[4 * (sizeof sig / 3 + 1) + 1];
     int svl = EVP_EncodeBlock((unsigned char *)sv, sig, (int)sigl);
 
-    static const char sig_open[] = "<Signature xmlns=\"" DSIG_NS "\">\n";
     static const char sv_open[] = "\n<SignatureValue>";
-    static const char ki[] = "</SignatureValue>\n<KeyInfo>\n<X509Data>\n<X509Certificate>";
-    static const char tail[] = "</X509Certificate>\n</X509Data>\n</KeyInfo>\n</Signature>";
-    if (df_buf_append(out, sig_open, sizeof sig_open - 1) != 0 ||
-        df_buf_append(out, si_open_doc, sizeof si_open_doc - 1) != 0 ||
-        df_buf_append(out, si + sizeof si_open_c14n - 1, sil - (sizeof si_open_c14n - 1)) != 0 ||
-        df_buf_append(out, sv_open, sizeof sv_open - 1) != 0 ||
-        df_buf_append(out, sv, (size_t)svl) != 0 || df_buf_append(out, ki, sizeof ki - 1) != 0 ||
-        df_buf_append(out, cert_b64, cert_b64_len) != 0 ||
-        df_buf_append(out, tail, sizeof tail - 1) != 0)
+    if (df_buf_append(out, s->sig_open.data, s->sig_open.len) != 0 ||
+        df_buf_append(out, s->si_body.data, s->si_body.len) != 0 || df_buf_append(out, dv, (size_t)dvl) != 0 ||
+        df_buf_append(out, SI_TAIL, sizeof SI_TAIL - 1) != 0 || df_buf_append(out, sv_open, sizeof sv_open - 1) != 0 ||
+        df_buf_append(out, sv, (size_t)svl) != 0 || df_buf_append(out, s->key_info.data, s->key_info.len) != 0)
         return df_errorf(err, "signing: out of memory");
     return 0;
 }
@@ -158,8 +212,9 @@ static const char *xmlsec_reason(void)
     return df_xmlsec_error()[0] ? df_xmlsec_error() : "no detail from xmlsec";
 }
 
-/* An xmlsec key holding our key pair and certificate. */
-static xmlSecKeyPtr make_xmlsec_key(const df_key *k)
+/* An xmlsec key holding our key pair and certificate (and, for key_info
+ * chain, the further certificates, which xmlsec then writes into X509Data). */
+static xmlSecKeyPtr make_xmlsec_key(const df_key *k, int chain)
 {
     EVP_PKEY *pkey = df_key_pkey(k);
     X509 *cert = df_key_cert(k);
@@ -190,14 +245,21 @@ static xmlSecKeyPtr make_xmlsec_key(const df_key *k)
         X509_free(c2);
         goto fail;
     }
+    for (int i = 0; chain && i < df_key_chain_count(k); i++) {
+        X509 *c = X509_dup(df_key_chain_cert(k, i));
+        if (!c || xmlSecOpenSSLKeyDataX509AdoptCert(xd, c) < 0) {
+            X509_free(c);
+            goto fail;
+        }
+    }
     return key;
 fail:
     xmlSecKeyDestroy(key);
     return NULL;
 }
 
-/* Base64 text of a node (whitespace allowed) into exactly 32 bytes. */
-static int decode_digest(const xmlChar *text, unsigned char out[32])
+/* Base64 text of a node (whitespace allowed) into exactly len bytes. */
+static int decode_digest(const xmlChar *text, unsigned char *out, size_t len)
 {
     char clean[128];
     size_t n = 0;
@@ -208,12 +270,14 @@ static int decode_digest(const xmlChar *text, unsigned char out[32])
             return -1;
         clean[n++] = (char)*p;
     }
-    if (n != 44 || clean[43] != '=' || clean[42] == '=')
+    size_t pad = (3 - len % 3) % 3;
+    if (n != 4 * ((len + 2) / 3) || (pad && clean[n - 1] != '=') || (pad == 2 && clean[n - 2] != '=') ||
+        clean[n - pad - 1] == '=')
         return -1;
-    unsigned char tmp[33];
-    if (EVP_DecodeBlock(tmp, (const unsigned char *)clean, (int)n) != 33)
+    unsigned char tmp[DF_DIGEST_MAX + 3];
+    if (EVP_DecodeBlock(tmp, (const unsigned char *)clean, (int)n) != (int)(len + pad))
         return -1;
-    memcpy(out, tmp, 32);
+    memcpy(out, tmp, len);
     return 0;
 }
 
@@ -230,9 +294,12 @@ static int close_cb(void *ctx)
 }
 
 int df_signer_reference_sign_file(void *ctx, const char *in_path, const char *out_path,
-                                  unsigned char digest[32], df_error *err)
+                                  unsigned char *digest, df_error *err)
 {
     const df_signer *s = ctx;
+    if (!df_sigalg_is_rsa(s->sig->algorithm))
+        return df_errorf(err, "the reference signer is libxmlsec1, which has no %s: sign with --sign streaming "
+                         "(drugflow verify checks it)", df_sig_alg_name(s->sig->algorithm));
     if (df_key_engine_uri(s->key))
         return df_errorf(err, "the reference signer (libxmlsec1) cannot sign with a key on a token (%s): "
                          "use the streaming signer (--sign streaming, the default)", df_key_engine_uri(s->key));
@@ -261,8 +328,8 @@ int df_signer_reference_sign_file(void *ctx, const char *in_path, const char *ou
         df_errorf(err, "%s is signed already", in_path);
         goto out;
     }
-    xmlNodePtr sig = xmlSecTmplSignatureCreate(doc, xmlSecTransformInclC14NId,
-                                               xmlSecTransformRsaSha256Id, NULL);
+    xmlNodePtr sig = xmlSecTmplSignatureCreate(doc, df_sigalg_xmlsec(s->sig, DF_ROLE_C14N),
+                                               df_sigalg_xmlsec(s->sig, DF_ROLE_METHOD), NULL);
     if (!sig) {
         df_errorf(err, "%s: cannot create the signature template (%s)", in_path, xmlsec_reason());
         goto out;
@@ -274,16 +341,16 @@ int df_signer_reference_sign_file(void *ctx, const char *in_path, const char *ou
         df_errorf(err, "%s: cannot add the signature template", in_path);
         goto out;
     }
-    xmlNodePtr ref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL,
+    xmlNodePtr ref = xmlSecTmplSignatureAddReference(sig, df_sigalg_xmlsec(s->sig, DF_ROLE_DIGEST), NULL,
                                                      BAD_CAST "", NULL);
     xmlNodePtr ki = ref ? xmlSecTmplSignatureEnsureKeyInfo(sig, NULL) : NULL;
-    if (!ref || !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) || !ki ||
+    if (!ref || !xmlSecTmplReferenceAddTransform(ref, df_sigalg_xmlsec(s->sig, DF_ROLE_ENVELOPED)) || !ki ||
         !xmlSecTmplKeyInfoAddX509Data(ki)) {
         df_errorf(err, "%s: cannot fill the signature template (%s)", in_path, xmlsec_reason());
         goto out;
     }
     dsig = xmlSecDSigCtxCreate(NULL);
-    if (!dsig || !(dsig->signKey = make_xmlsec_key(s->key))) {
+    if (!dsig || !(dsig->signKey = make_xmlsec_key(s->key, s->sig->key_info == DF_KEYINFO_CHAIN))) {
         df_errorf(err, "%s: cannot prepare the key for xmlsec (%s)", in_path, xmlsec_reason());
         goto out;
     }
@@ -294,7 +361,7 @@ int df_signer_reference_sign_file(void *ctx, const char *in_path, const char *ou
     if (digest) {
         xmlNodePtr dvn = xmlSecFindNode(ref, xmlSecNodeDigestValue, xmlSecDSigNs);
         xmlChar *t = dvn ? xmlNodeGetContent(dvn) : NULL;
-        int bad = !t || decode_digest(t, digest) != 0;
+        int bad = !t || decode_digest(t, digest, df_digest_alg_size(s->sig->digest)) != 0;
         xmlFree(t);
         if (bad) {
             df_errorf(err, "%s: no readable DigestValue after signing", in_path);

@@ -66,7 +66,7 @@ partial=$(sqlite3 "$T/ws/journal.sqlite" "select count(*) from chunks where stat
 [ "$partial" -gt 0 ] || fail "no PARTIAL chunk"
 for want in "Batch 2026-10-SALE-01" "$read_rows rows read" "$acc accepted" "$rej rejected" \
     "$skipped skipped (already on the server)" "Rejects per reason" "E_PARTNER_UNMATCHED" "E_NEGATIVE_QTY" \
-    'did you mean "国药控股广州有限公司" (differs: 有限责任公司 for 有限公司)' "PASSED $passed" "PARTIAL $partial" \
+    'did you mean "国药控股广州有限公司" (differs: 有限责任公司 for 有限公司)' "passed $passed" "partial $partial" \
     "Time per stage" "convert" "waiting for results" "Fix list" "rejected by drugflow" "failed by the server" \
     "$T/sale.csv" "东莞市第一人民医院"; do
     grep -qF -- "$want" "$T/text" || fail "the rendered report lacks '$want'"

@@ -83,7 +83,7 @@ assert_eq "$n" "$((want_a + want_b - rejected))" "one server error per accepted 
 # Rows that span two physical lines are found by their first line.
 grep -q '第二行' "$B/server-errors.csv" || fail "no multi-line row among the server errors"
 # The header names the export's columns after the fixed ones.
-head -n 1 "$B/server-errors.csv" | grep -q '^.*file,line,reasons,message,suggestion,chunk,record,FileId,单据编号,' ||
+head -n 1 "$B/server-errors.csv" | grep -q '^.*file,line,reasons,message,suggestion,chunk,record,file_id,单据编号,' ||
     fail "server-errors.csv header: $(head -n 1 "$B/server-errors.csv")"
 
 # fixlist.csv: drugflow's rejects and the server's errors, one list, sorted.

@@ -15,9 +15,12 @@
 #include "uploader/answer.h"
 
 static char ha_dir[256], ha_fifo[300];
+static df_profile p; /* gd-v1 */
 
 static void ha_setup(void)
 {
+    df_error err = {{0}};
+    cr_assert(df_profile_load(&p, "../../samples/profile/gd-v1.yaml", &err) == 0, "%s", err.msg);
     snprintf(ha_dir, sizeof ha_dir, "%s/df-answer-hostile-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     cr_assert(mkdtemp(ha_dir));
     snprintf(ha_fifo, sizeof ha_fifo, "%s/fifo", ha_dir);
@@ -32,7 +35,7 @@ static void ha_teardown(void)
 
 TestSuite(answer_hostile, .init = ha_setup, .fini = ha_teardown, .timeout = 20);
 
-static int ha_item(void *arg, const char *op, const char *const *cols, const size_t *lens, df_error *err)
+static int ha_item(void *arg, df_catalog_op op, const char *const *cols, const size_t *lens, df_error *err)
 {
     (void)arg, (void)op, (void)cols, (void)lens, (void)err;
     return 0;
@@ -47,19 +50,17 @@ static int ha_file(void *arg, const df_file_result *f)
 /* Every parser refuses text with a message; none hangs on the FIFO. */
 static void ha_refused(const char *text, const char *want)
 {
-    static df_profile p;
     df_error err = {{0}};
-    cr_assert(df_profile_load(&p, "../../samples/profile/gd-v1.yaml", &err) == 0, "%s", err.msg);
     df_answer a;
     size_t n = strlen(text);
-    cr_assert_eq(df_answer_parse(text, n, DF_ANSWER_MAX_SMALL, &a, &err), -1, "accepted: %s", text);
+    cr_assert_eq(df_answer_parse(&p.protocol, text, n, DF_ANSWER_MAX_SMALL, &a, &err), -1, "accepted: %s", text);
     cr_assert(strstr(err.msg, want), "'%s' expected in: %s", want, err.msg);
     err.msg[0] = 0;
-    cr_assert_eq(df_answer_parse_results(text, n, DF_ANSWER_MAX_RESULTS, &a, ha_file, NULL, &err), -1);
+    cr_assert_eq(df_answer_parse_results(&p.protocol, text, n, DF_ANSWER_MAX_RESULTS, &a, ha_file, NULL, &err), -1);
     cr_assert(strstr(err.msg, want), "'%s' expected in: %s", want, err.msg);
     for (int i = 0; i < p.ncatalogs; i++) {
         err.msg[0] = 0;
-        cr_assert_eq(df_answer_parse_catalog(text, n, DF_ANSWER_MAX_CATALOG, &p.catalogs[i], &a, ha_item, NULL,
+        cr_assert_eq(df_answer_parse_catalog(&p.protocol, text, n, DF_ANSWER_MAX_CATALOG, &p.catalogs[i], &a, ha_item, NULL,
                                              &err),
                      -1);
         cr_assert(strstr(err.msg, want), "'%s' expected in: %s", want, err.msg);
@@ -124,10 +125,10 @@ Test(answer_hostile, doctype_behind_a_bom_or_in_utf16_is_refused)
     }
     df_answer a;
     df_error err = {{0}};
-    cr_assert_eq(df_answer_parse(u16, 2 * n + 2, DF_ANSWER_MAX_SMALL, &a, &err), -1);
+    cr_assert_eq(df_answer_parse(&p.protocol, u16, 2 * n + 2, DF_ANSWER_MAX_SMALL, &a, &err), -1);
     cr_assert(strstr(err.msg, "UTF-8") || strstr(err.msg, "DOCTYPE"), "%s", err.msg);
     err.msg[0] = 0;
-    cr_assert_eq(df_answer_parse(u16 + 2, 2 * n, DF_ANSWER_MAX_SMALL, &a, &err), -1); /* no BOM */
+    cr_assert_eq(df_answer_parse(&p.protocol, u16 + 2, 2 * n, DF_ANSWER_MAX_SMALL, &a, &err), -1); /* no BOM */
     cr_assert(strstr(err.msg, "UTF-8") || strstr(err.msg, "DOCTYPE"), "%s", err.msg);
     free(u16);
 }
@@ -141,7 +142,7 @@ Test(answer_hostile, answer_above_the_limit_is_refused)
     memcpy(big, "<Response><Code>0</Code><Message>", 33);
     df_answer a;
     df_error err = {{0}};
-    cr_assert_eq(df_answer_parse(big, n, DF_ANSWER_MAX_SMALL, &a, &err), -1);
+    cr_assert_eq(df_answer_parse(&p.protocol, big, n, DF_ANSWER_MAX_SMALL, &a, &err), -1);
     cr_assert(strstr(err.msg, "refused"), "%s", err.msg);
     free(big);
 }

@@ -166,14 +166,14 @@ Test(journal, catalogs_apply_in_one_transaction)
     const char *c1[] = {"甲公司", "CC1", "L1"}, *c2[] = {"乙公司", "CC2", "L2"};
     size_t l1[] = {strlen(c1[0]), 3, 2}, l2[] = {strlen(c2[0]), 3, 2};
     cr_assert_eq(df_journal_begin(j, &err), 0);
-    cr_assert_eq(df_journal_catalog_apply(j, def, "ADD", c1, l1, &err), 0, "%s", err.msg);
-    cr_assert_eq(df_journal_catalog_apply(j, def, "ADD", c2, l2, &err), 0);
+    cr_assert_eq(df_journal_catalog_apply(j, def, DF_CATOP_ADD, c1, l1, &err), 0, "%s", err.msg);
+    cr_assert_eq(df_journal_catalog_apply(j, def, DF_CATOP_ADD, c2, l2, &err), 0);
     cr_assert_eq(df_journal_catalog_set_version(j, "partner", 5, &err), 0);
     cr_assert_eq(df_journal_commit(j, &err), 0);
     /* a failed pull leaves everything as it was */
     cr_assert_eq(df_journal_begin(j, &err), 0);
-    cr_assert_eq(df_journal_catalog_apply(j, def, "DELETE", c1, l1, &err), 0);
-    cr_assert_neq(df_journal_catalog_apply(j, def, "MERGE", c1, l1, &err), 0);
+    cr_assert_eq(df_journal_catalog_apply(j, def, DF_CATOP_DELETE, c1, l1, &err), 0);
+    cr_assert_neq(df_journal_catalog_apply(j, def, (df_catalog_op)DF_CATOP_COUNT, c1, l1, &err), 0);
     df_journal_rollback(j);
     long long v, n;
     cr_assert_eq(df_journal_catalog_version(j, "partner", &v, &err), 0);

@@ -10,7 +10,17 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "writer/sigalg.h"
 #include "writer/signer.h"
+
+/* gd-v1's signature (RSA-SHA256), for the signers the tests make. */
+static const df_signature_def *gd_v1_sig(void)
+{
+    static df_signature_def d;
+    if (!d.ns[0])
+        df_sigalg_default(&d);
+    return &d;
+}
 
 static char hs_dir[256];
 
@@ -50,7 +60,7 @@ Test(key, loaded_key_leaves_no_core_dump)
     df_key_options o = {.key_path = key, .pass_env = "HS_PASS"};
     df_signer *s = NULL;
     df_error err = {{0}};
-    cr_assert_eq(df_signer_load(&s, &o, &err), 0, "%s", err.msg);
+    cr_assert_eq(df_signer_load(&s, &o, gd_v1_sig(), &err), 0, "%s", err.msg);
     hs_assert_no_core();
     df_signer_free(s);
 }
@@ -70,7 +80,7 @@ Test(key, wrong_passphrase_message_holds_no_passphrase)
         df_key_options o = {.key_path = paths[i], .cert_path = i == 0 ? cert : NULL, .pass_env = "HS_PASS"};
         df_signer *s = NULL;
         df_error err = {{0}};
-        cr_assert_eq(df_signer_load(&s, &o, &err), -1, "a wrong passphrase was accepted for %s", paths[i]);
+        cr_assert_eq(df_signer_load(&s, &o, gd_v1_sig(), &err), -1, "a wrong passphrase was accepted for %s", paths[i]);
         cr_assert(err.msg[0]);
         cr_assert(!strstr(err.msg, "Wr0ng-Guess-42"), "message holds the passphrase given: %s", err.msg);
         cr_assert(!strstr(err.msg, "s3cret-Pass-7"), "message holds the real passphrase: %s", err.msg);
