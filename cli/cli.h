@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include "base/cmdline.h"
+#include "base/csv_write.h"
 #include "base/error.h"
 #include "config/values.h"
 #include "uploader/session.h"
@@ -45,6 +46,11 @@ typedef struct df_cli_net {
     {.name = "config", .short_name = 'c', .type = DF_ARG_STRING, .dest = &(dst), .arg = "FILE",     \
      .help = "configuration file (default $DRUGFLOW_CONFIG, ./drugflow.yaml,\n"                     \
              "/etc/drugflow/drugflow.yaml)"}
+/* --rejects-format excel|raw, for the CSV files named by what. */
+#define DF_CLI_REJECTS_FORMAT_OPT(dst, what)                                                        \
+    {.name = "rejects-format", .type = DF_ARG_CHOICE, .dest = &(dst), .arg = "F", .choices = "excel|raw", \
+     .help = "cells of " what ": excel (default: no formula runs, long\n"                           \
+             "digit codes stay text) or raw (values exactly as they are)"}
 #define DF_CLI_JSON_OPT(dst, what)                                                                  \
     {.name = "json", .type = DF_ARG_FLAG, .dest = &(dst), .help = what}
 #define DF_CLI_NET_OPTS(n)                                                                          \
@@ -77,6 +83,10 @@ void df_cli_upload_json(const struct df_upload_stats *u, FILE *out);
 /* Waits for results (uploader/status.h), prints the table (unless json)
  * and the messages, and returns the exit code. */
 struct df_status_totals;
-int df_cli_status(df_session *s, const char *batch, long timeout, int json, struct df_status_totals *t);
+int df_cli_status(df_session *s, const char *batch, long timeout, int json, int errors_format,
+                  struct df_status_totals *t);
+
+/* A --rejects-format choice as a df_csv_format (NULL: excel). */
+int df_cli_csv_format(const char *choice);
 
 #endif

@@ -45,7 +45,12 @@ void df_cli_upload_json(const df_upload_stats *u, FILE *out)
             u->uploaded, u->duplicates, u->refused, u->gave_up, u->attempts);
 }
 
-int df_cli_status(df_session *s, const char *batch, long timeout, int json, df_status_totals *t)
+int df_cli_csv_format(const char *choice)
+{
+    return choice && !strcmp(choice, "raw") ? DF_CSV_RAW : DF_CSV_EXCEL;
+}
+
+int df_cli_status(df_session *s, const char *batch, long timeout, int json, int errors_format, df_status_totals *t)
 {
     df_status_options so = {
         .client = s->client,
@@ -54,6 +59,7 @@ int df_cli_status(df_session *s, const char *batch, long timeout, int json, df_s
         .timeout_s = timeout,
         .attempts = s->cfg.attempts,
         .progress = isatty(2) ? stderr : NULL,
+        .errors_format = errors_format,
     };
     df_error err;
     if (df_status_run(&so, json ? NULL : stdout, json ? stderr : stdout, t, &err) != 0)

@@ -13,8 +13,8 @@
 
 typedef struct run_args {
     df_cli_net net;
-    const char *mapping, *period, *batch, *out, *catalogs, *created;
-    int no_catalogs, no_status, quiet;
+    const char *mapping, *period, *batch, *out, *catalogs, *created, *rejects_format;
+    int no_catalogs, no_status, quiet, force;
     long threads, timeout;
     long crec;
     uint64_t cbytes;
@@ -56,7 +56,8 @@ static int report(const run_args *a, df_session *s, const df_batch_info *b, cons
     df_status_totals t;
     memset(&t, 0, sizeof t);
     if (rc == DF_EXIT_OK && !a->no_status)
-        rc = df_cli_status(s, b->id, a->timeout ? a->timeout : s->cfg.status_timeout, a->net.json, &t);
+        rc = df_cli_status(s, b->id, a->timeout ? a->timeout : s->cfg.status_timeout, a->net.json,
+                           df_cli_csv_format(a->rejects_format), &t);
     else if (rc != DF_EXIT_OK)
         fprintf(stderr, "drugflow run: the journal in %s is intact; run the same command again to finish\n",
                 s->cfg.workspace);
@@ -91,6 +92,7 @@ static int run_batch(const run_args *a, const char *const *inputs, int ninputs)
         df_batch_request req = {
             .batch_id = a->batch, .period = a->period, .created_at = a->created, .out_dir = a->out,
             .chunk_records = (uint64_t)a->crec, .chunk_bytes = a->cbytes, .threads = (int)a->threads,
+            .rejects_format = df_cli_csv_format(a->rejects_format), .force = a->force,
             .progress = isatty(2) && !a->quiet, .log = a->quiet ? NULL : stderr,
         };
         df_batch_info b;
@@ -138,6 +140,9 @@ int cmd_run(int argc, char **argv)
          .help = "seconds to wait for the results (default 600)"},
         {.name = "quiet", .short_name = 'q', .type = DF_ARG_FLAG, .dest = &a.quiet,
          .help = "no conversion summary on stderr"},
+        DF_CLI_REJECTS_FORMAT_OPT(a.rejects_format, "rejects.csv and server-errors.csv"),
+        {.name = "force", .type = DF_ARG_FLAG, .dest = &a.force,
+         .help = "replace signed chunks in the batch folder that the journal\ndid not write (see above)"},
         {.type = DF_ARG_END},
     };
     const df_command_spec spec = {

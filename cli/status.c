@@ -9,7 +9,7 @@
 int cmd_status(int argc, char **argv)
 {
     df_cli_net net = {0};
-    const char *batch = NULL;
+    const char *batch = NULL, *format = NULL;
     long timeout = 0;
     int no_wait = 0;
     const df_opt opts[] = {
@@ -19,6 +19,7 @@ int cmd_status(int argc, char **argv)
         {.name = "timeout", .type = DF_ARG_INT, .dest = &timeout, .arg = "S", .min = 0, .max = 7 * 86400,
          .help = "seconds to wait for final results (default: config, 600)"},
         {.name = "no-wait", .type = DF_ARG_FLAG, .dest = &no_wait, .help = "ask once, do not wait"},
+        DF_CLI_REJECTS_FORMAT_OPT(format, "server-errors.csv"),
         {.type = DF_ARG_END},
     };
     const df_command_spec spec = {
@@ -26,7 +27,8 @@ int cmd_status(int argc, char **argv)
         .about = "Asks toDowloadFileDeal.do for the results of the uploaded chunks (at most 100 FileIds per\n"
                  "request) until each is final (PASSED, PARTIAL, FAILED) or --timeout; stores them in the\n"
                  "journal; prints a table per chunk and the totals on stdout; writes the server's record\n"
-                 "errors to server-errors.csv in each batch's folder (beside rejects.csv, UTF-8 with BOM).\n"
+                 "errors to server-errors.csv in each batch's folder (beside rejects.csv, UTF-8 with BOM,\n"
+                 "cells safe to open in Excel unless --rejects-format raw).\n"
                  "With --json the totals go to stdout as JSON instead of the table.\n",
     };
     int first, k = df_cmdline_parse(&spec, argc, argv, &first);
@@ -38,7 +40,7 @@ int cmd_status(int argc, char **argv)
         return df_cli_fail(DF_EXIT_USAGE, &err);
     df_status_totals t;
     long to = no_wait ? 1 : timeout > 0 ? timeout : s.cfg.status_timeout;
-    int rc = df_cli_status(&s, batch, to, net.json, &t);
+    int rc = df_cli_status(&s, batch, to, net.json, df_cli_csv_format(format), &t);
     if (net.json) {
         printf("{");
         df_status_json(&t, stdout);

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "base/yaml_doc.h"
+#include "mapping/encoding.h"
 
 const char *df_encoding_name(df_encoding e)
 {
@@ -200,13 +201,7 @@ int df_mapping_load(df_mapping *m, const df_profile *p, const char *path, df_err
     }
     if ((n = df_yaml_get(&y, root, "encoding"))) {
         const char *e = df_yaml_str(n);
-        if (e && (!strcasecmp(e, "UTF-8") || !strcasecmp(e, "UTF8")))
-            m->encoding = DF_ENC_UTF8;
-        else if (e && !strcasecmp(e, "GBK"))
-            m->encoding = DF_ENC_GBK;
-        else if (e && !strcasecmp(e, "GB18030"))
-            m->encoding = DF_ENC_GB18030;
-        else {
+        if (df_encoding_parse(e, &m->encoding) != 0) {
             df_yaml_fail(&y, n, err, "unknown encoding '%s' (UTF-8, GBK or GB18030)", e ? e : "?");
             goto out;
         }

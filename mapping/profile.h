@@ -70,6 +70,7 @@ typedef struct df_profile {
     char root[DF_NAME_MAX], version[16], header[DF_NAME_MAX], records[DF_NAME_MAX],
         record[DF_NAME_MAX], trailer[DF_NAME_MAX], record_count[DF_NAME_MAX];
     int record_len;
+    int batch_id_max;  /* datafile.batch_id_max_length: characters a BatchId may have */
     int nheader;
     char header_names[DF_MAX_HEADER][DF_NAME_MAX];
     df_header_value header_values[DF_MAX_HEADER];

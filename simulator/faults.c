@@ -1,5 +1,6 @@
 /* simulator/faults.c — the faults drugflow-sim injects for its clients'
- * tests (--fault-5xx, --fault-reset, --fault-stall, --latency-ms): which
+ * tests (--fault-5xx, --fault-reset, --fault-stall, --fault-empty,
+ * --latency-ms): which
  * request gets which, drawn so that the same --fault-seed and request order
  * always give the same faults. */
 #include "simulator/sim.h"
@@ -30,4 +31,7 @@ void sim_faults_plan(const sim_config *cfg, unsigned long long n, sim_fault_plan
     if (cfg->fault_5xx > 0 && draw(cfg, n, 1) < cfg->fault_5xx)
         out->http = draw(cfg, n, 3) < 0.5 ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_SERVICE_UNAVAILABLE;
     out->reset = !out->http && cfg->fault_reset > 0 && draw(cfg, n, 2) < cfg->fault_reset;
+    /* An empty answer uses the 5xx draw's slot: a request gets one or the other. */
+    if (!out->http && !out->reset && cfg->fault_empty > 0 && draw(cfg, n, 1) < cfg->fault_empty)
+        out->http = MHD_HTTP_OK, out->empty = 1;
 }

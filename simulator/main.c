@@ -88,7 +88,7 @@ typedef struct serve_args {
     df_arg_list archived;
     long port, workers, queue, maxconn, latency, seed;
     uint64_t max_upload, max_inflight;
-    double f5xx, freset, fstall;
+    double f5xx, freset, fstall, fempty;
     int daemon, defer;
 } serve_args;
 
@@ -138,6 +138,7 @@ static int serve_settle(const df_command_spec *spec, sim_config *cfg, const serv
     cfg->defer = a->defer;
     cfg->max_connections = (int)a->maxconn;
     cfg->fault_5xx = a->f5xx, cfg->fault_reset = a->freset, cfg->fault_stall = a->fstall;
+    cfg->fault_empty = a->fempty;
     cfg->latency_ms = (int)a->latency;
     cfg->fault_seed = (unsigned long long)a->seed;
     return 0;
@@ -191,9 +192,10 @@ static int serve_options(int argc, char **argv, sim_config *cfg, serve_args *a)
          .max = 1LL << 42, .help = "upload bytes held in memory at once; an upload beyond\nanswers 5000 busy "
                                    "(default 1G, at least --max-upload)"},
         {.name = "upload-check", .type = DF_ARG_CHOICE, .dest = &a->check, .arg = "MODE", .choices = "header|full",
-         .help = "header (default): the first 64 KiB must be well-formed XML\nwith the right root, no DOCTYPE and "
-                 "a header (else 2003);\na fault further on is FAILED E_SCHEMA in processing.\nfull: the whole file "
-                 "is parsed at upload (about 2.5x the\nserver CPU per upload)"},
+         .help = "header (default): the first 64 KiB, and on to the end of\nthe Header wherever it is, must be "
+                 "well-formed XML with the\nright root, no DOCTYPE and a Period (else 2003); a fault\nfurther on is "
+                 "FAILED E_SCHEMA in processing.\nfull: the whole file is parsed at upload (about 2.5x the\nserver CPU "
+                 "per upload)"},
         {.section = "Fault injection (for clients' tests; deterministic for a --fault-seed and request order):",
          .name = "fault-5xx", .type = DF_ARG_DOUBLE, .dest = &a->f5xx, .arg = "SHARE", .min = 0, .max = 1,
          .help = "answer this share of requests (0..1) with HTTP 500 or 503"},
@@ -201,6 +203,8 @@ static int serve_options(int argc, char **argv, sim_config *cfg, serve_args *a)
          .help = "reset this share of connections in the middle of the request body"},
         {.name = "fault-stall", .type = DF_ARG_DOUBLE, .dest = &a->fstall, .arg = "SHARE", .min = 0, .max = 1,
          .help = "never answer this share of requests"},
+        {.name = "fault-empty", .type = DF_ARG_DOUBLE, .dest = &a->fempty, .arg = "SHARE", .min = 0, .max = 1,
+         .help = "answer this share of requests with HTTP 200 and an empty body"},
         {.name = "latency-ms", .type = DF_ARG_INT, .dest = &a->latency, .arg = "N", .min = 0, .max = 600000,
          .help = "add N ms before answering each request"},
         {.name = "fault-seed", .type = DF_ARG_INT, .dest = &a->seed, .arg = "N", .min = 0, .max = 0x7fffffffffffffffLL,

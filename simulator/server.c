@@ -77,7 +77,8 @@ typedef struct req {
     const char *last_key;
     /* upload */
     int have_file, too_big, busy, discard;
-    unsigned int fault_http; /* an injected 5xx answered after the body */
+    unsigned int fault_http; /* an injected 5xx (or empty 200) answered after the body */
+    int fault_empty;
     long long held; /* bytes counted in s->inflight for this request */
     char filename[256];
     unsigned char *buf;
@@ -126,6 +127,19 @@ static enum MHD_Result answer(struct MHD_Connection *c, req *r, int code, const 
     if (r)
         snprintf(r->outcome, sizeof r->outcome, "code=%d http=200", code);
     return send_body(c, r, MHD_HTTP_OK, "application/xml; charset=UTF-8", b.p, b.len);
+}
+
+/* An injected fault's answer: the 5xx, or HTTP 200 with nothing in it. */
+static enum MHD_Result fault_answer(struct MHD_Connection *c, req *r)
+{
+    char *body = strdup(r->fault_empty ? "" : "fault injected\n");
+    if (!body)
+        return MHD_NO;
+    if (r->fault_empty)
+        snprintf(r->outcome, sizeof r->outcome, "fault-empty");
+    else
+        snprintf(r->outcome, sizeof r->outcome, "http=%u", r->fault_http);
+    return send_body(c, r, r->fault_http, "text/plain; charset=UTF-8", body, strlen(body));
 }
 
 static enum MHD_Result plain(struct MHD_Connection *c, req *r, unsigned int http, const char *msg)
@@ -593,10 +607,11 @@ static enum MHD_Result first_call(sim_server *s, struct MHD_Connection *c, const
     }
     if (fp.http) {
         r->fault_http = fp.http;
+        r->fault_empty = fp.empty;
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         long long len = cl ? atoll(cl) : 0;
         if (len <= 0 || len > DISCARD_LIMIT)
-            return plain(c, r, r->fault_http, "fault injected\n");
+            return fault_answer(c, r);
         r->discard = 1; /* answered once the body is read, so that the client sees the 5xx */
         return MHD_YES;
     }
@@ -692,7 +707,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (r->responded)
         return MHD_YES;
     if (r->fault_http)
-        return plain(c, r, r->fault_http, "fault injected\n");
+        return fault_answer(c, r);
     if (r->pp) {
         if (MHD_destroy_post_processor(r->pp) != MHD_YES && r->entry == E_UPLOAD && !r->too_big)
             r->broken = 1;

@@ -174,10 +174,10 @@ typedef struct sim_config {
     int workers;
     size_t queue_cap;
     int defer;
-    int check_prefix; /* --upload-check header (default): parse only the first 64 KiB at upload */
+    int check_prefix; /* --upload-check header (default): parse 64 KiB, and on to the Header's end */
     int narchived;
     char archived[SIM_MAX_ARCHIVED][16];
-    double fault_5xx, fault_reset, fault_stall;
+    double fault_5xx, fault_reset, fault_stall, fault_empty;
     int latency_ms;
     unsigned long long fault_seed;
     int max_connections;
@@ -188,10 +188,12 @@ typedef struct sim_server sim_server;
 /* ---- upload_check.c ---- */
 /* The check of an uploaded file before it is stored (answer 2003 when it
  * fails): well-formed, the profile's root element, no DOCTYPE (parsed with
- * no network, no DTD, no entities). prefix > 0: only the first prefix bytes
- * are checked (as with the server's check_prefix). 0 if acceptable, with
- * the header's period in period; -1 with the reason in msg. No sockets:
- * also for tests and the fuzz harness. */
+ * no network, no DTD, no entities), a Header with a Period YYYY-MM, found
+ * wherever it is. prefix > 0: parsing stops once the Header has been read
+ * and at least prefix bytes (the rest's well-formedness is left to
+ * processing, E_SCHEMA); 0: the whole file must be well-formed. 0 with the
+ * header's period in period; -1 with the reason in msg. No sockets: also
+ * for tests and the fuzz harness. */
 int sim_check_upload(const df_profile *p, const unsigned char *buf, size_t len, size_t prefix, char period[32],
                      char msg[300]);
 #define SIM_UPLOAD_CHECK_PREFIX (64 * 1024)
@@ -202,6 +204,7 @@ typedef struct sim_fault_plan {
     int stall;           /* never answer */
     unsigned int http;   /* answer this 5xx status, or 0 */
     int reset;           /* reset the connection in the middle of the body */
+    int empty;           /* answer HTTP 200 with an empty body */
 } sim_fault_plan;
 /* The faults of request number n (in arrival order), from the seed. */
 void sim_faults_plan(const sim_config *cfg, unsigned long long n, sim_fault_plan *out);

@@ -191,6 +191,11 @@ static int resolve_batch(df_session *s, const df_mapping *m, const df_batch_requ
                          df_run_result *r, df_error *err)
 {
     memset(b, 0, sizeof *b);
+    char why[256];
+    if (req->batch_id && df_batch_id_check_max(req->batch_id, s->profile->batch_id_max, why, sizeof why) != 0) {
+        r->usage_error = 1;
+        return df_errorf(err, "--batch-id '%s' %s", req->batch_id, why);
+    }
     if (req->batch_id)
         snprintf(b->id, sizeof b->id, "%s", req->batch_id);
     else if (df_batch_id_default(req->period, m->dt->code, b->id, sizeof b->id, err) != 0)
@@ -271,6 +276,7 @@ int df_run_batch(df_session *s, df_mapping *m, const df_catalog_set *cats, const
             .inputs = inputs,
             .ninputs = ninputs,
             .rejects_path = rejects,
+            .rejects_format = req->rejects_format,
             .meta = {s->cfg.enterprise_code, s->cfg.enterprise_name, m->dt->code, b->period, b->id, b->created_at},
             .chunk_records = (uint64_t)b->chunk_records,
             .chunk_bytes = (uint64_t)b->chunk_bytes,

@@ -55,6 +55,8 @@ typedef struct df_batch_request {
     const char *out_dir;         /* NULL: WORKSPACE/BATCH-ID */
     uint64_t chunk_records, chunk_bytes; /* a new batch's; 0: configuration, else default */
     int threads;                 /* 0: configuration, else cores */
+    int rejects_format;          /* rejects.csv: df_csv_format */
+    int force;                   /* replace signed chunks in the folder that the journal does not know */
     int progress;
     FILE *log;                   /* "resuming batch …" and upload progress, or NULL */
 } df_batch_request;

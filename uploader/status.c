@@ -290,11 +290,12 @@ static int csv_chunk(void *arg, const df_chunk_row *r)
     return c->failed ? 1 : 0;
 }
 
-int df_status_write_errors(df_journal *j, const char *batch, const char *path, long long *nrows, df_error *err)
+int df_status_write_errors(df_journal *j, const char *batch, const char *path, int format, long long *nrows,
+                           df_error *err)
 {
     csv_ctx c = {.j = j, .err = err};
     *nrows = 0;
-    if (df_csv_out_open(&c.out, path, err) != 0)
+    if (df_csv_out_open_format(&c.out, path, (df_csv_format)format, err) != 0)
         return -1;
     static const char *const head[] = {"FileName", "FileId", "ChunkSeq", "RecordSeq", "Code", "Message"};
     for (size_t i = 0; i < sizeof head / sizeof *head; i++)
@@ -316,6 +317,7 @@ typedef struct batch_ctx {
     int failed;
     df_error *err;
     FILE *msg;
+    int format;
 } batch_ctx;
 
 static int write_batch_errors(void *arg, const df_batch_info *b)
@@ -328,7 +330,7 @@ static int write_batch_errors(void *arg, const df_batch_info *b)
     char path[DF_PATH_MAX];
     long long n;
     if (df_path_join(path, sizeof path, b->out_dir, "server-errors.csv", c->err) != 0 ||
-        df_status_write_errors(c->j, b->id, path, &n, c->err) != 0) {
+        df_status_write_errors(c->j, b->id, path, c->format, &n, c->err) != 0) {
         c->failed = 1;
         return 1;
     }
@@ -341,7 +343,7 @@ int df_status_run(const df_status_options *o, FILE *table, FILE *msgs, df_status
 {
     if (df_status_poll(o, t, err) != 0 || df_status_report(o->journal, o->batch, table, t, err) != 0)
         return -1;
-    batch_ctx bc = {o->journal, o->batch, 0, err, msgs};
+    batch_ctx bc = {o->journal, o->batch, 0, err, msgs, o->errors_format};
     if (df_journal_batches(o->journal, write_batch_errors, &bc, err) != 0 || bc.failed)
         return -1;
     return 0;

@@ -25,6 +25,7 @@ typedef struct df_status_options {
     long interval_ms;    /* first pause between polls (default 300; grows to 5 s) */
     int attempts;        /* consecutive transient failures tolerated (default 8) */
     FILE *progress;
+    int errors_format;   /* server-errors.csv: df_csv_format, DF_CSV_EXCEL (0) or DF_CSV_RAW */
 } df_status_options;
 
 typedef struct df_status_totals {
@@ -43,9 +44,10 @@ int df_status_poll(const df_status_options *o, df_status_totals *t, df_error *er
  * not NULL, prints the table and totals. */
 int df_status_report(df_journal *j, const char *batch, FILE *out, df_status_totals *t, df_error *err);
 
-/* Writes the record errors of a batch's chunks to path (atomically);
- * *nrows gets the number of errors written. */
-int df_status_write_errors(df_journal *j, const char *batch, const char *path, long long *nrows, df_error *err);
+/* Writes the record errors of a batch's chunks to path (atomically), cells
+ * as format says (base/csv_write.h); *nrows gets the number of errors written. */
+int df_status_write_errors(df_journal *j, const char *batch, const char *path, int format, long long *nrows,
+                           df_error *err);
 
 /* Polls (df_status_poll), prints the table on `table` (NULL: none) and
  * writes server-errors.csv in each batch's folder, saying so on msgs. */
