@@ -10,6 +10,7 @@
 #include "base/csv_write.h"
 #include "base/error.h"
 #include "config/values.h"
+#include "mapping/mapping.h"
 #include "uploader/session.h"
 
 /* Exit codes, documented in README "Exit codes" and every --help. */
@@ -85,6 +86,14 @@ void df_cli_upload_json(const struct df_upload_stats *u, FILE *out);
 struct df_status_totals;
 int df_cli_status(df_session *s, const char *batch, long timeout, int json, int errors_format,
                   struct df_status_totals *t);
+
+/* The catalogs' CSV encoding: --catalogs-encoding, else the configuration's
+ * catalogs_encoding, else UTF-8. */
+int df_cli_catalogs_encoding(const char *option, const df_config *cfg, df_encoding *out, df_error *err);
+#define DF_CLI_CATALOGS_ENCODING_OPT(dst)                                                           \
+    {.name = "catalogs-encoding", .type = DF_ARG_STRING, .dest = &(dst), .arg = "ENC",               \
+     .help = "encoding of the catalog CSV exports: UTF-8 (default), GBK or\nGB18030 (configuration: "  \
+             "catalogs_encoding)"}
 
 /* A --rejects-format choice as a df_csv_format (NULL: excel). */
 int df_cli_csv_format(const char *choice);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config/values.h"
+#include "mapping/encoding.h"
 #include "uploader/status.h"
 #include "uploader/upload.h"
 
@@ -43,6 +44,15 @@ void df_cli_upload_json(const df_upload_stats *u, FILE *out)
 {
     fprintf(out, "\"uploaded\": %d, \"duplicates\": %d, \"refused\": %d, \"gave_up\": %d, \"attempts\": %lld",
             u->uploaded, u->duplicates, u->refused, u->gave_up, u->attempts);
+}
+
+int df_cli_catalogs_encoding(const char *option, const df_config *cfg, df_encoding *out, df_error *err)
+{
+    const char *v = option ? option : cfg->catalogs_encoding[0] ? cfg->catalogs_encoding : "UTF-8";
+    if (df_encoding_parse(v, out) != 0)
+        return df_errorf(err, "%s '%s' is not an encoding drugflow reads: UTF-8, GBK or GB18030",
+                         option ? "--catalogs-encoding" : "catalogs_encoding", v);
+    return 0;
 }
 
 int df_cli_csv_format(const char *choice)

@@ -12,7 +12,7 @@
 
 typedef struct convert_args {
     const char *mapping, *profile, *config, *catalogs, *workspace, *commodities, *partners, *out, *period, *batch,
-        *ecode, *ename, *created, *rejects, *rejects_format, *sign, *key, *cert, *pass_env, *pass_file;
+        *ecode, *ename, *created, *rejects, *rejects_format, *cat_enc, *sign, *key, *cert, *pass_env, *pass_file;
     int no_catalogs, force, json, quiet, progress, no_progress, open_perms;
     long threads, top;
     long crec;
@@ -50,6 +50,8 @@ static int load_catalogs(const convert_args *a, const df_config *cfg, const df_p
         return 0;
     df_catalog_sources src = {.csv_dir = a->catalogs, .workspace = a->workspace ? a->workspace : cfg->workspace,
                               .config_dir = cfg->catalogs};
+    if (df_cli_catalogs_encoding(a->cat_enc, cfg, &src.encoding, err) != 0)
+        return -1;
     if ((a->commodities && df_catalog_sources_set_file(&src, p, "commodity", a->commodities) != 0) ||
         (a->partners && df_catalog_sources_set_file(&src, p, "partner", a->partners) != 0))
         return df_errorf(err, "the profile has no commodity or partner catalog for --commodities/--partners");
@@ -200,6 +202,7 @@ int cmd_convert(int argc, char **argv)
          .help = "the commodity catalog export"},
         {.name = "partners", .type = DF_ARG_STRING, .dest = &a.partners, .arg = "FILE",
          .help = "the partner catalog export"},
+        DF_CLI_CATALOGS_ENCODING_OPT(a.cat_enc),
         {.name = "no-catalogs", .type = DF_ARG_FLAG, .dest = &a.no_catalogs,
          .help = "do not match catalogs (rows are still checked otherwise)"},
         {.section = "Output:", .name = "out", .short_name = 'o', .type = DF_ARG_STRING, .dest = &a.out,

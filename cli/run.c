@@ -13,7 +13,7 @@
 
 typedef struct run_args {
     df_cli_net net;
-    const char *mapping, *period, *batch, *out, *catalogs, *created, *rejects_format;
+    const char *mapping, *period, *batch, *out, *catalogs, *created, *rejects_format, *cat_enc;
     int no_catalogs, no_status, quiet, force;
     long threads, timeout;
     long crec;
@@ -80,7 +80,8 @@ static int run_batch(const run_args *a, const char *const *inputs, int ninputs)
     df_catalog_set_init(&cats, s.profile);
     char cat_source[DF_PATH_MAX + 32] = "";
     df_catalog_sources src = {.csv_dir = a->catalogs, .workspace = s.cfg.workspace, .config_dir = s.cfg.catalogs};
-    int have_mapping = df_mapping_load(&mapping, s.profile, a->mapping, &err) == 0;
+    int have_mapping = df_cli_catalogs_encoding(a->cat_enc, &s.cfg, &src.encoding, &err) == 0 &&
+                       df_mapping_load(&mapping, s.profile, a->mapping, &err) == 0;
     int l = !have_mapping || a->no_catalogs ? 0 : df_catalogs_load(s.profile, &src, &cats, cat_source,
                                                                     sizeof cat_source, &err);
     if (!have_mapping || l < 0) {
@@ -125,6 +126,7 @@ int cmd_run(int argc, char **argv)
          .help = "the batch's folder (default WORKSPACE/BATCH-ID)"},
         {.name = "catalogs", .type = DF_ARG_STRING, .dest = &a.catalogs, .arg = "DIR",
          .help = "portal CSV exports (default: the workspace's pulled catalogs,\nelse the configuration's)"},
+        DF_CLI_CATALOGS_ENCODING_OPT(a.cat_enc),
         {.name = "no-catalogs", .type = DF_ARG_FLAG, .dest = &a.no_catalogs, .help = "do not match catalogs"},
         {.name = "created-at", .type = DF_ARG_STRING, .dest = &a.created, .arg = "TIME", .check = check_created,
          .help = "CreatedAt of a new batch (default now; a rerun keeps the journal's)"},

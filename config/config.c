@@ -31,6 +31,7 @@ static const setting settings[] = {
     TEXT(NULL, "endpoint", "DRUGFLOW_ENDPOINT", endpoint),
     PATH(NULL, "workspace", "DRUGFLOW_WORKSPACE", workspace),
     PATH(NULL, "catalogs", "DRUGFLOW_CATALOGS", catalogs),
+    TEXT(NULL, "catalogs_encoding", "DRUGFLOW_CATALOGS_ENCODING", catalogs_encoding),
     PATH("tls", "ca", "DRUGFLOW_CA", ca),
     NUM("tls", "connect_timeout", "DRUGFLOW_CONNECT_TIMEOUT", connect_timeout, 1, 3600),
     NUM("tls", "transfer_timeout", "DRUGFLOW_TRANSFER_TIMEOUT", transfer_timeout, 1, 86400),

@@ -37,7 +37,8 @@ typedef struct df_field_source {
     int trim;                /* strip ASCII and ideographic spaces (default on) */
     int ndate_formats;
     char date_formats[DF_MAX_DATE_FORMATS][48];
-    int decimal;             /* normalise thousands separators, full-width digits */
+    int decimal;             /* normalise thousands separators, full-width digits (decimal.h) */
+    int decimal_comma;       /* decimal_comma: true: "1.234,5" is 1234.5 */
     df_value_map map;
     int map_strict;          /* an unmapped value is E_FORMAT, not passed through */
     int line, col;           /* where the mapping file declares it */

@@ -359,7 +359,7 @@ int df_profile_load(df_profile *p, const char *path, df_error *err)
             }
         }
     }
-    rc = 0;
+    rc = df_yaml_check_unique_keys(&y, err);
 out:
     df_yaml_free(&y);
     return rc;

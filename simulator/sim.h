@@ -14,6 +14,7 @@
 #include "base/path.h"
 #include "base/queue.h"
 #include "mapping/catalog.h"
+#include "mapping/mapping.h"
 #include "mapping/profile.h"
 
 #define SIM_CODE_MAX 64
@@ -117,8 +118,8 @@ int sim_file_pending(sim_ent *e, int (*cb)(void *arg, sim_ent *e, const char *id
 int sim_cmd_seed(int argc, char **argv, int mode);
 int sim_cmd_catalog_delete(int argc, char **argv);
 /* Loads a portal CSV export into rows (columns in def's order). */
-int sim_load_catalog_csv(const char *path, const df_catalog_def *def, sim_catrow **rows, size_t *n,
-                         df_error *err);
+int sim_load_catalog_csv(const char *path, const df_catalog_def *def, df_encoding enc, sim_catrow **rows,
+                         size_t *n, df_error *err);
 void sim_free_rows(sim_catrow *rows, size_t n);
 
 /* ---- process.c: processing after the answer, on worker threads ---- */
