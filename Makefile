@@ -68,6 +68,12 @@ $(BUILD)/gen: $(BUILD)/benchmarks/gen.o
 $(BUILD)/csvparse: $(BUILD)/benchmarks/csvparse.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Test tools (tests/tools/*.c): small clients the end-to-end tests need.
+TEST_TOOLS := $(BUILD)/idle-conns
+$(BUILD)/idle-conns: tests/tools/idle_conns.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o $@ $<
+
 $(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
@@ -81,7 +87,7 @@ test: deps
 test-unit: $(BUILD)/unit-tests $(BINS)
 	cd tests/unit && ../../$(BUILD)/unit-tests --jobs 2
 
-test-e2e: $(BINS)
+test-e2e: $(BINS) $(TEST_TOOLS)
 	BUILD=$(abspath $(BUILD)) tests/e2e/run-all.sh
 
 # Every sanitizer report aborts the process and is also written under

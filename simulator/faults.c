@@ -1,11 +1,12 @@
 /* simulator/faults.c — the faults drugflow-sim injects for its clients'
  * tests (--fault-5xx, --fault-reset, --fault-stall, --fault-empty,
- * --latency-ms): which
- * request gets which, drawn so that the same --fault-seed and request order
- * always give the same faults. */
+ * --latency-ms): which request gets which, drawn so that the same
+ * --fault-seed and request order always give the same faults; and results
+ * that cannot be true (--fault-results). */
 #include "simulator/sim.h"
 
 #include <microhttpd.h>
+#include <string.h>
 
 static uint64_t mix64(uint64_t x)
 {
@@ -34,4 +35,19 @@ void sim_faults_plan(const sim_config *cfg, unsigned long long n, sim_fault_plan
     /* An empty answer uses the 5xx draw's slot: a request gets one or the other. */
     if (!out->http && !out->reset && cfg->fault_empty > 0 && draw(cfg, n, 1) < cfg->fault_empty)
         out->http = MHD_HTTP_OK, out->empty = 1;
+}
+
+const sim_file_info *sim_faults_results(const sim_config *cfg, sim_file_info *f)
+{
+    const char *lie = cfg->fault_results;
+    int final = !strcmp(f->status, "PASSED") || !strcmp(f->status, "PARTIAL") || !strcmp(f->status, "FAILED");
+    if (!final || !lie[0] || !strcmp(lie, "none"))
+        return f;
+    if (!strcmp(lie, "counts"))
+        f->passed = f->total, f->failed = 1; /* Passed + Failed != Total */
+    else if (!strcmp(lie, "negative"))
+        f->failed = -1, f->total = f->passed - 1;
+    else if (!strcmp(lie, "total"))
+        f->total++, f->passed++; /* one record more than the file holds */
+    return f;
 }

@@ -185,7 +185,6 @@ static void log_request(sim_server *s, req *r, const char *outcome)
 static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                               enum MHD_ConnectionNotificationCode toe)
 {
-    (void)cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         *socket_context = calloc(1, sizeof(conn_ctx));
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
@@ -195,6 +194,10 @@ static void notify_connection(void *cls, struct MHD_Connection *c, void **socket
              * that does not verify against the trusted CA (expired, foreign). */
             gnutls_certificate_server_set_request(sess, GNUTLS_CERT_REQUIRE);
             gnutls_session_set_verify_cert(sess, NULL, 0);
+            /* A handshake that trickles in byte by byte ends here; one that
+             * sends nothing at all ends at the connection timeout. */
+            const sim_server *s = cls;
+            gnutls_handshake_set_timeout(sess, (unsigned int)s->cfg->handshake_timeout * 1000u);
         }
     } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
         free(*socket_context);
@@ -441,9 +444,17 @@ static enum MHD_Result do_catalog(struct MHD_Connection *c, req *r)
     return answer(c, r, 0, "OK", &head);
 }
 
-static int file_row(void *arg, const sim_file_info *f)
+typedef struct results_out {
+    sim_buf b;
+    const sim_config *cfg;
+} results_out;
+
+static int file_row(void *arg, const sim_file_info *fi)
 {
-    sim_buf *b = arg;
+    results_out *o = arg;
+    sim_buf *b = &o->b;
+    sim_file_info lie = *fi;
+    const sim_file_info *f = sim_faults_results(o->cfg, &lie);
     sim_buf_add(b, "<File><FileId>", 14);
     sim_buf_esc(b, f->id, strlen(f->id));
     sim_buf_add(b, "</FileId><FileName>", 19);
@@ -472,24 +483,27 @@ static enum MHD_Result do_results(struct MHD_Connection *c, req *r)
     long long since = 0;
     if (r->have_since && (since = sim_parse_iso(r->since)) < 0)
         return answer(c, r, 2001, "parameter since must be an ISO-8601 date or time", NULL);
-    sim_buf b = {0};
-    sim_buf_add(&b, "<Files>", 7);
+    results_out o = {{0}, r->s->cfg};
+    sim_buf_add(&o.b, "<Files>", 7);
     df_error err = {{0}};
     const char *ids[MAX_IDS + 1];
     for (int i = 0; i < r->nids; i++)
         ids[i] = r->ids[i];
     ids[r->nids] = NULL;
-    if (sim_file_query(r->ent, r->nids ? ids : NULL, since, file_row, &b, &err) != 0) {
+    if (sim_file_query(r->ent, r->nids ? ids : NULL, since, file_row, &o, &err) != 0) {
         fprintf(stderr, "drugflow-sim: %s\n", err.msg);
-        sim_buf_free(&b);
+        sim_buf_free(&o.b);
         return plain(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "store error\n");
     }
-    sim_buf_add(&b, "</Files>", 8);
-    return answer(c, r, 0, "OK", &b);
+    sim_buf_add(&o.b, "</Files>", 8);
+    return answer(c, r, 0, "OK", &o.b);
 }
 
-static void file_id(const char *code, const unsigned char *sha, char *out)
+static void file_id(const sim_config *cfg, const char *code, const unsigned char *sha, char *out)
 {
+    static const unsigned char one[32];
+    if (!strcmp(cfg->fault_results, "fileid"))
+        sha = one; /* --fault-results fileid: every upload "is" the first one */
     unsigned char d[32];
     unsigned int dl = 0;
     EVP_MD_CTX *m = EVP_MD_CTX_new();
@@ -529,7 +543,7 @@ static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
     unsigned char sha[32];
     df_sha256(r->buf, r->len, sha);
     char id[SIM_FILEID_LEN + 1], hex[65];
-    file_id(r->ent->code, sha, id);
+    file_id(s->cfg, r->ent->code, sha, id);
     df_hex_encode(sha, 32, hex);
     int dup = sim_file_exists(r->ent, id);
     /* An archived period refuses new content; a file it already holds is
@@ -835,7 +849,8 @@ int sim_server_start(const sim_config *cfg, const df_profile *p, sim_processor *
         s->ca_pem, MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
         MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned int)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+        (unsigned int)cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->conn_timeout,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
     if (!s->d) {
         df_errorf(err, "cannot start the HTTPS server on %s port %d (port in use? certificate and key "

@@ -138,8 +138,9 @@ typedef struct sim_processor {
     df_queue queue;      /* of sim_job */
     pthread_mutex_t mu;
     pthread_cond_t resumed;
-    int stopping;
+    int stopping;        /* read between records: a stop leaves the file PENDING */
     int paused; /* deferred processing: jobs are not taken until resumed */
+    int record_delay_us; /* --record-delay-us */
     _Atomic long long records_done, files_done;
 } sim_processor;
 
@@ -182,6 +183,11 @@ typedef struct sim_config {
     int latency_ms;
     unsigned long long fault_seed;
     int max_connections;
+    int max_per_ip;         /* connections from one address */
+    int conn_timeout;       /* seconds without traffic, the TLS handshake included */
+    int handshake_timeout;  /* seconds for the whole TLS handshake, however it trickles */
+    int record_delay_us;    /* processing waits this long after each record (a slow province) */
+    char fault_results[16]; /* results that cannot be true, for clients' tests: counts, negative, total, fileid */
 } sim_config;
 
 typedef struct sim_server sim_server;
@@ -209,6 +215,9 @@ typedef struct sim_fault_plan {
 } sim_fault_plan;
 /* The faults of request number n (in arrival order), from the seed. */
 void sim_faults_plan(const sim_config *cfg, unsigned long long n, sim_fault_plan *out);
+/* --fault-results: a processed file's result as the lie says (f is a copy
+ * to change); returns f. */
+const sim_file_info *sim_faults_results(const sim_config *cfg, sim_file_info *f);
 
 int sim_server_start(const sim_config *cfg, const df_profile *p, sim_processor *pr, sim_registry *reg,
                      sim_server **out, df_error *err);
