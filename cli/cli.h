@@ -41,7 +41,15 @@ typedef struct df_cli_net {
     const char *config, *workspace, *endpoint, *ca, *profile;
     long parallel, attempts;
     int json;
+    const char *command;   /* "run", "upload": named in the workspace lock */
+    long lock_wait;        /* --lock-wait */
 } df_cli_net;
+
+/* --lock-wait S, for the commands that hold the workspace lock. */
+#define DF_CLI_LOCK_OPT(n)                                                                          \
+    {.name = "lock-wait", .type = DF_ARG_INT, .dest = &(n).lock_wait, .arg = "S", .min = 0, .max = 86400, \
+     .help = "wait up to S seconds for another drugflow process working in\n"                        \
+             "the workspace (default 0: exit 2 at once, naming its pid)"}
 
 #define DF_CLI_CONFIG_OPT(dst)                                                                      \
     {.name = "config", .short_name = 'c', .type = DF_ARG_STRING, .dest = &(dst), .arg = "FILE",     \

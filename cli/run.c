@@ -42,6 +42,10 @@ static void print_json(const char *batch, const df_convert_summary *sum, const d
 static int report(const run_args *a, df_session *s, const df_batch_info *b, const char *cat_source,
                   df_convert_summary *sum, df_run_result *rr)
 {
+    if (rr->recovered)
+        fprintf(stderr, "drugflow run: batch %s was not in the journal, but %s holds its signed chunks: continued "
+                "with their CreatedAt %s, so that the same data makes the same bytes\n", b->id, b->out_dir,
+                b->created_at);
     if (!a->quiet) {
         if (cat_source[0])
             fprintf(stderr, "catalogs: %s\n", cat_source);
@@ -50,6 +54,15 @@ static int report(const run_args *a, df_session *s, const df_batch_info *b, cons
     fprintf(stderr, "drugflow run: batch %s: %zu chunk(s); %d already on the server before this run, %d uploaded "
             "(%d duplicates), %d refused, %d not sent after all attempts\n", b->id, sum->nchunks, rr->skipped,
             rr->upload.uploaded, rr->upload.duplicates, rr->upload.refused, rr->upload.gave_up);
+    if (rr->upload.adopted)
+        fprintf(stderr, "drugflow run: the journal had no FileId for %d chunk(s) of batch %s that the server already "
+                "holds (was %s/journal.sqlite lost?): their FileIds were adopted and nothing was sent twice\n",
+                rr->upload.adopted, b->id, s->cfg.workspace);
+    if (rr->upload.note[0])
+        fprintf(stderr, "drugflow run: %s\n", rr->upload.note);
+    if (rr->upload.not_asked)
+        fprintf(stderr, "drugflow run: %d chunk(s) not sent: the server could not be asked what it already holds\n",
+                rr->upload.not_asked);
     if (rr->upload.first_error[0])
         fprintf(stderr, "drugflow run: %s\n", rr->upload.first_error);
     int rc = df_cli_upload_exit(&rr->upload);
@@ -114,7 +127,7 @@ static int run_batch(const run_args *a, const char *const *inputs, int ninputs)
 
 int cmd_run(int argc, char **argv)
 {
-    run_args a = {0};
+    run_args a = {.net = {.command = "run"}};
     const df_opt opts[] = {
         {.name = "mapping", .short_name = 'm', .type = DF_ARG_STRING, .dest = &a.mapping, .arg = "FILE",
          .help = "mapping of the export's columns"},
@@ -137,6 +150,7 @@ int cmd_run(int argc, char **argv)
         {.name = "threads", .short_name = 'j', .type = DF_ARG_INT, .dest = &a.threads, .min = 1,
          .max = DF_MAX_THREADS, .help = "worker threads"},
         DF_CLI_NET_OPTS(a.net),
+        DF_CLI_LOCK_OPT(a.net),
         {.name = "no-status", .type = DF_ARG_FLAG, .dest = &a.no_status, .help = "do not wait for the results"},
         {.name = "timeout", .type = DF_ARG_INT, .dest = &a.timeout, .arg = "S", .min = 1, .max = 7 * 86400,
          .help = "seconds to wait for the results (default 600)"},
@@ -156,7 +170,14 @@ int cmd_run(int argc, char **argv)
                  "journaled in the workspace: if the run is interrupted (even killed), run the same command\n"
                  "again — chunks the server confirmed are not sent again, the others are, and the server\n"
                  "holds each chunk exactly once. The batch's CreatedAt and chunk sizes are kept in the\n"
-                 "journal so that a rerun produces the same bytes.\n",
+                 "journal so that a rerun produces the same bytes.\n"
+                 "The server is the source of truth: before sending, it is asked (toDowloadFileDeal.do\n"
+                 "since=) which chunks of the batch it holds, by file name; those are adopted with the\n"
+                 "server's FileId and never sent again, even when journal.sqlite was deleted or emptied.\n"
+                 "A batch the journal does not know continues with the CreatedAt of the signed chunks its\n"
+                 "folder still holds (the same bytes again); a signed chunk there that the journal did not\n"
+                 "write is never overwritten with other bytes unless --force. If the server cannot be\n"
+                 "asked, nothing is sent (exit 4). One drugflow process works in a workspace at a time.\n",
     };
     int first, k = df_cmdline_parse(&spec, argc, argv, &first);
     if (k != DF_CMDLINE_OK)

@@ -8,12 +8,13 @@
 
 int cmd_status(int argc, char **argv)
 {
-    df_cli_net net = {0};
+    df_cli_net net = {.command = "status"};
     const char *batch = NULL, *format = NULL;
     long timeout = 0;
     int no_wait = 0;
     const df_opt opts[] = {
         DF_CLI_NET_OPTS(net),
+        DF_CLI_LOCK_OPT(net),
         {.name = "batch", .short_name = 'b', .type = DF_ARG_STRING, .dest = &batch, .arg = "ID",
          .help = "only this batch (default: every batch)"},
         {.name = "timeout", .type = DF_ARG_INT, .dest = &timeout, .arg = "S", .min = 0, .max = 7 * 86400,

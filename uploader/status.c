@@ -44,23 +44,95 @@ typedef struct poll_ctx {
     int failed;
 } poll_ctx;
 
+/* Why the server's result for chunk r cannot be true, or NULL: counts that
+ * do not add up or do not fit the chunk, a status its counts contradict. */
+static const char *impossible(const df_file_result *f, df_chunk_state st, const df_chunk_row *r, char *why, size_t n)
+{
+    long long t = f->total, p = f->passed, x = f->failed;
+    if (t < 0 || p < 0 || x < 0)
+        snprintf(why, n, "negative counts (Total %lld, Passed %lld, Failed %lld)", t, p, x);
+    else if (p + x != t)
+        snprintf(why, n, "Passed %lld + Failed %lld is not Total %lld", p, x, t);
+    else if (st == DF_CS_PASSED && x != 0)
+        snprintf(why, n, "PASSED with %lld failed record(s)", x);
+    else if (st == DF_CS_PARTIAL && x == 0)
+        snprintf(why, n, "PARTIAL without a failed record");
+    else if (st == DF_CS_FAILED && p != 0)
+        snprintf(why, n, "FAILED with %lld passed record(s)", p);
+    else if (t != r->records && (st != DF_CS_FAILED || t != 0))
+        snprintf(why, n, "Total %lld, but the chunk holds %lld record(s)", t, r->records);
+    else if (f->file_name[0] && strcmp(f->file_name, r->name) != 0)
+        snprintf(why, n, "the server names FileId %s '%.100s', not %s", f->file_id, f->file_name, r->name);
+    else
+        return NULL;
+    return why;
+}
+
+typedef struct sharers {
+    df_chunk_row rows[8];
+    int n;
+} sharers;
+
+static int add_sharer(void *arg, const df_chunk_row *r)
+{
+    sharers *s = arg;
+    if (s->n < 8)
+        s->rows[s->n] = *r;
+    s->n++;
+    return 0;
+}
+
+/* One FileId for two chunks cannot be (their headers differ): every chunk
+ * holding it is an ANOMALY. 1 if so (and done), 0 if the FileId is this
+ * chunk's alone, -1 on a journal error. */
+static int shared_file_id(poll_ctx *c, const df_file_result *f)
+{
+    sharers sh = {.n = 0};
+    if (df_journal_chunks_by_file_id(c->j, f->file_id, add_sharer, &sh, c->err) != 0)
+        return -1;
+    if (sh.n < 2)
+        return 0;
+    char why[512];
+    int k = snprintf(why, sizeof why, "the server gave FileId %s to %d chunks:", f->file_id, sh.n);
+    for (int i = 0; i < sh.n && i < 8 && k > 0 && (size_t)k < sizeof why; i++)
+        k += snprintf(why + k, sizeof why - (size_t)k, " %s", sh.rows[i].name);
+    for (int i = 0; i < sh.n && i < 8; i++)
+        if (df_journal_set_anomaly(c->j, sh.rows[i].id, f->total, f->passed, f->failed, why, c->err) != 0)
+            return -1;
+    return 1;
+}
+
+/* A final result: stored, or an ANOMALY when it cannot be true. */
+static int store_result(poll_ctx *c, const df_file_result *f, df_chunk_state st, df_chunk_row *r)
+{
+    int shared = shared_file_id(c, f);
+    if (shared != 0)
+        return shared < 0 ? -1 : 0;
+    char why[400];
+    if (impossible(f, st, r, why, sizeof why)) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s (the server said %s)", why, f->status);
+        return df_journal_set_anomaly(c->j, r->id, f->total, f->passed, f->failed, msg, c->err);
+    }
+    df_record_error errs[DF_MAX_RECORD_ERRORS];
+    for (int e = 0; e < f->nerrors; e++) {
+        errs[e].seq = f->errors[e].seq;
+        snprintf(errs[e].code, sizeof errs[e].code, "%s", f->errors[e].code);
+        snprintf(errs[e].message, sizeof errs[e].message, "%s", f->errors[e].message);
+    }
+    return df_journal_set_result(c->j, r->id, st, f->total, f->passed, f->failed, errs, f->nerrors, c->err);
+}
+
 static int on_file(void *arg, const df_file_result *f)
 {
     poll_ctx *c = arg;
     df_chunk_state st;
-    if (df_chunk_state_parse(f->status, &st) != 0 || !df_chunk_state_final(st))
+    if (df_chunk_state_parse(f->status, &st) != 0 || !df_chunk_state_final(st) || st == DF_CS_ANOMALY)
         return 0; /* PENDING, PROCESSING */
     for (size_t i = 0; i < c->n; i++) {
         if (strcmp(c->rows[i].file_id, f->file_id) != 0 || c->rows[i].state != DF_CS_UPLOADED)
             continue;
-        df_record_error errs[DF_MAX_RECORD_ERRORS];
-        for (int e = 0; e < f->nerrors; e++) {
-            errs[e].seq = f->errors[e].seq;
-            snprintf(errs[e].code, sizeof errs[e].code, "%s", f->errors[e].code);
-            snprintf(errs[e].message, sizeof errs[e].message, "%s", f->errors[e].message);
-        }
-        if (df_journal_set_result(c->j, c->rows[i].id, st, f->total, f->passed, f->failed, errs, f->nerrors,
-                                  c->err) != 0) {
+        if (store_result(c, f, st, &c->rows[i]) != 0) {
             c->failed = 1;
             return 1;
         }
@@ -191,11 +263,12 @@ static int report_row(void *arg, const df_chunk_row *r)
     case DF_CS_PASSED: t->passed++; break;
     case DF_CS_PARTIAL: t->partial++; break;
     case DF_CS_FAILED: t->failed++; break;
+    case DF_CS_ANOMALY: t->anomalies++; break;
     case DF_CS_UPLOADED: t->pending++; break;
     case DF_CS_REFUSED: t->refused++; break;
     default: t->not_uploaded++; break;
     }
-    if (df_chunk_state_final(r->state)) {
+    if (df_chunk_state_final(r->state) && r->state != DF_CS_ANOMALY) {
         t->rec_total += r->total;
         t->rec_passed += r->passed;
         t->rec_failed += r->failed;
@@ -218,6 +291,8 @@ static int report_row(void *arg, const df_chunk_row *r)
             r->file_id[0] ? r->file_id : "-", tot, pas, fai);
     if (r->state == DF_CS_REFUSED)
         fprintf(c->out, "       refused: %s\n", r->message);
+    if (r->state == DF_CS_ANOMALY)
+        fprintf(c->out, "       anomaly, not counted as reported: %s\n", r->message);
     return 0;
 }
 
@@ -233,8 +308,10 @@ int df_status_report(df_journal *j, const char *batch, FILE *out, df_status_tota
         return -1;
     if (out) {
         fprintf(out, "\n%d chunk(s), %lld record(s): %d PASSED, %d PARTIAL, %d FAILED, %d pending, %d refused, "
-                "%d not uploaded\n", t->chunks, t->records, t->passed, t->partial, t->failed, t->pending, t->refused,
-                t->not_uploaded);
+                "%d not uploaded%s", t->chunks, t->records, t->passed, t->partial, t->failed, t->pending, t->refused,
+                t->not_uploaded, t->anomalies ? ", " : "\n");
+        if (t->anomalies)
+            fprintf(out, "%d ANOMALY (results that cannot be true)\n", t->anomalies);
         if (t->passed + t->partial + t->failed)
             fprintf(out, "records checked by the server: %lld, passed %lld, failed %lld\n", t->rec_total,
                     t->rec_passed, t->rec_failed);
@@ -246,9 +323,9 @@ void df_status_json(const df_status_totals *t, FILE *out)
 {
     fprintf(out, "\"chunks\": %d, \"records\": %lld, \"passed\": %d, \"partial\": %d, \"failed\": %d, "
             "\"pending\": %d, \"refused\": %d, \"not_uploaded\": %d, \"records_checked\": %lld, "
-            "\"records_passed\": %lld, \"records_failed\": %lld, \"timed_out\": %s, \"network_error\": %s",
-            t->chunks, t->records, t->passed, t->partial, t->failed, t->pending, t->refused, t->not_uploaded,
-            t->rec_total, t->rec_passed, t->rec_failed, t->timed_out ? "true" : "false",
+            "\"records_passed\": %lld, \"records_failed\": %lld, \"anomalies\": %d, \"timed_out\": %s, "
+            "\"network_error\": %s", t->chunks, t->records, t->passed, t->partial, t->failed, t->pending, t->refused,
+            t->not_uploaded, t->rec_total, t->rec_passed, t->rec_failed, t->anomalies, t->timed_out ? "true" : "false",
             t->network ? "true" : "false");
 }
 

@@ -4,7 +4,11 @@
  * df_status_poll asks for the uploaded chunks' FileIds (at most 100 per
  * request) until every one is final (PASSED, PARTIAL, FAILED) or the
  * timeout; each final result and its record errors go into the journal in
- * one transaction. df_status_report prints a table per chunk and the
+ * one transaction. A result that cannot be true (negative counts, Passed +
+ * Failed != Total, a Total other than the chunk's records, a status its
+ * counts contradict, one FileId for two chunks) is stored as ANOMALY
+ * instead, with why, and never counted as reported. df_status_report
+ * prints a table per chunk and the
  * totals from the journal; df_status_write_errors writes the record errors
  * to a CSV (UTF-8 with BOM, for spreadsheet users) beside rejects.csv. */
 #ifndef DF_UPLOADER_STATUS_H
@@ -30,6 +34,7 @@ typedef struct df_status_options {
 
 typedef struct df_status_totals {
     int chunks, passed, partial, failed, pending, refused, not_uploaded;
+    int anomalies;       /* results that cannot be true (journal state ANOMALY): never PASSED */
     long long records, rec_total, rec_passed, rec_failed;
     int timed_out;       /* some results were not final */
     int network;         /* the server could not be asked */
