@@ -127,7 +127,7 @@ static int run_convert(convert_args *a, const char *const *inputs, int ninputs)
         df_mapping_free(&mapping);
         return DF_EXIT_USAGE;
     }
-    df_guarded_file guarded[16];
+    df_guarded_file guarded[7 + 2 * DF_MAX_CATALOGS];
     int nguarded = guarded_files(a, &cfg, &profile, profile_file, guarded);
     df_key *key = NULL;
     df_signer *signer = NULL;
@@ -148,7 +148,7 @@ static int run_convert(convert_args *a, const char *const *inputs, int ninputs)
         .ninputs = ninputs,
         .out_dir = a->out,
         .rejects_path = a->rejects,
-        .rejects_format = a->rejects_format && !strcmp(a->rejects_format, "raw") ? DF_CSV_RAW : DF_CSV_EXCEL,
+        .rejects_format = df_cli_csv_format(a->rejects_format),
         .guarded = guarded,
         .nguarded = nguarded,
         .meta = {cfg.enterprise_code, cfg.enterprise_name, mapping.dt->code, a->period, batch_id, created_at},
