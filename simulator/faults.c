@@ -43,11 +43,15 @@ const sim_file_info *sim_faults_results(const sim_config *cfg, sim_file_info *f)
     int final = !strcmp(f->status, "PASSED") || !strcmp(f->status, "PARTIAL") || !strcmp(f->status, "FAILED");
     if (!final || !lie[0] || !strcmp(lie, "none"))
         return f;
-    if (!strcmp(lie, "counts"))
-        f->passed = f->total, f->failed = 1; /* Passed + Failed != Total */
-    else if (!strcmp(lie, "negative"))
-        f->failed = -1, f->total = f->passed - 1;
-    else if (!strcmp(lie, "total"))
-        f->total++, f->passed++; /* one record more than the file holds */
+    if (!strcmp(lie, "counts")) { /* Passed + Failed != Total */
+        f->passed = f->total;
+        f->failed = 1;
+    } else if (!strcmp(lie, "negative")) {
+        f->failed = -1;
+        f->total = f->passed - 1;
+    } else if (!strcmp(lie, "total")) { /* one record more than the file holds */
+        f->total++;
+        f->passed++;
+    }
     return f;
 }
