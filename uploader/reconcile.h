@@ -7,8 +7,9 @@
  * holds: toDowloadFileDeal.do since=<time> lists the files received since
  * then with their FileId and FileName, and a chunk whose name the server
  * holds is adopted (journaled as uploaded with the server's FileId), never
- * sent again. A name the server holds twice (sent twice before this
- * check existed) is reported, the first one adopted. */
+ * sent again — the upload loop does it (upload.h, o->reconcile). A name
+ * the server holds twice (sent twice before this check existed) is
+ * reported, the first one adopted. */
 #ifndef DF_UPLOADER_RECONCILE_H
 #define DF_UPLOADER_RECONCILE_H
 
@@ -48,11 +49,5 @@ void df_server_files_free(df_server_files *f);
 /* The first of the server's files named name, or NULL; *count (may be
  * NULL) gets how many the server holds under that name. */
 const df_server_file *df_server_files_find(const df_server_files *f, const char *name, int *count);
-
-/* Adopts every chunk of batch without FileId whose name the server holds
- * (df_journal_adopt). *adopted gets how many; *doubles how many names the
- * server holds more than once, with the first in note. */
-int df_reconcile_adopt(df_journal *j, const df_server_files *f, const char *batch, int *adopted, int *doubles,
-                       char *note, size_t n, df_error *err);
 
 #endif
