@@ -140,6 +140,12 @@ TEST_BINS := $(BUILD)/connect-proxy
 $(BUILD)/connect-proxy: $(BUILD)/tests/e2e/connect-proxy.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 
+# Test tools (tests/tools/*.c): small clients the end-to-end tests need.
+TEST_TOOLS := $(BUILD)/idle-conns
+$(BUILD)/idle-conns: tests/tools/idle_conns.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o $@ $<
+
 $(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
@@ -154,7 +160,7 @@ test: deps-test
 test-unit: $(BUILD)/unit-tests $(BINS)
 	cd tests/unit && ../../$(BUILD)/unit-tests --jobs 2
 
-test-e2e: $(BINS) $(TEST_BINS)
+test-e2e: $(BINS) $(TEST_BINS) $(TEST_TOOLS)
 	BUILD=$(abspath $(BUILD)) tests/e2e/run-all.sh
 
 # Every sanitizer report aborts the process and is also written under

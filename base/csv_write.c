@@ -5,16 +5,21 @@
 #include <string.h>
 #include <unistd.h>
 
-void df_csv_put_field(FILE *f, const char *s, size_t len)
+/* One field, quoted when it must be, after an optional prefix character
+ * that is part of the value (inside the quotes). */
+static void put_field(FILE *f, char prefix, const char *s, size_t len)
 {
     int quote = 0;
     for (size_t i = 0; i < len && !quote; i++)
         quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+    if (quote)
+        fputc('"', f);
+    if (prefix)
+        fputc(prefix, f);
     if (!quote) {
         fwrite(s, 1, len, f);
         return;
     }
-    fputc('"', f);
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '"')
             fputc('"', f);
@@ -23,9 +28,79 @@ void df_csv_put_field(FILE *f, const char *s, size_t len)
     fputc('"', f);
 }
 
+void df_csv_put_field(FILE *f, const char *s, size_t len)
+{
+    put_field(f, 0, s, len);
+}
+
+int df_csv_format_parse(const char *name, df_csv_format *out)
+{
+    if (name && !strcmp(name, "excel"))
+        *out = DF_CSV_EXCEL;
+    else if (name && !strcmp(name, "raw"))
+        *out = DF_CSV_RAW;
+    else
+        return -1;
+    return 0;
+}
+
+/* A plain number after a sign: digits with at most one '.', some digit. */
+static int plain_number(const char *s, size_t len)
+{
+    int digits = 0, dots = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] >= '0' && s[i] <= '9')
+            digits++;
+        else if (s[i] == '.' && !dots++)
+            continue;
+        else
+            return 0;
+    }
+    return digits > 0;
+}
+
+/* Excel would run the cell as a formula (or DDE) when it starts so. */
+static int formula_like(const char *s, size_t len)
+{
+    if (len == 0 || !s[0] || !strchr("=+-@\t\r", s[0]))
+        return 0;
+    return !((s[0] == '+' || s[0] == '-') && plain_number(s + 1, len - 1));
+}
+
+/* Excel would read the cell as a number and damage it: 12 digits or more
+ * (shown as 8.69E+13, digits after the 15th lost) or a leading zero. */
+static int damaged_as_number(const char *s, size_t len)
+{
+    if (len < 2)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return len >= 12 || s[0] == '0';
+}
+
+void df_csv_put_excel_field(FILE *f, const char *s, size_t len)
+{
+    if (formula_like(s, len)) {
+        put_field(f, '\'', s, len);
+    } else if (damaged_as_number(s, len)) {
+        fputs("\"=\"\"", f);
+        fwrite(s, 1, len, f);
+        fputs("\"\"\"", f);
+    } else {
+        put_field(f, 0, s, len);
+    }
+}
+
 int df_csv_out_open(df_csv_out *c, const char *path, df_error *err)
 {
+    return df_csv_out_open_format(c, path, DF_CSV_EXCEL, err);
+}
+
+int df_csv_out_open_format(df_csv_out *c, const char *path, df_csv_format format, df_error *err)
+{
     memset(c, 0, sizeof *c);
+    c->format = format;
     if (df_atomic_open(&c->file, path, err) != 0)
         return -1;
     c->f = fdopen(c->file.fd, "w");
@@ -39,6 +114,16 @@ int df_csv_out_open(df_csv_out *c, const char *path, df_error *err)
 }
 
 void df_csv_out_field(df_csv_out *c, const char *s, size_t len)
+{
+    if (c->fields++)
+        fputc(',', c->f);
+    if (c->format == DF_CSV_RAW)
+        df_csv_put_field(c->f, s, len);
+    else
+        df_csv_put_excel_field(c->f, s, len);
+}
+
+void df_csv_out_verbatim(df_csv_out *c, const char *s, size_t len)
 {
     if (c->fields++)
         fputc(',', c->f);

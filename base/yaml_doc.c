@@ -7,31 +7,164 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The whole file, at most DF_YAML_MAX_BYTES: checked before anything is
+ * parsed. *buf is malloc'd. */
+static int read_bounded(const char *path, unsigned char **buf, size_t *len, df_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return df_error_errno(err, "%s: cannot open", path);
+    size_t cap = 64 * 1024, n = 0;
+    unsigned char *b = malloc(cap);
+    while (b) {
+        if (n == cap) {
+            if (cap > DF_YAML_MAX_BYTES)
+                break;
+            unsigned char *nb = realloc(b, cap * 2);
+            if (!nb) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = nb;
+            cap *= 2;
+        }
+        size_t r = fread(b + n, 1, cap - n, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!b)
+        return df_errorf(err, "%s: out of memory", path);
+    if (bad) {
+        free(b);
+        return df_errorf(err, "%s: read error", path);
+    }
+    if (n > DF_YAML_MAX_BYTES) {
+        free(b);
+        return df_errorf(err, "%s: the file is larger than %d MiB; a profile, mapping or configuration is far "
+                         "smaller (is it the right file?)", path, DF_YAML_MAX_BYTES >> 20);
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+static int syntax_error(const char *path, yaml_parser_t *p, df_error *err)
+{
+    return df_errorf(err, "%s:%zu:%zu: YAML syntax error: %s%s%s", path, p->problem_mark.line + 1,
+                     p->problem_mark.column + 1, p->problem ? p->problem : "unknown problem",
+                     p->context ? " " : "", p->context ? p->context : "");
+}
+
+/* A first pass over the events, before any node is built: nesting deeper
+ * than DF_YAML_MAX_DEPTH or more than DF_YAML_MAX_ALIASES aliases stop it
+ * at once (a 10,000-deep file, an alias bomb), naming where. */
+static int check_bounds(const char *path, const unsigned char *buf, size_t len, df_error *err)
+{
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p))
+        return df_errorf(err, "%s: out of memory", path);
+    yaml_parser_set_input_string(&p, buf, len);
+    int depth = 0, aliases = 0, rc = 0;
+    for (;;) {
+        yaml_event_t e;
+        if (!yaml_parser_parse(&p, &e)) {
+            rc = syntax_error(path, &p, err);
+            break;
+        }
+        yaml_event_type_t t = e.type;
+        size_t line = e.start_mark.line + 1, col = e.start_mark.column + 1;
+        yaml_event_delete(&e);
+        if (t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT) {
+            if (++depth > DF_YAML_MAX_DEPTH) {
+                rc = df_errorf(err, "%s:%zu:%zu: nested deeper than %d levels; refused", path, line, col,
+                               DF_YAML_MAX_DEPTH);
+                break;
+            }
+        } else if (t == YAML_MAPPING_END_EVENT || t == YAML_SEQUENCE_END_EVENT) {
+            depth--;
+        } else if (t == YAML_ALIAS_EVENT && ++aliases > DF_YAML_MAX_ALIASES) {
+            rc = df_errorf(err, "%s:%zu:%zu: more than %d aliases (*name); refused", path, line, col,
+                           DF_YAML_MAX_ALIASES);
+            break;
+        } else if (t == YAML_STREAM_END_EVENT) {
+            break;
+        }
+    }
+    yaml_parser_delete(&p);
+    return rc;
+}
+
+typedef struct key_ref {
+    const char *s;
+    const df_ynode *n;
+} key_ref;
+
+static int key_cmp(const void *a, const void *b)
+{
+    const key_ref *x = a, *y = b;
+    int c = strcmp(x->s, y->s);
+    if (!c)
+        c = df_yaml_line(x->n) - df_yaml_line(y->n);
+    return c ? c : df_yaml_col(x->n) - df_yaml_col(y->n);
+}
+
+int df_yaml_check_unique_keys(df_yaml *y, df_error *err)
+{
+    for (yaml_node_t *n = y->doc.nodes.start; n < y->doc.nodes.top; n++) {
+        size_t len = df_yaml_map_len(n);
+        if (len < 2)
+            continue;
+        key_ref *keys = malloc(len * sizeof *keys);
+        if (!keys)
+            return df_errorf(err, "%s: out of memory", y->path);
+        size_t k = 0;
+        for (size_t i = 0; i < len; i++) {
+            df_ynode *kn = df_yaml_map_key(y, n, i);
+            if (df_yaml_str(kn))
+                keys[k++] = (key_ref){df_yaml_str(kn), kn};
+        }
+        qsort(keys, k, sizeof *keys, key_cmp);
+        for (size_t i = 1; i < k; i++)
+            if (!strcmp(keys[i].s, keys[i - 1].s)) {
+                df_yaml_fail(y, keys[i].n, err, "key '%s' appears twice in the same mapping (first on line %d)",
+                             keys[i].s, df_yaml_line(keys[i - 1].n));
+                free(keys);
+                return -1;
+            }
+        free(keys);
+    }
+    return 0;
+}
+
 int df_yaml_load(df_yaml *y, const char *path, df_error *err)
 {
     memset(y, 0, sizeof *y);
     snprintf(y->path, sizeof y->path, "%s", path);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return df_error_errno(err, "%s: cannot open", path);
-    yaml_parser_t p;
-    if (!yaml_parser_initialize(&p)) {
-        fclose(f);
-        return df_errorf(err, "%s: out of memory", path);
-    }
-    yaml_parser_set_input_file(&p, f);
-    int ok = yaml_parser_load(&p, &y->doc);
-    if (!ok) {
-        df_errorf(err, "%s:%zu:%zu: YAML syntax error: %s%s%s", path,
-                  p.problem_mark.line + 1, p.problem_mark.column + 1,
-                  p.problem ? p.problem : "unknown problem",
-                  p.context ? " " : "", p.context ? p.context : "");
-        yaml_parser_delete(&p);
-        fclose(f);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    if (read_bounded(path, &buf, &len, err) != 0)
+        return -1;
+    if (check_bounds(path, buf, len, err) != 0) {
+        free(buf);
         return -1;
     }
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p)) {
+        free(buf);
+        return df_errorf(err, "%s: out of memory", path);
+    }
+    yaml_parser_set_input_string(&p, buf, len);
+    int ok = yaml_parser_load(&p, &y->doc);
+    if (!ok)
+        syntax_error(path, &p, err);
     yaml_parser_delete(&p);
-    fclose(f);
+    free(buf);
+    if (!ok)
+        return -1;
     y->loaded = 1;
     if (!yaml_document_get_root_node(&y->doc)) {
         df_yaml_free(y);

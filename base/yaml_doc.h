@@ -2,7 +2,14 @@
  *
  * The profile, mapping and configuration loaders read their files through
  * this thin layer over libyaml's document API so that every complaint names
- * the file, line and column of the node it is about. */
+ * the file, line and column of the node it is about.
+ *
+ * The files come from users, so they are bounded before they are parsed:
+ * at most DF_YAML_MAX_BYTES, nesting at most DF_YAML_MAX_DEPTH levels and
+ * DF_YAML_MAX_ALIASES aliases (checked on the event stream, so a deeply
+ * nested file or an alias bomb is refused in microseconds). A loader ends
+ * with df_yaml_check_unique_keys, so that no mapping anywhere holds a key
+ * twice, after its own checks have said it in their words. */
 #ifndef DF_BASE_YAML_DOC_H
 #define DF_BASE_YAML_DOC_H
 
@@ -10,6 +17,10 @@
 #include <yaml.h>
 #include "base/error.h"
 #include "base/path.h"
+
+#define DF_YAML_MAX_BYTES (8 << 20)
+#define DF_YAML_MAX_DEPTH 64
+#define DF_YAML_MAX_ALIASES 64
 
 typedef struct df_yaml {
     yaml_document_t doc;
@@ -55,5 +66,8 @@ int df_yaml_long(df_yaml *y, const df_ynode *n, long min, long max, long *out, d
  * error, not a silently ignored line. */
 int df_yaml_check_keys(df_yaml *y, const df_ynode *map, const char *const *allowed,
                        const char *what, df_error *err);
+/* Fails if any mapping of the document holds a key twice: every lookup
+ * would find only the first (a value map's second "01:" silently ignored). */
+int df_yaml_check_unique_keys(df_yaml *y, df_error *err);
 
 #endif

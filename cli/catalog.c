@@ -41,8 +41,8 @@ static int pull(const df_cli_net *net)
 
 int cmd_catalog(int argc, char **argv)
 {
-    df_cli_net net = {0};
-    const df_opt opts[] = {DF_CLI_NET_OPTS(net), {.type = DF_ARG_END}};
+    df_cli_net net = {.command = "catalog pull"};
+    const df_opt opts[] = {DF_CLI_NET_OPTS(net), DF_CLI_LOCK_OPT(net), {.type = DF_ARG_END}};
     const df_command_spec spec = {
         .prog = "drugflow", .name = "catalog pull", .opts = opts, .epilog = DF_EXIT_CODES_HELP, .max_operands = 0,
         .about = "Downloads the enterprise's catalogs (经营品种 commodities, 往来企业 partners) into the\n"

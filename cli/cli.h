@@ -7,8 +7,10 @@
 
 #include <stdio.h>
 #include "base/cmdline.h"
+#include "base/csv_write.h"
 #include "base/error.h"
 #include "config/values.h"
+#include "mapping/mapping.h"
 #include "uploader/session.h"
 
 /* Exit codes, documented in README "Exit codes" and every --help. */
@@ -42,12 +44,25 @@ typedef struct df_cli_net {
     const char *config, *workspace, *endpoint, *ca, *profile;
     long parallel, attempts;
     int json;
+    const char *command;   /* "run", "upload": named in the workspace lock */
+    long lock_wait;        /* --lock-wait */
 } df_cli_net;
+
+/* --lock-wait S, for the commands that hold the workspace lock. */
+#define DF_CLI_LOCK_OPT(n)                                                                          \
+    {.name = "lock-wait", .type = DF_ARG_INT, .dest = &(n).lock_wait, .arg = "S", .min = 0, .max = 86400, \
+     .help = "wait up to S seconds for another drugflow process working in\n"                        \
+             "the workspace (default 0: exit 2 at once, naming its pid)"}
 
 #define DF_CLI_CONFIG_OPT(dst)                                                                      \
     {.name = "config", .short_name = 'c', .type = DF_ARG_STRING, .dest = &(dst), .arg = "FILE",     \
      .help = "configuration file (default $DRUGFLOW_CONFIG, ./drugflow.yaml,\n"                     \
              "/etc/drugflow/drugflow.yaml)"}
+/* --rejects-format excel|raw, for the CSV files named by what. */
+#define DF_CLI_REJECTS_FORMAT_OPT(dst, what)                                                        \
+    {.name = "rejects-format", .type = DF_ARG_CHOICE, .dest = &(dst), .arg = "F", .choices = "excel|raw", \
+     .help = "cells of " what ": excel (default: no formula runs, long\n"                           \
+             "digit codes stay text) or raw (values exactly as they are)"}
 #define DF_CLI_JSON_OPT(dst, what)                                                                  \
     {.name = "json", .type = DF_ARG_FLAG, .dest = &(dst), .help = what}
 #define DF_CLI_NET_OPTS(n)                                                                          \
@@ -83,6 +98,18 @@ void df_cli_upload_json(const struct df_upload_stats *u, FILE *out);
 /* Waits for results (uploader/status.h), prints the table (unless json)
  * and the messages, and returns the exit code. */
 struct df_status_totals;
-int df_cli_status(df_session *s, const char *batch, long timeout, int json, struct df_status_totals *t);
+int df_cli_status(df_session *s, const char *batch, long timeout, int json, int errors_format,
+                  struct df_status_totals *t);
+
+/* The catalogs' CSV encoding: --catalogs-encoding, else the configuration's
+ * catalogs_encoding, else UTF-8. */
+int df_cli_catalogs_encoding(const char *option, const df_config *cfg, df_encoding *out, df_error *err);
+#define DF_CLI_CATALOGS_ENCODING_OPT(dst)                                                           \
+    {.name = "catalogs-encoding", .type = DF_ARG_STRING, .dest = &(dst), .arg = "ENC",               \
+     .help = "encoding of the catalog CSV exports: UTF-8 (default), GBK or\nGB18030 (configuration: "  \
+             "catalogs_encoding)"}
+
+/* A --rejects-format choice as a df_csv_format (NULL: excel). */
+int df_cli_csv_format(const char *choice);
 
 #endif

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config/values.h"
+#include "mapping/encoding.h"
 #include "uploader/status.h"
 #include "uploader/upload.h"
 
@@ -23,6 +24,8 @@ int df_cli_session(df_session *s, const df_cli_net *n, int need_client, int need
         .need_key = need_client,
         .need_client = need_client,
         .need_journal = need_journal,
+        .command = n->command,
+        .lock_wait = n->lock_wait,
         .prompt = isatty(0),
     };
     return df_session_open(s, &o, err);
@@ -36,16 +39,31 @@ int df_cli_fail(int code, const df_error *err)
 
 int df_cli_upload_exit(const df_upload_stats *u)
 {
-    return u->gave_up || u->refused ? DF_EXIT_NETWORK : DF_EXIT_OK;
+    return u->gave_up || u->refused || u->not_asked ? DF_EXIT_NETWORK : DF_EXIT_OK;
 }
 
 void df_cli_upload_json(const df_upload_stats *u, FILE *out)
 {
-    fprintf(out, "\"uploaded\": %d, \"duplicates\": %d, \"refused\": %d, \"gave_up\": %d, \"attempts\": %lld",
-            u->uploaded, u->duplicates, u->refused, u->gave_up, u->attempts);
+    fprintf(out, "\"uploaded\": %d, \"duplicates\": %d, \"adopted\": %d, \"server_doubles\": %d, \"not_asked\": %d, "
+            "\"refused\": %d, \"gave_up\": %d, \"attempts\": %lld", u->uploaded, u->duplicates, u->adopted,
+            u->server_doubles, u->not_asked, u->refused, u->gave_up, u->attempts);
 }
 
-int df_cli_status(df_session *s, const char *batch, long timeout, int json, df_status_totals *t)
+int df_cli_catalogs_encoding(const char *option, const df_config *cfg, df_encoding *out, df_error *err)
+{
+    const char *v = option ? option : cfg->catalogs_encoding[0] ? cfg->catalogs_encoding : "UTF-8";
+    if (df_encoding_parse(v, out) != 0)
+        return df_errorf(err, "%s '%s' is not an encoding drugflow reads: UTF-8, GBK or GB18030",
+                         option ? "--catalogs-encoding" : "catalogs_encoding", v);
+    return 0;
+}
+
+int df_cli_csv_format(const char *choice)
+{
+    return choice && !strcmp(choice, "raw") ? DF_CSV_RAW : DF_CSV_EXCEL;
+}
+
+int df_cli_status(df_session *s, const char *batch, long timeout, int json, int errors_format, df_status_totals *t)
 {
     df_status_options so = {
         .client = s->client,
@@ -54,6 +72,7 @@ int df_cli_status(df_session *s, const char *batch, long timeout, int json, df_s
         .timeout_s = timeout,
         .attempts = s->cfg.attempts,
         .progress = isatty(2) ? stderr : NULL,
+        .errors_format = errors_format,
     };
     df_error err;
     if (df_status_run(&so, json ? NULL : stdout, json ? stderr : stdout, t, &err) != 0)
@@ -67,6 +86,10 @@ int df_cli_status(df_session *s, const char *batch, long timeout, int json, df_s
                 t->pending);
         return DF_EXIT_TIMEOUT;
     }
+    if (t->anomalies)
+        fprintf(stderr, "drugflow status: %d chunk(s) got results from the server that cannot be true (ANOMALY, "
+                "see the table); they are not counted as reported: keep the files and ask the provincial help desk\n",
+                t->anomalies);
     if (t->chunks == 0 || t->passed == t->chunks)
         return DF_EXIT_OK;
     return t->refused || t->not_uploaded ? DF_EXIT_NETWORK : DF_EXIT_REJECTED;

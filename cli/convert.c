@@ -16,7 +16,7 @@
 
 typedef struct convert_args {
     const char *mapping, *profile, *config, *catalogs, *workspace, *commodities, *partners, *out, *period, *batch,
-        *ecode, *ename, *created, *rejects, *sign, *key, *cert, *pass_env, *pass_file;
+        *ecode, *ename, *created, *rejects, *rejects_format, *cat_enc, *sign, *key, *cert, *pass_env, *pass_file;
     int no_catalogs, force, json, quiet, progress, no_progress, open_perms, dry_run, no_suggest;
     long threads, top, limit;
     long crec;
@@ -54,6 +54,8 @@ static int load_catalogs(const convert_args *a, const df_config *cfg, const df_p
         return 0;
     df_catalog_sources src = {.csv_dir = a->catalogs, .workspace = a->workspace ? a->workspace : cfg->workspace,
                               .config_dir = cfg->catalogs};
+    if (df_cli_catalogs_encoding(a->cat_enc, cfg, &src.encoding, err) != 0)
+        return -1;
     if ((a->commodities && df_catalog_sources_set_file(&src, p, "commodity", a->commodities) != 0) ||
         (a->partners && df_catalog_sources_set_file(&src, p, "partner", a->partners) != 0))
         return df_errorf(err, "the profile has no commodity or partner catalog for --commodities/--partners");
@@ -92,6 +94,30 @@ static int open_signer(const convert_args *a, const df_config *cfg, const df_sig
     return 0;
 }
 
+/* The files besides the inputs and the mapping that the run must never
+ * overwrite (converter/output_guard.h). */
+static int guarded_files(const convert_args *a, const df_config *cfg, const df_profile *p, const char *profile_file,
+                         df_guarded_file *g)
+{
+    static char cat_files[DF_MAX_CATALOGS * 2][DF_PATH_MAX];
+    int n = 0;
+    g[n++] = (df_guarded_file){cfg->source, "the configuration"};
+    g[n++] = (df_guarded_file){profile_file, "the profile"};
+    g[n++] = (df_guarded_file){cfg->key, "the enterprise key"};
+    g[n++] = (df_guarded_file){cfg->cert, "the enterprise certificate"};
+    g[n++] = (df_guarded_file){cfg->passphrase_file, "the passphrase file"};
+    g[n++] = (df_guarded_file){a->commodities, "a catalog"};
+    g[n++] = (df_guarded_file){a->partners, "a catalog"};
+    const char *dirs[2] = {a->catalogs, cfg->catalogs};
+    for (int d = 0; d < 2; d++)
+        for (int i = 0; dirs[d] && dirs[d][0] && i < p->ncatalogs; i++) {
+            char *f = cat_files[d * DF_MAX_CATALOGS + i];
+            df_catalog_export_path(&p->catalogs[i], dirs[d], f, DF_PATH_MAX);
+            g[n++] = (df_guarded_file){f, "a catalog"};
+        }
+    return n;
+}
+
 static int run_convert(convert_args *a, const char *const *inputs, int ninputs)
 {
     static df_config cfg;
@@ -104,6 +130,14 @@ static int run_convert(convert_args *a, const char *const *inputs, int ninputs)
         df_profile_load(&profile, profile_file, &err) != 0 || df_mapping_load(&mapping, &profile, a->mapping, &err) != 0)
         return df_cli_fail(DF_EXIT_USAGE, &err);
     int rc = DF_EXIT_USAGE, reference = 0;
+    char why[256];
+    if (a->batch && df_batch_id_check_max(a->batch, profile.batch_id_max, why, sizeof why) != 0) {
+        fprintf(stderr, "drugflow convert: --batch-id '%s' %s\nTry 'drugflow convert --help'.\n", a->batch, why);
+        df_mapping_free(&mapping);
+        return DF_EXIT_USAGE;
+    }
+    df_guarded_file guarded[7 + 2 * DF_MAX_CATALOGS];
+    int nguarded = guarded_files(a, &cfg, &profile, profile_file, guarded);
     df_signer *signer = NULL;
     df_catalog_set cats;
     df_catalog_set_init(&cats, &profile);
@@ -124,6 +158,9 @@ static int run_convert(convert_args *a, const char *const *inputs, int ninputs)
         .ninputs = ninputs,
         .out_dir = a->out,
         .rejects_path = a->rejects,
+        .rejects_format = df_cli_csv_format(a->rejects_format),
+        .guarded = guarded,
+        .nguarded = nguarded,
         .meta = {cfg.enterprise_code, cfg.enterprise_name, mapping.dt->code, a->period, batch_id, created_at},
         .chunk_records = a->crec ? (uint64_t)a->crec : (uint64_t)cfg.chunk_records,
         .chunk_bytes = a->cbytes ? a->cbytes : (uint64_t)cfg.chunk_bytes,
@@ -198,6 +235,7 @@ int cmd_convert(int argc, char **argv)
          .help = "the commodity catalog export"},
         {.name = "partners", .type = DF_ARG_STRING, .dest = &a.partners, .arg = "FILE",
          .help = "the partner catalog export"},
+        DF_CLI_CATALOGS_ENCODING_OPT(a.cat_enc),
         {.name = "no-catalogs", .type = DF_ARG_FLAG, .dest = &a.no_catalogs,
          .help = "do not match catalogs (rows are still checked otherwise)"},
         {.section = "Output:", .name = "out", .short_name = 'o', .type = DF_ARG_STRING, .dest = &a.out,
@@ -217,8 +255,11 @@ int cmd_convert(int argc, char **argv)
         {.name = "chunk-bytes", .type = DF_ARG_SIZE, .dest = &a.cbytes, .arg = "N", .min = DF_MIN_CHUNK_BYTES,
          .max = DF_MAX_CHUNK_BYTES, .help = "bytes per chunk, K/M suffixes (default 16M)"},
         {.name = "rejects", .type = DF_ARG_STRING, .dest = &a.rejects, .arg = "FILE",
-         .help = "where rejected rows go (default OUT/rejects.csv)"},
-        {.name = "force", .type = DF_ARG_FLAG, .dest = &a.force, .help = "replace chunks of the same batch already in OUT"},
+         .help = "where rejected rows go (default OUT/rejects.csv); never an input,\nthe mapping, the "
+                 "configuration or a chunk of the run"},
+        DF_CLI_REJECTS_FORMAT_OPT(a.rejects_format, "rejects.csv"),
+        {.name = "force", .type = DF_ARG_FLAG, .dest = &a.force,
+         .help = "replace chunks of the same batch already in OUT (never an input)"},
         {.name = "threads", .short_name = 'j', .type = DF_ARG_INT, .dest = &a.threads, .min = 1,
          .max = DF_MAX_THREADS, .help = "worker threads (default: number of cores)"},
         {.section = "Signing (INTERFACE.md §5, enveloped XML-DSig with the enterprise certificate):",

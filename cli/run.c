@@ -15,8 +15,8 @@
 
 typedef struct run_args {
     df_cli_net net;
-    const char *mapping, *period, *batch, *out, *catalogs, *created;
-    int no_catalogs, no_status, quiet;
+    const char *mapping, *period, *batch, *out, *catalogs, *created, *rejects_format, *cat_enc;
+    int no_catalogs, no_status, quiet, force;
     long threads, timeout;
     long crec;
     uint64_t cbytes;
@@ -57,6 +57,10 @@ static void write_report(df_session *s, const char *batch, double status_seconds
 static int report(const run_args *a, df_session *s, const df_batch_info *b, const char *cat_source,
                   df_convert_summary *sum, df_run_result *rr)
 {
+    if (rr->recovered)
+        fprintf(stderr, "drugflow run: batch %s was not in the journal, but %s holds its signed chunks: continued "
+                "with their CreatedAt %s, so that the same data makes the same bytes\n", b->id, b->out_dir,
+                b->created_at);
     if (!a->quiet) {
         if (cat_source[0])
             fprintf(stderr, "catalogs: %s\n", cat_source);
@@ -65,6 +69,15 @@ static int report(const run_args *a, df_session *s, const df_batch_info *b, cons
     fprintf(stderr, "drugflow run: batch %s: %zu chunk(s); %d already on the server before this run, %d uploaded "
             "(%d duplicates), %d refused, %d not sent after all attempts\n", b->id, sum->nchunks, rr->skipped,
             rr->upload.uploaded, rr->upload.duplicates, rr->upload.refused, rr->upload.gave_up);
+    if (rr->upload.adopted)
+        fprintf(stderr, "drugflow run: the journal had no file id for %d chunk(s) of batch %s that the server already "
+                "holds (was %s/journal.sqlite lost?): the server's file ids were adopted and nothing was sent twice\n",
+                rr->upload.adopted, b->id, s->cfg.workspace);
+    if (rr->upload.note[0])
+        fprintf(stderr, "drugflow run: %s\n", rr->upload.note);
+    if (rr->upload.not_asked)
+        fprintf(stderr, "drugflow run: %d chunk(s) not sent: the server could not be asked what it already holds\n",
+                rr->upload.not_asked);
     if (rr->upload.first_error[0])
         fprintf(stderr, "drugflow run: %s\n", rr->upload.first_error);
     int rc = df_cli_upload_exit(&rr->upload);
@@ -74,7 +87,8 @@ static int report(const run_args *a, df_session *s, const df_batch_info *b, cons
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int asked = rc == DF_EXIT_OK && !a->no_status;
     if (asked)
-        rc = df_cli_status(s, b->id, a->timeout ? a->timeout : s->cfg.status_timeout, a->net.json, &t);
+        rc = df_cli_status(s, b->id, a->timeout ? a->timeout : s->cfg.status_timeout, a->net.json,
+                           df_cli_csv_format(a->rejects_format), &t);
     else if (rc != DF_EXIT_OK)
         fprintf(stderr, "drugflow run: the journal in %s is intact; run the same command again to finish\n",
                 s->cfg.workspace);
@@ -99,7 +113,8 @@ static int run_batch(const run_args *a, const char *const *inputs, int ninputs)
     df_catalog_set_init(&cats, s.profile);
     char cat_source[DF_PATH_MAX + 32] = "";
     df_catalog_sources src = {.csv_dir = a->catalogs, .workspace = s.cfg.workspace, .config_dir = s.cfg.catalogs};
-    int have_mapping = df_mapping_load(&mapping, s.profile, a->mapping, &err) == 0;
+    int have_mapping = df_cli_catalogs_encoding(a->cat_enc, &s.cfg, &src.encoding, &err) == 0 &&
+                       df_mapping_load(&mapping, s.profile, a->mapping, &err) == 0;
     int l = !have_mapping || a->no_catalogs ? 0 : df_catalogs_load(s.profile, &src, &cats, cat_source,
                                                                     sizeof cat_source, &err);
     if (!have_mapping || l < 0) {
@@ -111,6 +126,7 @@ static int run_batch(const run_args *a, const char *const *inputs, int ninputs)
         df_batch_request req = {
             .batch_id = a->batch, .period = a->period, .created_at = a->created, .out_dir = a->out,
             .chunk_records = (uint64_t)a->crec, .chunk_bytes = a->cbytes, .threads = (int)a->threads,
+            .rejects_format = df_cli_csv_format(a->rejects_format), .force = a->force,
             .progress = isatty(2) && !a->quiet, .log = a->quiet ? NULL : stderr,
         };
         df_batch_info b;
@@ -131,7 +147,7 @@ static int run_batch(const run_args *a, const char *const *inputs, int ninputs)
 
 int cmd_run(int argc, char **argv)
 {
-    run_args a = {0};
+    run_args a = {.net = {.command = "run"}};
     const df_opt opts[] = {
         {.name = "mapping", .short_name = 'm', .type = DF_ARG_STRING, .dest = &a.mapping, .arg = "FILE",
          .help = "mapping of the export's columns"},
@@ -143,6 +159,7 @@ int cmd_run(int argc, char **argv)
          .help = "the batch's folder (default WORKSPACE/BATCH-ID)"},
         {.name = "catalogs", .type = DF_ARG_STRING, .dest = &a.catalogs, .arg = "DIR",
          .help = "portal CSV exports (default: the workspace's pulled catalogs,\nelse the configuration's)"},
+        DF_CLI_CATALOGS_ENCODING_OPT(a.cat_enc),
         {.name = "no-catalogs", .type = DF_ARG_FLAG, .dest = &a.no_catalogs, .help = "do not match catalogs"},
         {.name = "created-at", .type = DF_ARG_STRING, .dest = &a.created, .arg = "TIME", .check = check_created,
          .help = "CreatedAt of a new batch (default now; a rerun keeps the journal's)"},
@@ -154,11 +171,15 @@ int cmd_run(int argc, char **argv)
          .max = DF_MAX_THREADS, .help = "worker threads"},
         DF_CLI_NET_OPTS(a.net),
         DF_CLI_PARALLEL_OPT(a.net),
+        DF_CLI_LOCK_OPT(a.net),
         {.name = "no-status", .type = DF_ARG_FLAG, .dest = &a.no_status, .help = "do not wait for the results"},
         {.name = "timeout", .type = DF_ARG_INT, .dest = &a.timeout, .arg = "S", .min = 1, .max = 7 * 86400,
          .help = "seconds to wait for the results (default 600)"},
         {.name = "quiet", .short_name = 'q', .type = DF_ARG_FLAG, .dest = &a.quiet,
          .help = "no conversion summary on stderr"},
+        DF_CLI_REJECTS_FORMAT_OPT(a.rejects_format, "rejects.csv and server-errors.csv"),
+        {.name = "force", .type = DF_ARG_FLAG, .dest = &a.force,
+         .help = "replace signed chunks in the batch folder that the journal\ndid not write (see above)"},
         {.type = DF_ARG_END},
     };
     const df_command_spec spec = {
@@ -170,7 +191,14 @@ int cmd_run(int argc, char **argv)
                  "journaled in the workspace: if the run is interrupted (even killed), run the same command\n"
                  "again — chunks the server confirmed are not sent again, the others are, and the server\n"
                  "holds each chunk exactly once. The batch's CreatedAt and chunk sizes are kept in the\n"
-                 "journal so that a rerun produces the same bytes.\n",
+                 "journal so that a rerun produces the same bytes.\n"
+                 "The server is the source of truth: before sending, it is asked (the profile's results\n"
+                 "entry, by time) which chunks of the batch it holds, by file name; those are adopted with\n"
+                 "the server's file id and never sent again, even when journal.sqlite was deleted or emptied.\n"
+                 "A batch the journal does not know continues with the CreatedAt of the signed chunks its\n"
+                 "folder still holds (the same bytes again); a signed chunk there that the journal did not\n"
+                 "write is never overwritten with other bytes unless --force. If the server cannot be\n"
+                 "asked, nothing is sent (exit 4). One drugflow process works in a workspace at a time.\n",
     };
     int first, k = df_cmdline_parse(&spec, argc, argv, &first);
     if (k != DF_CMDLINE_OK)

@@ -26,6 +26,7 @@ static int upload_all(const df_cli_net *net, const char *batch, char **paths, in
         .parallel = s.cfg.uploads,
         .retry = {s.cfg.attempts, s.cfg.retry_base_ms, 0},
         .progress = isatty(2) ? stderr : NULL,
+        .reconcile = 1,
     };
     df_upload_stats u;
     int queued;
@@ -36,6 +37,14 @@ static int upload_all(const df_cli_net *net, const char *batch, char **paths, in
     rc = df_cli_upload_exit(&u);
     fprintf(stderr, "drugflow upload: %d chunk(s) to send: %d uploaded (%d already on the server), %d refused, "
             "%d not sent after all attempts\n", queued, u.uploaded, u.duplicates, u.refused, u.gave_up);
+    if (u.adopted)
+        fprintf(stderr, "drugflow upload: %d chunk(s) the journal had no file id for are already on the server "
+                "(asked by name): the server's file ids were adopted and they were not sent again\n", u.adopted);
+    if (u.not_asked)
+        fprintf(stderr, "drugflow upload: %d chunk(s) not sent: the server could not be asked what it already "
+                "holds\n", u.not_asked);
+    if (u.note[0])
+        fprintf(stderr, "drugflow upload: %s\n", u.note);
     if (u.first_error[0])
         fprintf(stderr, "drugflow upload: %s\n", u.first_error);
     if (rc != DF_EXIT_OK)
@@ -53,11 +62,12 @@ out:
 
 int cmd_upload(int argc, char **argv)
 {
-    df_cli_net net = {0};
+    df_cli_net net = {.command = "upload"};
     const char *batch = NULL;
     const df_opt opts[] = {
         DF_CLI_NET_OPTS(net),
         DF_CLI_PARALLEL_OPT(net),
+        DF_CLI_LOCK_OPT(net),
         {.name = "batch", .short_name = 'b', .type = DF_ARG_STRING, .dest = &batch, .arg = "ID",
          .help = "only this batch"},
         {.type = DF_ARG_END},
@@ -73,7 +83,13 @@ int cmd_upload(int argc, char **argv)
                  "backoff and jitter, up to --attempts per chunk; HTTP 4xx and the other codes are not\n"
                  "retried and are reported with the profile's advice (an archived period: request a\n"
                  "deletion in the enterprise portal). Rerunning sends only what has no file id; the\n"
-                 "server's duplicate detection makes a resend after a lost answer harmless.\n",
+                 "server's duplicate detection makes a resend after a lost answer harmless.\n"
+                 "Before sending, the server is asked (the profile's results entry, by time) which chunks\n"
+                 "of each batch it already holds, by file name: those are adopted with the server's file\n"
+                 "id and never sent twice, even when the journal was lost; if the server cannot be asked,\n"
+                 "nothing of that batch is sent (exit 4). Only signed data files of the profile are taken:\n"
+                 "anything else (a CSV, an unsigned or renamed chunk) is refused with the reason (exit 2).\n"
+                 "One drugflow process works in a workspace at a time (see --lock-wait).\n",
     };
     int first, k = df_cmdline_parse(&spec, argc, argv, &first);
     if (k != DF_CMDLINE_OK)

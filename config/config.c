@@ -32,6 +32,7 @@ static const setting settings[] = {
     TEXT(NULL, "endpoint", "DRUGFLOW_ENDPOINT", endpoint),
     PATH(NULL, "workspace", "DRUGFLOW_WORKSPACE", workspace),
     PATH(NULL, "catalogs", "DRUGFLOW_CATALOGS", catalogs),
+    TEXT(NULL, "catalogs_encoding", "DRUGFLOW_CATALOGS_ENCODING", catalogs_encoding),
     PATH("tls", "ca", "DRUGFLOW_CA", ca),
     PATH("tls", "key", "DRUGFLOW_TLS_KEY", tls_key),
     PATH("tls", "cert", "DRUGFLOW_TLS_CERT", tls_cert),

@@ -37,6 +37,7 @@ typedef struct df_config {
     char proxy[1024];              /* http(s)://[user:pass@]host:port, "none"; "": https_proxy if set */
     char workspace[DF_PATH_MAX];
     char catalogs[DF_PATH_MAX];    /* folder with commodities.csv, partners.csv */
+    char catalogs_encoding[16];    /* their encoding: UTF-8 (default), GBK, GB18030 */
     int threads;                   /* 0: cores */
     long chunk_records;            /* 0: default */
     long chunk_bytes;              /* 0: default */

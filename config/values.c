@@ -50,6 +50,19 @@ int df_batch_id_check(const char *s, char *why, size_t n)
     return 0;
 }
 
+int df_batch_id_check_max(const char *s, int max, char *why, size_t n)
+{
+    if (df_batch_id_check(s, why, n) != 0)
+        return -1;
+    size_t l = strlen(s);
+    if (max > 0 && l > (size_t)max) {
+        snprintf(why, n, "is %zu characters long; the profile allows at most %d (datafile.batch_id_max_length)",
+                 l, max);
+        return -1;
+    }
+    return 0;
+}
+
 int df_batch_id_default(const char *period, const char *doc_type, char *out, size_t n, df_error *err)
 {
     int l = snprintf(out, n, "%s-%s-01", period, doc_type);

@@ -34,6 +34,9 @@
 int df_period_check(const char *s, char *why, size_t n);
 /* A batch id that is safe as a file name. 0, or -1 with why. */
 int df_batch_id_check(const char *s, char *why, size_t n);
+/* The same, and at most max characters (the profile's batch_id_max_length):
+ * an id is refused, never cut short, so two ids can never become one. */
+int df_batch_id_check_max(const char *s, int max, char *why, size_t n);
 /* The default batch id of a period and document type: PERIOD-DOCTYPE-01. */
 int df_batch_id_default(const char *period, const char *doc_type, char *out, size_t n, df_error *err);
 /* A CreatedAt as the schema's xs:dateTime takes it (2026-11-01T02:00:00+08:00). */

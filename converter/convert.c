@@ -18,6 +18,7 @@
 #include "converter/provenance.h"
 #include "converter/rejects.h"
 #include "converter/unmatched.h"
+#include "mapping/encoding.h"
 #include "mapping/transform.h"
 #include "base/digest.h"
 #include "writer/chunk_writer.h"
@@ -558,13 +559,17 @@ static int check_existing(const df_convert_options *o, df_error *err)
     while ((e = readdir(d))) {
         if (!is_batch_chunk(e->d_name, o->meta.batch_id, bl))
             continue;
+        char path[DF_PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", o->out_dir, e->d_name);
+        if (df_guard_replace(o, path, err) != 0) {
+            rc = -1;
+            break;
+        }
         if (!o->force) {
             rc = df_errorf(err, "%s already holds chunks of batch %s (%s); use another --batch-id, or "
                            "--force to replace them", o->out_dir, o->meta.batch_id, e->d_name);
             break;
         }
-        char path[DF_PATH_MAX];
-        snprintf(path, sizeof path, "%s/%s", o->out_dir, e->d_name);
         if (unlink(path) != 0) {
             rc = df_error_errno(err, "cannot remove %s", path);
             break;
@@ -585,6 +590,8 @@ static int preflight(pipeline *p, df_error *err)
             return df_error_errno(err, "%s: cannot read the input", o->inputs[i]);
         if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
             return df_errorf(err, "%s: not a regular file", o->inputs[i]);
+        if (df_refuse_unicode_bom_file(o->inputs[i], err) != 0)
+            return -1;
         if (S_ISREG(st.st_mode) && st.st_size == 0)
             return df_errorf(err, "%s: the file is empty (expected %s)", o->inputs[i],
                              o->mapping->header ? "a header row and data rows" : "data rows");
@@ -679,12 +686,12 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
     s->input_error = 1; /* until the checks below pass */
     if (preflight(p, err) != 0)
         goto out;
-    if (!o->preview && check_existing(o, err) != 0)
+    if (!o->preview && (df_guard_rejects(o, s->rejects_path, err) != 0 || check_existing(o, err) != 0))
         goto out;
     s->input_error = 0;
     if (df_decoder_open(&p->dec, o->mapping->encoding, err) != 0)
         goto out;
-    if (!o->preview && df_rejects_open(&p->rejects, s->rejects_path, err) != 0) {
+    if (!o->preview && df_rejects_open_format(&p->rejects, s->rejects_path, (df_csv_format)o->rejects_format, err) != 0) {
         df_decoder_close(&p->dec);
         goto out;
     }

@@ -12,6 +12,7 @@
 #define DF_CONVERTER_CONVERT_H
 
 #include <stdint.h>
+#include "converter/output_guard.h"
 #include "converter/summary.h"
 #include "config/values.h"
 #include "mapping/catalog.h"
@@ -48,6 +49,9 @@ typedef struct df_convert_options {
     int ninputs;
     const char *out_dir;
     const char *rejects_path;         /* NULL: OUT_DIR/rejects.csv */
+    int rejects_format;               /* df_csv_format: DF_CSV_EXCEL (0) or DF_CSV_RAW */
+    const df_guarded_file *guarded;   /* never overwritten or removed, besides inputs and mapping */
+    int nguarded;                     /* (output_guard.h) */
     df_chunk_meta meta;               /* doc_type is taken from the mapping */
     uint64_t chunk_records;           /* 0: default */
     uint64_t chunk_bytes;             /* 0: default */

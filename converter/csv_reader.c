@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mapping/encoding.h"
+
 typedef struct reader_state {
     df_csv_row row;
     char *rowbuf;          /* fields of the current row, back to back */
@@ -184,6 +186,10 @@ int df_csv_read(const char *path, const df_csv_dialect *d, df_csv_row_fn fn, voi
                 n += m;
             }
             dlen = (size_t)n;
+            if (df_refuse_unicode_bom(path, buf, dlen, err) != 0) {
+                rc = -1;
+                goto out;
+            }
             if (dlen >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) {
                 data += 3;
                 dlen -= 3;

@@ -7,8 +7,13 @@
 
 int df_rejects_open(df_rejects *r, const char *path, df_error *err)
 {
+    return df_rejects_open_format(r, path, DF_CSV_EXCEL, err);
+}
+
+int df_rejects_open_format(df_rejects *r, const char *path, df_csv_format format, df_error *err)
+{
     memset(r, 0, sizeof *r);
-    return df_csv_out_open(&r->out, path, err);
+    return df_csv_out_open_format(&r->out, path, format, err);
 }
 
 int df_rejects_header(df_rejects *r, const char *const *names, const size_t *lens, int n, df_error *err)

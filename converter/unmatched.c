@@ -145,7 +145,9 @@ void df_missing_path(const df_catalog_def *def, const char *dir, char *out, size
 static int write_one(const df_topn *t, const df_catalog_def *def, const char *path, long long *rows, df_error *err)
 {
     df_csv_out out;
-    if (df_csv_out_open(&out, path, err) != 0)
+    /* The portal imports these as it exports its catalogs: values as they
+     * are, never made spreadsheet-safe (a 14-digit DrugCode stays digits). */
+    if (df_csv_out_open_format(&out, path, DF_CSV_RAW, err) != 0)
         return -1;
     for (int i = 0; i < def->ncolumns; i++)
         df_csv_out_str(&out, def->columns[i]);

@@ -46,7 +46,7 @@ void df_catalog_set_init(df_catalog_set *s, const df_profile *p)
         s->cat[i].def = &p->catalogs[i];
 }
 
-static void catalog_free(df_catalog *c)
+void df_catalog_free(df_catalog *c)
 {
     free(c->slots);
     free(c->arena);
@@ -58,7 +58,7 @@ static void catalog_free(df_catalog *c)
 void df_catalog_set_free(df_catalog_set *s)
 {
     for (int i = 0; i < s->n; i++)
-        catalog_free(&s->cat[i]);
+        df_catalog_free(&s->cat[i]);
 }
 
 /* Slot holding key (h, k, kl), or the empty slot where it would go. */
@@ -189,7 +189,7 @@ typedef struct csv_add {
     const char *path;
 } csv_add;
 
-static int add_row(void *arg, long row, const char *const *cols, const size_t *lens, df_error *err)
+static int add_row(void *arg, long line, const char *const *cols, const size_t *lens, df_error *err)
 {
     csv_add *a = arg;
     const df_catalog_def *def = a->c->def;
@@ -200,14 +200,19 @@ static int add_row(void *arg, long row, const char *const *cols, const size_t *l
         plens[k] = lens[def->key_columns[k]];
     }
     if (df_catalog_add(a->c, parts, plens, err) != 0)
-        return df_error_prefix(err, "%s: row %ld", a->path, row);
+        return df_error_prefix(err, "%s:%ld", a->path, line);
     return 0;
+}
+
+int df_catalog_load_csv_enc(df_catalog *c, const char *path, df_encoding enc, df_error *err)
+{
+    csv_add a = {c, path};
+    int rc = df_catalog_csv_read_enc(path, c->def, enc, add_row, &a, NULL, err);
+    c->loaded = 1;
+    return rc;
 }
 
 int df_catalog_load_csv(df_catalog *c, const char *path, df_error *err)
 {
-    csv_add a = {c, path};
-    int rc = df_catalog_csv_read(path, c->def, add_row, &a, NULL, err);
-    c->loaded = 1;
-    return rc;
+    return df_catalog_load_csv_enc(c, path, DF_ENC_UTF8, err);
 }

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "base/yaml_doc.h"
+#include "mapping/encoding.h"
 
 const char *df_encoding_name(df_encoding e)
 {
@@ -58,7 +59,7 @@ static int load_month_day(df_yaml *y, df_ynode *n, df_field_source *s, const cha
 static int load_source(df_mapping *m, df_yaml *y, df_ynode *kn, df_ynode *vn, df_error *err)
 {
     static const char *const keys[] = {"column", "constant", "default", "trim", "date", "month_day",
-                                       "decimal", "map", "map_strict", NULL};
+                                       "decimal", "decimal_comma", "map", "map_strict", NULL};
     const char *fname = df_yaml_str(kn);
     int fi = fname ? df_doctype_field_index(m->dt, fname) : -1;
     if (fi < 0) {
@@ -152,6 +153,14 @@ static int load_source(df_mapping *m, df_yaml *y, df_ynode *kn, df_ynode *vn, df
         if (s->decimal && m->dt->fields[fi]->type != DF_FT_DECIMAL)
             return df_yaml_fail(y, n, err, "'decimal' applies to decimal fields; %s is not one", fname);
     }
+    if ((n = df_yaml_get(y, vn, "decimal_comma"))) {
+        /* "1.234,5": the decimal mark is a comma; implies decimal: true. */
+        if (df_yaml_bool(y, n, &s->decimal_comma, err) != 0)
+            return -1;
+        if (s->decimal_comma && m->dt->fields[fi]->type != DF_FT_DECIMAL)
+            return df_yaml_fail(y, n, err, "'decimal_comma' applies to decimal fields; %s is not one", fname);
+        s->decimal |= s->decimal_comma;
+    }
     if ((n = df_yaml_get(y, vn, "map"))) {
         if (!df_yaml_is_map(n))
             return df_yaml_fail(y, n, err, "'map' must map ERP values to interface values");
@@ -220,13 +229,7 @@ int df_mapping_load(df_mapping *m, const df_profile *p, const char *path, df_err
     }
     if ((n = df_yaml_get(&y, root, "encoding"))) {
         const char *e = df_yaml_str(n);
-        if (e && (!strcasecmp(e, "UTF-8") || !strcasecmp(e, "UTF8")))
-            m->encoding = DF_ENC_UTF8;
-        else if (e && !strcasecmp(e, "GBK"))
-            m->encoding = DF_ENC_GBK;
-        else if (e && !strcasecmp(e, "GB18030"))
-            m->encoding = DF_ENC_GB18030;
-        else {
+        if (df_encoding_parse(e, &m->encoding) != 0) {
             df_yaml_fail(&y, n, err, "unknown encoding '%s' (UTF-8, GBK or GB18030)", e ? e : "?");
             goto out;
         }
@@ -283,7 +286,7 @@ int df_mapping_load(df_mapping *m, const df_profile *p, const char *path, df_err
             s->column = (int)c - 1;
         }
     }
-    rc = 0;
+    rc = df_yaml_check_unique_keys(&y, err);
 out:
     df_yaml_free(&y);
     if (rc != 0)
@@ -309,6 +312,18 @@ void df_mapping_free(df_mapping *m)
     }
 }
 
+/* 1 if header cell h (spaces around it ignored) is name. */
+static int header_is(const char *h, size_t hl, const char *name, size_t want)
+{
+    while (hl && (h[hl - 1] == ' ' || h[hl - 1] == '\t'))
+        hl--;
+    while (hl && (*h == ' ' || *h == '\t')) {
+        h++;
+        hl--;
+    }
+    return hl == want && memcmp(h, name, want) == 0;
+}
+
 int df_mapping_bind_header(df_mapping *m, const char *input_path, long line, const char *const *names,
                            const size_t *lens, int n, df_error *err)
 {
@@ -321,18 +336,14 @@ int df_mapping_bind_header(df_mapping *m, const char *input_path, long line, con
         s->column = -1;
         size_t want = strlen(s->column_name);
         for (int c = 0; c < n; c++) {
-            const char *h = names[c];
-            size_t hl = lens[c];
-            while (hl && (h[hl - 1] == ' ' || h[hl - 1] == '\t'))
-                hl--;
-            while (hl && (*h == ' ' || *h == '\t')) {
-                h++;
-                hl--;
-            }
-            if (hl == want && memcmp(h, s->column_name, want) == 0) {
-                s->column = c;
-                break;
-            }
+            if (!header_is(names[c], lens[c], s->column_name, want))
+                continue;
+            if (s->column >= 0)
+                return df_errorf(err, "%s:%ld: the header has the column '%s' twice (columns %d and %d), which "
+                                 "%s:%d maps to field %s: the values could come from either; rename one of the "
+                                 "two in the export", input_path, line, s->column_name, s->column + 1, c + 1,
+                                 m->path, s->line, m->dt->fields[i]->name);
+            s->column = c;
         }
         if (s->column < 0)
             return df_errorf(err, "%s:%ld: the header has no column '%s', which %s:%d maps to field %s; "

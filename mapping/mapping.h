@@ -41,7 +41,8 @@ typedef struct df_field_source {
     int ndate_formats;
     char date_formats[DF_MAX_DATE_FORMATS][48];
     int month_day;           /* formats without %d (a month, "2028.04"): DF_MONTH_DAY_LAST or _FIRST */
-    int decimal;             /* normalise thousands separators, full-width digits */
+    int decimal;             /* normalise thousands separators, full-width digits (decimal.h) */
+    int decimal_comma;       /* decimal_comma: true: "1.234,5" is 1234.5 */
     df_value_map map;
     int map_strict;          /* an unmapped value is E_FORMAT, not passed through */
     int line, col;           /* where the mapping file declares it */

@@ -6,6 +6,7 @@
 
 #include "mapping/rules.h"
 #include "base/yaml_doc.h"
+#include "config/values.h"
 
 static const char *const header_value_names[DF_HV_COUNT] = {
     "enterprise_code", "enterprise_name", "doc_type", "period", "batch_id", "chunk_seq", "created_at",
@@ -241,6 +242,18 @@ static int load_catalogs(df_profile *p, df_yaml *y, df_ynode *cats, df_error *er
     return 0;
 }
 
+/* The longest BatchId the interface takes (the schema's maxLength); never
+ * more than drugflow's own file-name limit, DF_BATCH_ID_MAX. */
+static int load_batch_id_max(df_profile *p, df_yaml *y, df_ynode *dfn, df_error *err)
+{
+    df_ynode *n = df_yaml_get(y, dfn, "batch_id_max_length");
+    long v = DF_BATCH_ID_MAX;
+    if (n && df_yaml_long(y, n, 8, DF_BATCH_ID_MAX, &v, err) != 0)
+        return -1;
+    p->batch_id_max = (int)v;
+    return 0;
+}
+
 static int load_header(df_profile *p, df_yaml *y, df_ynode *hf, df_error *err)
 {
     if (!df_yaml_is_map(hf) || df_yaml_map_len(hf) == 0 || df_yaml_map_len(hf) > DF_MAX_HEADER)
@@ -268,7 +281,8 @@ int df_profile_load(df_profile *p, const char *path, df_error *err)
     static const char *const top_keys[] = {"profile", "endpoints", "entries", "datafile", "fields",
                                            "groups", "doc_types", "catalogs", "protocol", "signature", NULL};
     static const char *const df_keys[] = {"root", "version", "version_attribute", "header", "header_fields",
-                                          "records", "record", "trailer", "record_count", NULL};
+                                          "records", "record", "trailer", "record_count", "batch_id_max_length",
+                                          NULL};
     memset(p, 0, sizeof *p);
     snprintf(p->path, sizeof p->path, "%s", path);
     df_yaml y;
@@ -308,6 +322,8 @@ int df_profile_load(df_profile *p, const char *path, df_error *err)
         get_elem(&y, dfn, "record_count", p->record_count, sizeof p->record_count, err))
         goto out;
     p->record_len = (int)strlen(p->record);
+    if (load_batch_id_max(p, &y, dfn, err) != 0)
+        goto out;
     df_ynode *hf = df_yaml_get(&y, dfn, "header_fields");
     if (load_header(p, &y, hf ? hf : dfn, err) != 0)
         goto out;
@@ -344,7 +360,7 @@ int df_profile_load(df_profile *p, const char *path, df_error *err)
             }
         }
     }
-    rc = 0;
+    rc = df_yaml_check_unique_keys(&y, err);
 out:
     df_yaml_free(&y);
     return rc;

@@ -73,6 +73,7 @@ typedef struct df_profile {
         record[DF_NAME_MAX], trailer[DF_NAME_MAX], record_count[DF_NAME_MAX];
     char version_attribute[DF_NAME_MAX]; /* the root's attribute holding version */
     int record_len;
+    int batch_id_max;  /* datafile.batch_id_max_length: characters a BatchId may have */
     int nheader;
     char header_names[DF_MAX_HEADER][DF_NAME_MAX];
     df_header_value header_values[DF_MAX_HEADER];

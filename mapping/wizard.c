@@ -3,6 +3,8 @@
  * see wizard.h. */
 #include "mapping/wizard.h"
 
+#include "mapping/decimal.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -220,7 +222,9 @@ static void guess_decimal(const df_sample *s, int from, int col, char *note, siz
         if (!l)
             continue;
         char buf[256];
-        size_t n = l < sizeof buf ? df_decimal_normalise(t, l, buf, sizeof buf) : 0;
+        size_t n = 0;
+        if (l >= sizeof buf || df_decimal_normalise(t, l, 0, buf, sizeof buf, &n) != 0)
+            n = 0;
         if (df_valid_decimal(t, l, NULL))
             plain++;
         else if (n && df_valid_decimal(buf, n, NULL))

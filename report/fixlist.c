@@ -77,7 +77,7 @@ static void field(merge *m, const df_csv_row *row, int which)
 {
     int c = m->col[which];
     if (c >= 0 && c < row->kept)
-        df_csv_out_field(&m->out, row->field[c], row->len[c]);
+        df_csv_out_verbatim(&m->out, row->field[c], row->len[c]);
     else
         df_csv_out_str(&m->out, "");
 }
@@ -113,18 +113,18 @@ static int on_reject(void *ctx, const df_csv_row *row, df_error *err)
     for (int k = 0; k < 3; k++)
         df_csv_out_str(&m->out, "");
     for (int c = m->first_field; c < row->kept; c++)
-        df_csv_out_field(&m->out, row->field[c], row->len[c]);
+        df_csv_out_verbatim(&m->out, row->field[c], row->len[c]);
     df_csv_out_end_row(&m->out);
     m->n->from_drugflow++;
     return 0;
 }
 
-int df_fixlist_write(const df_server_errors *se, const char *rejects_path, const char *path, df_fixlist_counts *n,
-                     df_error *err)
+int df_fixlist_write(const df_server_errors *se, const char *rejects_path, const char *path, int format,
+                     df_fixlist_counts *n, df_error *err)
 {
     memset(n, 0, sizeof *n);
     merge m = {.se = se, .n = n};
-    if (df_csv_out_open(&m.out, path, err) != 0)
+    if (df_csv_out_open_format(&m.out, path, (df_csv_format)format, err) != 0)
         return -1;
     if (rejects_path && access(rejects_path, F_OK) == 0) {
         df_csv_dialect d = {',', '"'};
@@ -139,7 +139,7 @@ int df_fixlist_write(const df_server_errors *se, const char *rejects_path, const
     return df_csv_out_commit(&m.out, err);
 }
 
-int df_fix_files_write(df_journal *j, const char *batch, const char *dir, df_fix_files *f, df_error *err)
+int df_fix_files_write(df_journal *j, const char *batch, const char *dir, int format, df_fix_files *f, df_error *err)
 {
     memset(f, 0, sizeof *f);
     char rejects[DF_PATH_MAX];
@@ -150,8 +150,8 @@ int df_fix_files_write(df_journal *j, const char *batch, const char *dir, df_fix
     df_server_errors se;
     if (df_server_errors_load(j, batch, &se, err) != 0)
         return -1;
-    int rc = df_server_errors_write(&se, f->server_errors_path, err) == 0 &&
-                     df_fixlist_write(&se, rejects, f->fixlist_path, &f->fix, err) == 0
+    int rc = df_server_errors_write(&se, f->server_errors_path, format, err) == 0 &&
+                     df_fixlist_write(&se, rejects, f->fixlist_path, format, &f->fix, err) == 0
                  ? 0
                  : -1;
     f->server_errors = (long long)se.n;

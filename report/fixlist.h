@@ -18,7 +18,8 @@ typedef struct df_fixlist_counts {
 } df_fixlist_counts;
 
 /* rejects_path may name a file that does not exist (no rows rejected yet). */
-int df_fixlist_write(const df_server_errors *se, const char *rejects_path, const char *path, df_fixlist_counts *n,
+int df_fixlist_write(const df_server_errors *se, const char *rejects_path, const char *path, int format,
+                     df_fixlist_counts *n,
                      df_error *err);
 
 /* Both files of a batch's folder at once: DIR/server-errors.csv from the
@@ -30,7 +31,7 @@ typedef struct df_fix_files {
     df_fixlist_counts fix;
     char server_errors_path[DF_PATH_MAX], fixlist_path[DF_PATH_MAX];
 } df_fix_files;
-int df_fix_files_write(df_journal *j, const char *batch, const char *dir, df_fix_files *f, df_error *err);
+int df_fix_files_write(df_journal *j, const char *batch, const char *dir, int format, df_fix_files *f, df_error *err);
 
 /* Calls fn with each row of a fix list (or of rejects.csv, server-errors.csv):
  * the header row first (row 0), then the rows; cols/lens are the row's

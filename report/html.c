@@ -7,6 +7,7 @@
 
 #include "base/atomic_file.h"
 #include "mapping/rules.h"
+#include "base/csv_write.h"
 #include "report/fixlist.h"
 #include "workspace/run_record.h"
 
@@ -358,7 +359,7 @@ static int gather(df_journal *j, const df_report_options *o, page *pg, df_error 
         return -1;
     if (!found)
         return df_errorf(err, "batch %s is not in the journal of %s", batch, df_journal_workspace(j));
-    if (df_fix_files_write(j, batch, pg->b.out_dir, &pg->fix, err) != 0 ||
+    if (df_fix_files_write(j, batch, pg->b.out_dir, DF_CSV_EXCEL, &pg->fix, err) != 0 ||
         df_run_record_get(j, batch, &pg->run, &pg->have_run, err) != 0 ||
         df_journal_chunks(j, batch, DF_JSEL_ALL, count_state, pg, err) != 0)
         return -1;

@@ -285,10 +285,10 @@ const char *df_server_error_file(const df_server_errors *se, const df_server_err
 
 /* ---- server-errors.csv ---- */
 
-int df_server_errors_write(const df_server_errors *se, const char *path, df_error *err)
+int df_server_errors_write(const df_server_errors *se, const char *path, int format, df_error *err)
 {
     df_csv_out out;
-    if (df_csv_out_open(&out, path, err) != 0)
+    if (df_csv_out_open_format(&out, path, (df_csv_format)format, err) != 0)
         return -1;
     static const char *const head[] = {"file", "line", "reasons", "message", "suggestion", "chunk", "record", "file_id"};
     int width = se->nheader;

@@ -57,7 +57,7 @@ const char *df_server_error_file(const df_server_errors *se, const df_server_err
  * record, FileId, then the row's original fields (the columns of
  * rejects.csv with the chunk, record and FileId before the fields).
  * UTF-8 with BOM, atomically (base/csv_write.h). */
-int df_server_errors_write(const df_server_errors *se, const char *path, df_error *err);
+int df_server_errors_write(const df_server_errors *se, const char *path, int format, df_error *err);
 
 /* For chunks of `drugflow convert -o DIR`: keeps where their records came
  * from beside them (workspace/sources.h), for `drugflow upload DIR` to put

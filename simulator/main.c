@@ -90,9 +90,10 @@ static int add_archived(sim_config *cfg, const char *arg)
 typedef struct serve_args {
     const char *pki, *check, *pid_file;
     df_arg_list archived;
-    long port, workers, queue, maxconn, latency, seed;
+    long port, workers, queue, maxconn, maxperip, conn_timeout, hs_timeout, record_delay, latency, seed;
+    const char *fault_results;
     uint64_t max_upload, max_inflight;
-    double f5xx, freset, fstall;
+    double f5xx, freset, fstall, fempty;
     int daemon, defer;
 } serve_args;
 
@@ -105,9 +106,9 @@ static const char serve_about[] =
 static const char serve_epilog[] =
     "Prints 'port=N' on standard output once listening. One log line per request:\n"
     "time, enterprise, entry, outcome (code=C http=S, or the fault), milliseconds.\n"
-    "Signals: TERM/INT stop cleanly (files being processed finish, queued ones stay\n"
-    "pending and resume on restart); USR1 processes the pending files now; HUP reopens\n"
-    "the --log file.\n"
+    "Signals: TERM/INT stop within moments (a file being processed stops between two\n"
+    "records and, like the queued ones, stays pending and is processed after a restart);\n"
+    "USR1 processes the pending files now; HUP reopens the --log file.\n"
     "Exit status: 0 stopped by a signal, 1 could not start, 2 usage error.\n";
 
 /* What the options leave implicit: the PKI files, the shipped profile and
@@ -143,7 +144,13 @@ static int serve_settle(const df_command_spec *spec, sim_config *cfg, const serv
     cfg->queue_cap = (size_t)a->queue;
     cfg->defer = a->defer;
     cfg->max_connections = (int)a->maxconn;
+    cfg->max_per_ip = (int)a->maxperip;
+    cfg->conn_timeout = (int)a->conn_timeout;
+    cfg->handshake_timeout = (int)a->hs_timeout;
+    cfg->record_delay_us = (int)a->record_delay;
+    snprintf(cfg->fault_results, sizeof cfg->fault_results, "%s", a->fault_results ? a->fault_results : "none");
     cfg->fault_5xx = a->f5xx, cfg->fault_reset = a->freset, cfg->fault_stall = a->fstall;
+    cfg->fault_empty = a->fempty;
     cfg->latency_ms = (int)a->latency;
     cfg->fault_seed = (unsigned long long)a->seed;
     return 0;
@@ -154,7 +161,7 @@ static int serve_options(int argc, char **argv, sim_config *cfg, serve_args *a)
 {
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     *a = (serve_args){.port = 20830, .workers = ncpu < 2 ? 2 : ncpu > 8 ? 8 : ncpu, .queue = 1024,
-                      .maxconn = 256, .seed = 1, .max_upload = 32ULL << 20, .max_inflight = 1ULL << 30};
+                      .maxconn = 256, .maxperip = 64, .conn_timeout = 15, .hs_timeout = 10, .seed = 1, .max_upload = 32ULL << 20, .max_inflight = 1ULL << 30};
     memset(cfg, 0, sizeof *cfg);
     cfg->listen_addr = "127.0.0.1";
     const df_opt opts[] = {
@@ -197,14 +204,22 @@ static int serve_options(int argc, char **argv, sim_config *cfg, serve_args *a)
          .help = "leave received files pending (until SIGUSR1, or a restart\nwithout this option)"},
         {.name = "max-connections", .type = DF_ARG_INT, .dest = &a->maxconn, .min = 1, .max = 10000,
          .help = "concurrent connections (default 256)"},
+        {.name = "max-connections-per-ip", .type = DF_ARG_INT, .dest = &a->maxperip, .min = 1, .max = 10000,
+         .help = "concurrent connections from one address (default 64), so\nthat one address cannot take them all"},
+        {.name = "connection-timeout", .type = DF_ARG_INT, .dest = &a->conn_timeout, .arg = "S", .min = 1,
+         .max = 3600, .help = "close a connection silent for S seconds, in the TLS\nhandshake too (default 15)"},
+        {.name = "handshake-timeout", .type = DF_ARG_INT, .dest = &a->hs_timeout, .arg = "S", .min = 1, .max = 3600,
+         .help = "close a connection whose TLS handshake takes longer than S\nseconds, however it trickles (default 10)"},
+        {.name = "record-delay-us", .type = DF_ARG_INT, .dest = &a->record_delay, .arg = "N", .min = 0,
+         .max = 10000000, .help = "processing waits N microseconds after each record (to\nrehearse a slow province)"},
         {.name = "max-inflight", .type = DF_ARG_SIZE, .dest = &a->max_inflight, .arg = "BYTES", .min = 1,
          .max = 1LL << 42, .help = "upload bytes held in memory at once; an upload beyond\nanswers busy "
                                    "(default 1G, at least --max-upload)"},
         {.name = "upload-check", .type = DF_ARG_CHOICE, .dest = &a->check, .arg = "MODE", .choices = "header|full",
-         .help = "header (default): the first 64 KiB must be well-formed XML\nwith the right root, no DOCTYPE and "
-                 "a header (else the\nbad_xml code); a fault further on fails the file (E_SCHEMA)\nin processing. full: "
-                 "the whole file "
-                 "is parsed at upload (about 2.5x the\nserver CPU per upload)"},
+         .help = "header (default): the first 64 KiB, and on to the end of\nthe header wherever it is, must be "
+                 "well-formed XML with the\nright root, no DOCTYPE and a period (else the bad_xml\ncode); a fault "
+                 "further on fails the file (E_SCHEMA)\nin processing. full: the whole file is parsed at upload\n"
+                 "(about 2.5x the server CPU per upload)"},
         {.section = "Fault injection (for clients' tests; deterministic for a --fault-seed and request order):",
          .name = "fault-5xx", .type = DF_ARG_DOUBLE, .dest = &a->f5xx, .arg = "SHARE", .min = 0, .max = 1,
          .help = "answer this share of requests (0..1) with HTTP 500 or 503"},
@@ -212,6 +227,12 @@ static int serve_options(int argc, char **argv, sim_config *cfg, serve_args *a)
          .help = "reset this share of connections in the middle of the request body"},
         {.name = "fault-stall", .type = DF_ARG_DOUBLE, .dest = &a->fstall, .arg = "SHARE", .min = 0, .max = 1,
          .help = "never answer this share of requests"},
+        {.name = "fault-empty", .type = DF_ARG_DOUBLE, .dest = &a->fempty, .arg = "SHARE", .min = 0, .max = 1,
+         .help = "answer this share of requests with HTTP 200 and an empty body"},
+        {.name = "fault-results", .type = DF_ARG_CHOICE, .dest = &a->fault_results, .arg = "LIE",
+         .choices = "none|counts|negative|total|fileid",
+         .help = "answer results that cannot be true: counts (passed + failed\n!= total), negative (failed -1), total "
+                 "(one more than\nthe records), fileid (one file id for every upload)"},
         {.name = "latency-ms", .type = DF_ARG_INT, .dest = &a->latency, .arg = "N", .min = 0, .max = 600000,
          .help = "add N ms before answering each request"},
         {.name = "fault-seed", .type = DF_ARG_INT, .dest = &a->seed, .arg = "N", .min = 0, .max = 0x7fffffffffffffffLL,
@@ -353,6 +374,7 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "drugflow-sim: %s\n", err.msg);
         return 1;
     }
+    pr.record_delay_us = cfg.record_delay_us;
     sim_server *srv = NULL;
     if (sim_server_start(&cfg, &prof, &pr, &reg, &srv, &err) != 0) {
         fprintf(stderr, "drugflow-sim: %s\n", err.msg);

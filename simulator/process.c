@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libxml/xmlreader.h>
 #include <libxml/xmlschemas.h>
@@ -26,6 +27,7 @@ typedef struct result {
     int nerrors;
     sim_buf errors;
     const char *fatal; /* whole-file failure code, or NULL */
+    int stopped;       /* the server is stopping: the file stays PENDING */
 } result;
 
 /* Stored as "seq US code US message RS" (sim.h); the separators never
@@ -77,10 +79,26 @@ static int name_is(xmlTextReaderPtr rd, const char *name)
     return n && strcmp((const char *)n, name) == 0;
 }
 
+/* Between records: a stop (TERM) ends the pass at once; --record-delay-us
+ * waits, in small steps that a stop also ends. */
+static void between_records(sim_processor *pr, result *r)
+{
+    long left = pr->record_delay_us;
+    while (left > 0 && !__atomic_load_n(&pr->stopping, __ATOMIC_RELAXED)) {
+        long step = left < 20000 ? left : 20000;
+        struct timespec ts = {0, step * 1000L};
+        nanosleep(&ts, NULL);
+        left -= step;
+    }
+    if (__atomic_load_n(&pr->stopping, __ATOMIC_RELAXED))
+        r->stopped = 1;
+}
+
 /* Checks one record's collected values. */
 static void check_record(sim_processor *pr, const df_doctype *dt, const df_catalog_set *cats, const char **vals,
                          const size_t *lens, long long seq, result *r)
 {
+    between_records(pr, r);
     df_check_result cr;
     df_check_reset(&cr);
     df_rules_check(pr->profile, dt, cats, vals, lens, &cr);
@@ -128,8 +146,8 @@ static void stream_records(sim_processor *pr, sim_ent *e, const char *path, cons
     int in_header = 0, in_records = 0, in_record = 0, in_trailer = 0, header_checked = 0;
     int cur = -1; /* the record field whose text is being read, or -1 */
     long long declared = -1, seq = 0;
-    int ret;
-    while ((ret = xmlTextReaderRead(rd)) == 1 && !r->fatal) {
+    int ret = 0;
+    while (!r->stopped && (ret = xmlTextReaderRead(rd)) == 1 && !r->fatal) {
         int type = xmlTextReaderNodeType(rd);
         int depth = xmlTextReaderDepth(rd);
         if (type == XML_READER_TYPE_ELEMENT) {
@@ -213,7 +231,7 @@ static void stream_records(sim_processor *pr, sim_ent *e, const char *path, cons
             }
         }
     }
-    if (!r->fatal) {
+    if (!r->fatal && !r->stopped) {
         if (ret < 0) {
             fail_file(r, "E_SCHEMA", sc.first_error[0] ? sc.first_error : "the file is not well-formed XML");
         } else if (pr->schema && xmlTextReaderIsValid(rd) != 1) {
@@ -261,6 +279,11 @@ int sim_process_file(sim_processor *pr, sim_ent *e, const char *id, df_error *er
         }
         stream_records(pr, e, path, &snap->set, &r);
         sim_catsnap_release(e, snap);
+    }
+    if (r.stopped || __atomic_load_n(&pr->stopping, __ATOMIC_RELAXED)) {
+        /* Not finished: pending again, processed from the start after a restart. */
+        sim_buf_free(&r.errors);
+        return sim_file_set_status(e, id, DF_STATE_PENDING, err);
     }
     df_server_state status;
     if (r.fatal) {

@@ -8,6 +8,7 @@
 #include "base/cmdline.h"
 #include "base/path.h"
 #include "mapping/catalog_csv.h"
+#include "mapping/encoding.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,13 +53,13 @@ static int keep_row(void *arg, long row, const char *const *cols, const size_t *
     return 0;
 }
 
-int sim_load_catalog_csv(const char *path, const df_catalog_def *def, sim_catrow **rows, size_t *n,
-                         df_error *err)
+int sim_load_catalog_csv(const char *path, const df_catalog_def *def, df_encoding enc, sim_catrow **rows,
+                         size_t *n, df_error *err)
 {
     rows_ctx c = {.def = def};
     *rows = NULL;
     *n = 0;
-    if (df_catalog_csv_read(path, def, keep_row, &c, NULL, err) != 0) {
+    if (df_catalog_csv_read_enc(path, def, enc, keep_row, &c, NULL, err) != 0) {
         sim_free_rows(c.rows, c.n);
         return -1;
     }
@@ -97,7 +98,8 @@ static void set_name(sim_ent *e, const char *name)
 }
 
 /* Loads one catalog file into the enterprise: a new version (replace) or merged rows. */
-static int seed_catalog(sim_ent *e, const df_profile *prof, const char *catalog, const char *file, int replace)
+static int seed_catalog(sim_ent *e, const df_profile *prof, const char *catalog, const char *file, int replace,
+                        df_encoding enc)
 {
     df_error err = {{0}};
     int ci = df_profile_catalog_index(prof, catalog);
@@ -110,7 +112,7 @@ static int seed_catalog(sim_ent *e, const df_profile *prof, const char *catalog,
     size_t n = 0;
     long changes;
     int status = 0;
-    if (sim_load_catalog_csv(file, def, &rows, &n, &err) != 0 ||
+    if (sim_load_catalog_csv(file, def, enc, &rows, &n, &err) != 0 ||
         sim_catalog_apply(e, def, rows, n, replace, &changes, &err) != 0) {
         fprintf(stderr, "drugflow-sim: %s\n", err.msg);
         status = 1;
@@ -124,7 +126,8 @@ static int seed_catalog(sim_ent *e, const df_profile *prof, const char *catalog,
 
 int sim_cmd_seed(int argc, char **argv, int mode)
 {
-    const char *data = NULL, *code = NULL, *name = NULL, *commodities = NULL, *partners = NULL, *profile = NULL;
+    const char *data = NULL, *code = NULL, *name = NULL, *commodities = NULL, *partners = NULL, *profile = NULL,
+               *encoding = NULL;
     const df_opt opts[] = {
         {.name = "data", .type = DF_ARG_STRING, .dest = &data, .arg = "DIR", .help = "the server's data folder"},
         {.name = "enterprise", .type = DF_ARG_STRING, .dest = &code, .arg = "CODE",
@@ -134,6 +137,8 @@ int sim_cmd_seed(int argc, char **argv, int mode)
          .help = "the commodity catalog, as the portal exports it"},
         {.name = "partners", .type = DF_ARG_STRING, .dest = &partners, .arg = "FILE.csv",
          .help = "the partner catalog, as the portal exports it"},
+        {.name = "encoding", .type = DF_ARG_CHOICE, .dest = &encoding, .arg = "ENC", .choices = "UTF-8|GBK|GB18030",
+         .help = "the CSV files' encoding (default UTF-8; a UTF-8 BOM is UTF-8)"},
         {.name = "profile", .type = DF_ARG_STRING, .dest = &profile, .arg = "FILE",
          .help = "interface profile (default: the shipped profile/gd-v1.yaml)"},
         {.type = DF_ARG_END},
@@ -170,10 +175,13 @@ int sim_cmd_seed(int argc, char **argv, int mode)
     if (name)
         set_name(e, name);
     int status = 0;
+    df_encoding enc = DF_ENC_UTF8;
+    if (encoding)
+        df_encoding_parse(encoding, &enc);
     if (commodities)
-        status = seed_catalog(e, &prof, "commodity", commodities, mode);
+        status = seed_catalog(e, &prof, "commodity", commodities, mode, enc);
     if (partners && status == 0)
-        status = seed_catalog(e, &prof, "partner", partners, mode);
+        status = seed_catalog(e, &prof, "partner", partners, mode, enc);
     sim_ent_close(e);
     return status;
 }

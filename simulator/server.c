@@ -77,7 +77,8 @@ typedef struct req {
     const char *last_key;
     /* upload */
     int have_file, too_big, busy, discard;
-    unsigned int fault_http; /* an injected 5xx answered after the body */
+    unsigned int fault_http; /* an injected 5xx (or empty 200) answered after the body */
+    int fault_empty;
     long long held; /* bytes counted in s->inflight for this request */
     char filename[256];
     unsigned char *buf;
@@ -130,6 +131,19 @@ static enum MHD_Result answer(struct MHD_Connection *c, req *r, df_code_means me
     return send_body(c, r, MHD_HTTP_OK, pr->content_type, b.p, b.len);
 }
 
+/* An injected fault's answer: the 5xx, or HTTP 200 with nothing in it. */
+static enum MHD_Result fault_answer(struct MHD_Connection *c, req *r)
+{
+    char *body = strdup(r->fault_empty ? "" : "fault injected\n");
+    if (!body)
+        return MHD_NO;
+    if (r->fault_empty)
+        snprintf(r->outcome, sizeof r->outcome, "fault-empty");
+    else
+        snprintf(r->outcome, sizeof r->outcome, "http=%u", r->fault_http);
+    return send_body(c, r, r->fault_http, "text/plain; charset=UTF-8", body, strlen(body));
+}
+
 static enum MHD_Result plain(struct MHD_Connection *c, req *r, unsigned int http, const char *msg)
 {
     char *body = strdup(msg);
@@ -173,7 +187,6 @@ static void log_request(sim_server *s, req *r, const char *outcome)
 static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                               enum MHD_ConnectionNotificationCode toe)
 {
-    (void)cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         *socket_context = calloc(1, sizeof(conn_ctx));
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
@@ -183,6 +196,10 @@ static void notify_connection(void *cls, struct MHD_Connection *c, void **socket
              * that does not verify against the trusted CA (expired, foreign). */
             gnutls_certificate_server_set_request(sess, GNUTLS_CERT_REQUIRE);
             gnutls_session_set_verify_cert(sess, NULL, 0);
+            /* A handshake that trickles in byte by byte ends here; one that
+             * sends nothing at all ends at the connection timeout. */
+            const sim_server *s = cls;
+            gnutls_handshake_set_timeout(sess, (unsigned int)s->cfg->handshake_timeout * 1000u);
         }
     } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
         free(*socket_context);
@@ -443,6 +460,7 @@ static enum MHD_Result do_catalog(struct MHD_Connection *c, req *r)
 typedef struct files_out {
     sim_buf b;
     const df_protocol *pr;
+    const sim_config *cfg;   /* --fault-results: lies told about final files */
 } files_out;
 
 /* The stored record errors (seq US code US message RS ...) as the profile's elements. */
@@ -463,11 +481,13 @@ static void error_rows(sim_buf *b, const df_protocol *pr, const char *stored)
     }
 }
 
-static int file_row(void *arg, const sim_file_info *f)
+static int file_row(void *arg, const sim_file_info *fi)
 {
     files_out *o = arg;
     const df_protocol *pr = o->pr;
     sim_buf *b = &o->b;
+    sim_file_info lie = *fi;
+    const sim_file_info *f = sim_faults_results(o->cfg, &lie);
     sim_buf_addf(b, "<%s>", df_an(pr, DF_AN_FILE));
     sim_elem(b, df_an(pr, DF_AN_FILE_ID), f->id);
     sim_elem(b, df_an(pr, DF_AN_FILE_NAME), f->name);
@@ -502,7 +522,7 @@ static enum MHD_Result do_results(struct MHD_Connection *c, req *r)
         snprintf(m, sizeof m, "parameter %s must be an ISO-8601 date or time", pr->results_since);
         return answer(c, r, DF_MEANS_BAD_REQUEST, m, NULL);
     }
-    files_out o = {{0}, pr};
+    files_out o = {{0}, pr, r->s->cfg};
     sim_buf_addf(&o.b, "<%s>", df_an(pr, DF_AN_FILES));
     df_error err = {{0}};
     const char *ids[DF_MAX_IDS_PER_REQUEST + 1];
@@ -518,8 +538,11 @@ static enum MHD_Result do_results(struct MHD_Connection *c, req *r)
     return answer(c, r, DF_MEANS_OK, "OK", &o.b);
 }
 
-static void file_id(const char *code, const unsigned char *sha, char *out)
+static void file_id(const sim_config *cfg, const char *code, const unsigned char *sha, char *out)
 {
+    static const unsigned char one[32];
+    if (!strcmp(cfg->fault_results, "fileid"))
+        sha = one; /* --fault-results fileid: every upload "is" the first one */
     unsigned char d[32];
     unsigned int dl = 0;
     EVP_MD_CTX *m = EVP_MD_CTX_new();
@@ -562,7 +585,7 @@ static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
     unsigned char sha[32];
     df_sha256(r->buf, r->len, sha);
     char id[SIM_FILEID_LEN + 1], hex[65];
-    file_id(r->ent->code, sha, id);
+    file_id(s->cfg, r->ent->code, sha, id);
     df_hex_encode(sha, 32, hex);
     int dup = sim_file_exists(r->ent, id);
     /* An archived period refuses new content; a file it already holds is
@@ -643,10 +666,11 @@ static enum MHD_Result first_call(sim_server *s, struct MHD_Connection *c, const
     }
     if (fp.http) {
         r->fault_http = fp.http;
+        r->fault_empty = fp.empty;
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         long long len = cl ? atoll(cl) : 0;
         if (len <= 0 || len > DISCARD_LIMIT)
-            return plain(c, r, r->fault_http, "fault injected\n");
+            return fault_answer(c, r);
         r->discard = 1; /* answered once the body is read, so that the client sees the 5xx */
         return MHD_YES;
     }
@@ -744,7 +768,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (r->responded)
         return MHD_YES;
     if (r->fault_http)
-        return plain(c, r, r->fault_http, "fault injected\n");
+        return fault_answer(c, r);
     if (r->pp) {
         if (MHD_destroy_post_processor(r->pp) != MHD_YES && r->entry == E_UPLOAD && !r->too_big)
             r->broken = 1;
@@ -876,7 +900,8 @@ int sim_server_start(const sim_config *cfg, const df_profile *p, sim_processor *
         s->ca_pem, MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
         MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned int)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+        (unsigned int)cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->conn_timeout,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
     if (!s->d) {
         df_errorf(err, "cannot start the HTTPS server on %s port %d (port in use? certificate and key "

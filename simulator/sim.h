@@ -14,6 +14,7 @@
 #include "base/path.h"
 #include "base/queue.h"
 #include "mapping/catalog.h"
+#include "mapping/mapping.h"
 #include "mapping/profile.h"
 
 #define SIM_CODE_MAX 64
@@ -119,8 +120,8 @@ int sim_file_pending(sim_ent *e, int (*cb)(void *arg, sim_ent *e, const char *id
 int sim_cmd_seed(int argc, char **argv, int mode);
 int sim_cmd_catalog_delete(int argc, char **argv);
 /* Loads a portal CSV export into rows (columns in def's order). */
-int sim_load_catalog_csv(const char *path, const df_catalog_def *def, sim_catrow **rows, size_t *n,
-                         df_error *err);
+int sim_load_catalog_csv(const char *path, const df_catalog_def *def, df_encoding enc, sim_catrow **rows,
+                         size_t *n, df_error *err);
 void sim_free_rows(sim_catrow *rows, size_t n);
 
 /* ---- process.c: processing after the answer, on worker threads ---- */
@@ -139,8 +140,9 @@ typedef struct sim_processor {
     df_queue queue;      /* of sim_job */
     pthread_mutex_t mu;
     pthread_cond_t resumed;
-    int stopping;
+    int stopping;        /* read between records: a stop leaves the file PENDING */
     int paused; /* deferred processing: jobs are not taken until resumed */
+    int record_delay_us; /* --record-delay-us */
     _Atomic long long records_done, files_done;
 } sim_processor;
 
@@ -177,24 +179,31 @@ typedef struct sim_config {
     int workers;
     size_t queue_cap;
     int defer;
-    int check_prefix; /* --upload-check header (default): parse only the first 64 KiB at upload */
+    int check_prefix; /* --upload-check header (default): parse 64 KiB, and on to the Header's end */
     int narchived;
     char archived[SIM_MAX_ARCHIVED][16];
-    double fault_5xx, fault_reset, fault_stall;
+    double fault_5xx, fault_reset, fault_stall, fault_empty;
     int latency_ms;
     unsigned long long fault_seed;
     int max_connections;
+    int max_per_ip;         /* connections from one address */
+    int conn_timeout;       /* seconds without traffic, the TLS handshake included */
+    int handshake_timeout;  /* seconds for the whole TLS handshake, however it trickles */
+    int record_delay_us;    /* processing waits this long after each record (a slow province) */
+    char fault_results[16]; /* results that cannot be true, for clients' tests: counts, negative, total, fileid */
 } sim_config;
 
 typedef struct sim_server sim_server;
 
 /* ---- upload_check.c ---- */
 /* The check of an uploaded file before it is stored (answered with the
- * profile's bad_xml code when it fails): well-formed, the profile's root element, no DOCTYPE (parsed with
- * no network, no DTD, no entities). prefix > 0: only the first prefix bytes
- * are checked (as with the server's check_prefix). 0 if acceptable, with
- * the header's period in period; -1 with the reason in msg. No sockets:
- * also for tests and the fuzz harness. */
+ * profile's bad_xml code when it fails): well-formed, the profile's root
+ * element, no DOCTYPE (parsed with no network, no DTD, no entities), a
+ * header with a period YYYY-MM, found wherever it is. prefix > 0: parsing
+ * stops once the header has been read and at least prefix bytes (the
+ * rest's well-formedness is left to processing, E_SCHEMA); 0: the whole
+ * file must be well-formed. 0 with the header's period in period; -1 with
+ * the reason in msg. No sockets: also for tests and the fuzz harness. */
 int sim_check_upload(const df_profile *p, const unsigned char *buf, size_t len, size_t prefix, char period[32],
                      char msg[300]);
 #define SIM_UPLOAD_CHECK_PREFIX (64 * 1024)
@@ -205,9 +214,13 @@ typedef struct sim_fault_plan {
     int stall;           /* never answer */
     unsigned int http;   /* answer this 5xx status, or 0 */
     int reset;           /* reset the connection in the middle of the body */
+    int empty;           /* answer HTTP 200 with an empty body */
 } sim_fault_plan;
 /* The faults of request number n (in arrival order), from the seed. */
 void sim_faults_plan(const sim_config *cfg, unsigned long long n, sim_fault_plan *out);
+/* --fault-results: a processed file's result as the lie says (f is a copy
+ * to change); returns f. */
+const sim_file_info *sim_faults_results(const sim_config *cfg, sim_file_info *f);
 
 int sim_server_start(const sim_config *cfg, const df_profile *p, sim_processor *pr, sim_registry *reg,
                      sim_server **out, df_error *err);

@@ -78,6 +78,9 @@ static int prolog_has_doctype(const char *buf, size_t len)
 /* Drives the reader over the whole answer; the callbacks see elements by depth. */
 static int walk(walker *w, const char *buf, size_t len, size_t limit)
 {
+    if (len == 0 || !buf)
+        return df_errorf(w->err, "empty answer: HTTP 200 without a body, where the interface always answers "
+                         "with a <%s>", df_an(w->pr, DF_AN_ROOT));
     if (len > limit)
         return df_errorf(w->err, "the server's answer is %zu bytes, more than the %zu allowed; refused", len, limit);
     if (len > 0x7fffffff)

@@ -14,7 +14,14 @@
  * sent again and the server answers Duplicate with the same FileId; a chunk
  * written but never journaled is simply written and journaled again. A
  * confirmed chunk whose bytes would differ stops the run (the input
- * changed: that needs a new batch id). */
+ * changed: that needs a new batch id).
+ *
+ * Without the journal (deleted, emptied): the server is asked first which
+ * chunks of the batch it holds (reconcile.h), and those are adopted, never
+ * sent again; a batch folder that still holds the batch's signed chunks
+ * gives back their CreatedAt, so the rerun makes the same bytes; and a
+ * signed chunk in the folder that this journal did not write is never
+ * overwritten by different bytes without --force. */
 #ifndef DF_UPLOADER_RUN_H
 #define DF_UPLOADER_RUN_H
 
@@ -30,6 +37,7 @@ typedef struct df_run_options {
     const char *out_dir;          /* the batch's folder */
     df_upload_options upload;     /* client, journal, parallel, attempts; queue is made here */
     size_t queue_cap;             /* default 2 × parallel */
+    int force;                    /* replace signed chunks in out_dir that the journal did not write */
 } df_run_options;
 
 typedef struct df_run_result {
@@ -40,6 +48,7 @@ typedef struct df_run_result {
     df_upload_stats upload;
     char chunk_error[1024];  /* a chunk could not be journaled or moved */
     int usage_error;      /* the failure was the request's (batch mismatch, folder): nothing was done */
+    int recovered;        /* the batch was not in the journal; its CreatedAt came from its folder's chunks */
 } df_run_result;
 
 /* Returns -1 on a fatal error (err); else 0, with the conversion summary
@@ -56,6 +65,8 @@ typedef struct df_batch_request {
     const char *out_dir;         /* NULL: WORKSPACE/BATCH-ID */
     uint64_t chunk_records, chunk_bytes; /* a new batch's; 0: configuration, else default */
     int threads;                 /* 0: configuration, else cores */
+    int rejects_format;          /* rejects.csv: df_csv_format */
+    int force;                   /* replace signed chunks in the folder that the journal does not know */
     int progress;
     FILE *log;                   /* "resuming batch …" and upload progress, or NULL */
 } df_batch_request;

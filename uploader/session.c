@@ -44,14 +44,22 @@ static int open_key(df_session *s, int prompt, df_error *err)
 int df_session_open(df_session *s, const df_session_options *o, df_error *err)
 {
     memset(s, 0, sizeof *s);
+    s->lock.fd = -1;
     if (df_config_load(&s->cfg, o->config, err) != 0 || apply_overrides(s, o, err) != 0)
+        return -1;
+    /* Before the key (and its prompt): a second process learns at once that
+     * the workspace is busy. */
+    if (o->need_journal &&
+        df_workspace_lock_take(&s->lock, s->cfg.workspace, o->command ? o->command : "?", o->lock_wait, err) != 0)
         return -1;
     char profile[DF_PATH_MAX];
     if (df_config_profile_path(&s->cfg, o->profile, profile, sizeof profile, err) != 0)
-        return -1;
+        goto fail;
     s->profile = malloc(sizeof *s->profile);
-    if (!s->profile)
-        return df_errorf(err, "out of memory");
+    if (!s->profile) {
+        df_errorf(err, "out of memory");
+        goto fail;
+    }
     if (df_profile_load(s->profile, profile, err) != 0)
         goto fail;
     if ((o->need_key || o->need_client) && open_key(s, o->prompt, err) != 0)
@@ -85,6 +93,7 @@ fail:
 void df_session_close(df_session *s)
 {
     df_journal_close(s->journal);
+    df_workspace_lock_release(&s->lock);
     df_client_free(s->client);
     df_signer_free(s->signer);
     df_key_free(s->key);

@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "mapping/profile.h"
 #include "workspace/journal.h"
+#include "workspace/lock.h"
 #include "writer/key.h"
 #include "writer/signer.h"
 
@@ -22,7 +23,9 @@ typedef struct df_session_options {
     long parallel, attempts;    /* > 0: override the configuration */
     int need_key;               /* load the enterprise key (signing, TLS) */
     int need_client;            /* open the HTTPS client (needs the key) */
-    int need_journal;
+    int need_journal;           /* also takes the workspace lock (workspace/lock.h) */
+    const char *command;        /* for the lock's message: "run", "upload" */
+    long lock_wait;             /* seconds to wait for another process's lock (0: none) */
     int prompt;                 /* ask for the passphrase on the terminal if needed */
 } df_session_options;
 
@@ -34,6 +37,7 @@ typedef struct df_session {
     df_key *tls_key;            /* tls.key, when TLS uses another certificate; else NULL */
     struct df_client *client;
     df_journal *journal;
+    df_workspace_lock lock;
 } df_session;
 
 /* Loads the configuration and opens what o asks for. On failure everything

@@ -4,10 +4,13 @@
  * df_status_poll asks for the uploaded chunks' FileIds (at most 100 per
  * request) until every one is final (PASSED, PARTIAL, FAILED) or the
  * timeout; each final result and its record errors go into the journal in
- * one transaction. df_status_report prints a table per chunk and the
- * totals from the journal; df_status_run also writes each batch's
- * server-errors.csv (traced to input lines) and fixlist.csv beside
- * rejects.csv (report/fixlist.h). */
+ * one transaction. A result that cannot be true (negative counts, passed +
+ * failed != total, a total other than the chunk's records, a state its
+ * counts contradict, one file id for two chunks) is stored as ANOMALY
+ * instead, with why, and never counted as reported. df_status_report prints
+ * a table per chunk and the totals from the journal; df_status_run also
+ * writes each batch's server-errors.csv (traced to input lines) and
+ * fixlist.csv beside rejects.csv (report/fixlist.h). */
 #ifndef DF_UPLOADER_STATUS_H
 #define DF_UPLOADER_STATUS_H
 
@@ -26,10 +29,12 @@ typedef struct df_status_options {
     long interval_ms;    /* first pause between polls (default 300; grows to 5 s) */
     int attempts;        /* consecutive transient failures tolerated (default 8) */
     FILE *progress;
+    int errors_format;   /* server-errors.csv: df_csv_format, DF_CSV_EXCEL (0) or DF_CSV_RAW */
 } df_status_options;
 
 typedef struct df_status_totals {
     int chunks, passed, partial, failed, pending, refused, not_uploaded;
+    int anomalies;       /* results that cannot be true (journal state ANOMALY): never PASSED */
     long long records, rec_total, rec_passed, rec_failed;
     int timed_out;       /* some results were not final */
     int network;         /* the server could not be asked */

@@ -9,6 +9,7 @@
 
 #include "uploader/answer.h"
 #include "uploader/client.h"
+#include "uploader/reconcile.h"
 
 int df_upload_queue_init(df_queue *q, size_t cap, df_error *err)
 {
@@ -37,9 +38,18 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* What the server holds of one batch, asked once per loop (reconcile.h). */
+typedef struct known_batch {
+    char id[128];
+    int asked;               /* 1: files holds the answer; 0: the server could not be asked */
+    df_server_files files;
+} known_batch;
+
 typedef struct loop {
     const df_upload_options *o;
     df_upload_stats *st;
+    known_batch *known;
+    size_t nknown;
     CURLM *multi;
     int active;
     task *waiting;       /* retry later, unsorted */
@@ -166,6 +176,70 @@ fatal:
     l->stop = 1;
 }
 
+/* The server's answer for a batch: asked on its first chunk, kept after. */
+static known_batch *known_for(loop *l, const char *batch)
+{
+    for (size_t i = 0; i < l->nknown; i++)
+        if (!strcmp(l->known[i].id, batch))
+            return &l->known[i];
+    known_batch *k = realloc(l->known, (l->nknown + 1) * sizeof *k);
+    if (!k)
+        return NULL;
+    l->known = k;
+    known_batch *b = &k[l->nknown++];
+    memset(b, 0, sizeof *b);
+    snprintf(b->id, sizeof b->id, "%s", batch);
+    df_batch_info info;
+    int found;
+    df_error e;
+    if (df_journal_batch_get(l->o->journal, batch, &info, &found, &e) != 0 || !found)
+        memset(&info, 0, sizeof info);
+    char since[40];
+    df_reconcile_since(&info, since, sizeof since);
+    b->asked = df_reconcile_fetch(l->o->client, &l->o->retry, batch, since, &b->files, &e) == 0;
+    if (!b->asked) {
+        note(l, e.msg);
+        if (l->o->progress)
+            fprintf(l->o->progress, "drugflow: %s\n", e.msg);
+    }
+    return b;
+}
+
+/* Before a chunk's first attempt: 1 if it must not be sent (the server
+ * holds it: adopted; or the server could not be asked), 0 to send. */
+static int held_by_server(loop *l, const df_upload_job *job)
+{
+    known_batch *b = known_for(l, job->batch);
+    df_error e;
+    if (!b) {
+        df_errorf(l->err, "out of memory");
+        l->fatal = l->stop = 1;
+        return 1;
+    }
+    if (!b->asked) {
+        l->st->not_asked++;
+        l->stop = 1; /* the server is down or refusing: leave the rest for a later run */
+        return 1;
+    }
+    int count;
+    const df_server_file *f = df_server_files_find(&b->files, job->name, &count);
+    if (!f)
+        return 0;
+    if (df_journal_adopt(l->o->journal, job->chunk, f->file_id, &e) != 0) {
+        *l->err = e;
+        l->fatal = l->stop = 1;
+        return 1;
+    }
+    l->st->adopted++;
+    if (count > 1 && l->st->server_doubles++ == 0)
+        snprintf(l->st->note, sizeof l->st->note, "the server holds %s %d times (the first, file id %s, is taken); "
+                 "ask the provincial help desk or the enterprise portal to delete the others", job->name, count,
+                 f->file_id);
+    if (l->o->progress)
+        fprintf(l->o->progress, "adopted %s → %s (the server already holds it)\n", job->name, f->file_id);
+    return 1;
+}
+
 /* The waiting task due first, if due by now; else NULL and *wait_ms. */
 static task *take_due(loop *l, long long *wait_ms)
 {
@@ -214,6 +288,8 @@ int df_upload_run(const df_upload_options *o, df_upload_stats *stats, df_error *
                     drained = 1;
                 if (g <= 0)
                     break;
+                if (opt.reconcile && held_by_server(&l, &job))
+                    continue;
                 k = calloc(1, sizeof *k);
                 if (!k) {
                     df_errorf(err, "out of memory");
@@ -271,11 +347,19 @@ int df_upload_run(const df_upload_options *o, df_upload_stats *stats, df_error *
     df_queue_set_push_hook(o->queue, NULL, NULL);
     df_queue_abort(o->queue); /* nothing consumes any more: producers return at once */
     curl_multi_cleanup(l.multi);
+    for (size_t i = 0; i < l.nknown; i++)
+        df_server_files_free(&l.known[i].files);
+    free(l.known);
     return l.fatal ? -1 : 0;
 }
 
 void df_upload_stats_add(df_upload_stats *a, const df_upload_stats *b)
 {
+    a->adopted += b->adopted;
+    a->server_doubles += b->server_doubles;
+    a->not_asked += b->not_asked;
+    if (!a->note[0])
+        memcpy(a->note, b->note, sizeof b->note);
     a->uploaded += b->uploaded;
     a->duplicates += b->duplicates;
     a->refused += b->refused;
@@ -296,6 +380,7 @@ static int count_rows(void *arg, const df_chunk_row *r)
 static int push_row(void *arg, const df_chunk_row *r)
 {
     df_upload_job job = {.chunk = r->id, .seq = r->seq};
+    snprintf(job.batch, sizeof job.batch, "%s", r->batch);
     snprintf(job.name, sizeof job.name, "%s", r->name);
     snprintf(job.path, sizeof job.path, "%s", r->path);
     return df_queue_push(arg, &job) != 0;

@@ -28,6 +28,7 @@ struct df_client;
 
 typedef struct df_upload_job {
     long long chunk;    /* journal id */
+    char batch[128];
     int seq;
     char name[256];
     char path[DF_PATH_MAX];
@@ -44,6 +45,8 @@ typedef struct df_upload_options {
     int parallel;        /* transfers at once (default 4) */
     df_retry retry;      /* attempts per chunk and backoff for transient failures */
     FILE *progress;      /* one line per outcome, or NULL */
+    int reconcile;       /* before a batch's first upload, ask the server what it holds and adopt
+                            those chunks instead of sending them (reconcile.h) */
 } df_upload_options;
 
 typedef struct df_upload_stats {
@@ -52,13 +55,21 @@ typedef struct df_upload_stats {
     int refused;         /* refused by the server or TLS: not retried */
     int gave_up;         /* transient failures until the attempts ran out */
     int tls_refused;     /* of refused: TLS verification or transport refusal (nothing sent) */
+    int adopted;         /* not sent: the server already held them (reconcile.h) */
+    int server_doubles;  /* names the server holds more than once */
+    int not_asked;       /* not sent: the server could not be asked what it holds */
     long long attempts;
     char first_error[1024];
+    char note[512];      /* about server_doubles */
 } df_upload_stats;
 
 /* Runs until the queue is closed and drained (or a journal error). The
  * queue's consumer; call from one thread. Returns -1 only on a journal or
- * internal error; outcomes per chunk are in stats and the journal. */
+ * internal error; outcomes per chunk are in stats and the journal. With
+ * o->reconcile, a chunk whose name the server already holds is adopted,
+ * not sent (stats->adopted); if the server cannot be asked about a batch
+ * (after the retry budget), none of its chunks is sent (stats->not_asked)
+ * and the loop stops as for a server that is down. */
 int df_upload_run(const df_upload_options *o, df_upload_stats *stats, df_error *err);
 
 /* Sends every chunk of batch (NULL: all batches) that the journal holds

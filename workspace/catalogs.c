@@ -18,12 +18,12 @@ int df_catalog_sources_set_file(df_catalog_sources *src, const df_profile *p, co
     return 0;
 }
 
-static int load_dir(const df_profile *p, const char *dir, df_catalog_set *set, df_error *err)
+static int load_dir(const df_profile *p, const char *dir, df_encoding enc, df_catalog_set *set, df_error *err)
 {
     for (int i = 0; i < p->ncatalogs; i++) {
         char path[DF_PATH_MAX];
         df_catalog_export_path(&p->catalogs[i], dir, path, sizeof path);
-        if (df_catalog_load_csv(&set->cat[i], path, err) != 0)
+        if (df_catalog_load_csv_enc(&set->cat[i], path, enc, err) != 0)
             return -1;
     }
     return 0;
@@ -54,14 +54,14 @@ int df_catalogs_load(const df_profile *p, const df_catalog_sources *src, df_cata
     for (int i = 0; i < p->ncatalogs; i++) {
         if (!src->files[i])
             continue;
-        if (df_catalog_load_csv(&set->cat[i], src->files[i], err) != 0)
+        if (df_catalog_load_csv_enc(&set->cat[i], src->files[i], src->encoding, err) != 0)
             return -1;
         snprintf(source + strlen(source), n - strlen(source), "%s%s", files++ ? ", " : "", src->files[i]);
     }
     if (files)
         return 1;
     if (src->csv_dir && *src->csv_dir) {
-        if (load_dir(p, src->csv_dir, set, err) != 0)
+        if (load_dir(p, src->csv_dir, src->encoding, set, err) != 0)
             return -1;
         snprintf(source, n, "%s", src->csv_dir);
         return 1;
@@ -76,7 +76,7 @@ int df_catalogs_load(const df_profile *p, const df_catalog_sources *src, df_cata
         }
     }
     if (src->config_dir && *src->config_dir) {
-        if (load_dir(p, src->config_dir, set, err) != 0)
+        if (load_dir(p, src->config_dir, src->encoding, set, err) != 0)
             return -1;
         snprintf(source, n, "%s", src->config_dir);
         return 1;

@@ -17,6 +17,7 @@ typedef struct df_catalog_sources {
     const char *files[DF_MAX_CATALOGS]; /* --commodities, --partners: by catalog index, or NULL */
     const char *workspace;      /* its pulled catalogs, if any */
     const char *config_dir;     /* the configuration's catalogs: folder */
+    df_encoding encoding;       /* of the CSV exports (UTF-8 unless declared) */
 } df_catalog_sources;
 
 /* Loads into set (df_catalog_set_init'ed for p) from the first source that

@@ -40,8 +40,8 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS catalog_entries(cat TEXT NOT NULL, k TEXT NOT NULL, cols TEXT NOT NULL,"
     " PRIMARY KEY(cat, k));";
 
-static const char *const state_names[DF_CS_COUNT] = {"written", "signed", "uploading", "uploaded",
-                                                     "refused", "PASSED",  "PARTIAL",   "FAILED"};
+static const char *const state_names[DF_CS_COUNT] = {"written", "signed",  "uploading", "uploaded", "refused",
+                                                     "PASSED",  "PARTIAL", "FAILED",    "ANOMALY"};
 
 const char *df_chunk_state_name(df_chunk_state s)
 {
@@ -60,7 +60,7 @@ int df_chunk_state_parse(const char *name, df_chunk_state *out)
 
 int df_chunk_state_final(df_chunk_state s)
 {
-    return s == DF_CS_PASSED || s == DF_CS_PARTIAL || s == DF_CS_FAILED;
+    return s == DF_CS_PASSED || s == DF_CS_PARTIAL || s == DF_CS_FAILED || s == DF_CS_ANOMALY;
 }
 
 int df_chunk_transition_ok(df_chunk_state from, df_chunk_state to)
@@ -78,6 +78,8 @@ int df_chunk_transition_ok(df_chunk_state from, df_chunk_state to)
     case DF_CS_PARTIAL:
     case DF_CS_FAILED:
         return from == DF_CS_UPLOADED;
+    case DF_CS_ANOMALY: /* also later, when a second chunk turns up with the same FileId */
+        return from == DF_CS_UPLOADED || df_chunk_state_final(from);
     default:
         return 0;
     }
@@ -547,6 +549,91 @@ int df_journal_set_refused(df_journal *j, long long chunk, int code, const char 
     }
     sqlite3_finalize(st);
     unlock(j);
+    return rc;
+}
+
+int df_journal_adopt(df_journal *j, long long chunk, const char *file_id, df_error *err)
+{
+    lock(j);
+    char now[32];
+    now_iso(now, sizeof now);
+    int rc = -1, found;
+    df_chunk_row old;
+    if (chunk_get_locked(j, NULL, 0, chunk, &old, &found, err) != 0)
+        goto out;
+    if (!found || old.file_id[0] || old.state == DF_CS_UPLOADED || df_chunk_state_final(old.state)) {
+        df_errorf(err, "journal: chunk %lld cannot be adopted (%s)", chunk,
+                  found ? df_chunk_state_name(old.state) : "unknown");
+        goto out;
+    }
+    sqlite3_stmt *st = prep(j, "UPDATE chunks SET state = 'uploaded', file_id = ?, duplicate = 1, code = 0,"
+                               " message = 'adopted: the server already held it', updated = ? WHERE id = ?", err);
+    sqlite3_stmt *at = st ? prep(j, "INSERT INTO attempts(chunk, at, entry, outcome, http, code, message)"
+                                    " VALUES(?,?,'reconcile','adopted',0,0,?)", err)
+                          : NULL;
+    if (st && at) {
+        sqlite3_bind_text(st, 1, file_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, chunk);
+        sqlite3_bind_int64(at, 1, chunk);
+        sqlite3_bind_text(at, 2, now, -1, SQLITE_STATIC);
+        sqlite3_bind_text(at, 3, file_id, -1, SQLITE_STATIC);
+        if (exec(j, "BEGIN IMMEDIATE", err) == 0) {
+            rc = step_done(j, st, "adopting a chunk", err) == 0 && step_done(j, at, "adopting a chunk", err) == 0
+                     ? exec(j, "COMMIT", err)
+                     : -1;
+            if (rc != 0)
+                sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_finalize(at);
+out:
+    unlock(j);
+    return rc;
+}
+
+int df_journal_set_anomaly(df_journal *j, long long chunk, long long total, long long passed, long long failed,
+                           const char *why, df_error *err)
+{
+    lock(j);
+    char now[32];
+    now_iso(now, sizeof now);
+    int rc = -1;
+    sqlite3_stmt *st = prep(j, "UPDATE chunks SET state = 'ANOMALY', total = ?, passed = ?, failed = ?, message = ?,"
+                               " updated = ? WHERE id = ?", err);
+    if (st) {
+        sqlite3_bind_int64(st, 1, total);
+        sqlite3_bind_int64(st, 2, passed);
+        sqlite3_bind_int64(st, 3, failed);
+        sqlite3_bind_text(st, 4, why, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, chunk);
+        rc = transition(j, chunk, DF_CS_ANOMALY, st, err);
+    }
+    sqlite3_finalize(st);
+    unlock(j);
+    return rc;
+}
+
+int df_journal_chunks_by_file_id(df_journal *j, const char *file_id, int (*fn)(void *arg, const df_chunk_row *r),
+                                 void *arg, df_error *err)
+{
+    lock(j);
+    sqlite3_stmt *st = prep(j, "SELECT " CHUNK_COLS " FROM chunks c WHERE c.file_id = ? ORDER BY c.batch, c.seq",
+                            err);
+    if (!st) {
+        unlock(j);
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, file_id, -1, SQLITE_TRANSIENT);
+    void *rows;
+    size_t n;
+    int rc = collect_rows(j, st, sizeof(df_chunk_row), read_chunk, &rows, &n, "listing chunks", err);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (fn(arg, (df_chunk_row *)rows + i))
+            break;
+    free(rows);
     return rc;
 }
 

@@ -14,7 +14,11 @@
  * and `refused` when the server refused the upload for good (a Code other
  * than 0/5000, HTTP 4xx). A chunk without FileId (written, signed,
  * uploading, refused) is uploaded again by a rerun; the server's duplicate
- * detection makes that harmless after a lost answer. */
+ * detection makes that harmless after a lost answer. A chunk the server
+ * turns out to hold already (its name among the server's files, asked
+ * before sending: uploader/reconcile.h) is adopted: uploaded with the
+ * server's FileId, never sent. `ANOMALY` is a result that cannot be true
+ * (impossible counts, one FileId for two chunks): final, never PASSED. */
 #ifndef DF_WORKSPACE_JOURNAL_H
 #define DF_WORKSPACE_JOURNAL_H
 
@@ -27,14 +31,14 @@ typedef struct df_journal df_journal;
 
 typedef enum {
     DF_CS_WRITTEN, DF_CS_SIGNED, DF_CS_UPLOADING, DF_CS_UPLOADED, DF_CS_REFUSED,
-    DF_CS_PASSED, DF_CS_PARTIAL, DF_CS_FAILED, DF_CS_COUNT
+    DF_CS_PASSED, DF_CS_PARTIAL, DF_CS_FAILED, DF_CS_ANOMALY, DF_CS_COUNT
 } df_chunk_state;
 
 const char *df_chunk_state_name(df_chunk_state s);
 int df_chunk_state_parse(const char *name, df_chunk_state *out);
 /* 1 if a chunk may go from `from` to `to` (the journal refuses others). */
 int df_chunk_transition_ok(df_chunk_state from, df_chunk_state to);
-/* 1 for PASSED, PARTIAL, FAILED. */
+/* 1 for PASSED, PARTIAL, FAILED, ANOMALY. */
 int df_chunk_state_final(df_chunk_state s);
 
 typedef struct df_batch_info {
@@ -92,6 +96,17 @@ int df_journal_chunks(df_journal *j, const char *batch, df_journal_select sel,
 int df_journal_set_state(df_journal *j, long long chunk, df_chunk_state to, df_error *err);
 int df_journal_set_uploaded(df_journal *j, long long chunk, const char *file_id, int duplicate, df_error *err);
 int df_journal_set_refused(df_journal *j, long long chunk, int code, const char *message, df_error *err);
+/* A chunk the server already holds under file_id: uploaded without being
+ * sent (from written, signed, uploading or refused), with an attempt
+ * "reconcile"/"adopted" recorded. */
+int df_journal_adopt(df_journal *j, long long chunk, const char *file_id, df_error *err);
+/* A result that cannot be true: state ANOMALY, the server's counts kept,
+ * why in the chunk's message (from uploaded, a final state or ANOMALY). */
+int df_journal_set_anomaly(df_journal *j, long long chunk, long long total, long long passed, long long failed,
+                           const char *why, df_error *err);
+/* Calls fn for every chunk (of any batch) holding file_id. */
+int df_journal_chunks_by_file_id(df_journal *j, const char *file_id, int (*fn)(void *arg, const df_chunk_row *r),
+                                 void *arg, df_error *err);
 
 /* One attempt: entry, outcome ("ok", "transient", "refused"), HTTP status,
  * Code (-1 if none) and message. */

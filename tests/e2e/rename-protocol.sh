@@ -81,7 +81,7 @@ top == "entries" && /^  / { put("path", line); next }
 top == "datafile" && /^    / { k = key_of(line); note("word", k); print "    " R(k) ": " val_of(line); next }
 top == "datafile" && /^  / {
     k = key_of(line)
-    if (k == "version" || k == "header_fields") { print line; next }
+    if (k == "version" || k == "header_fields" || k ~ /_max_/) { print line; next }
     put(k == "version_attribute" ? "attr" : "word", line); next }
 top == "fields" && /^  / { k = key_of(line); note("word", k); sub(/^  [^:]*:/, "  " R(k) ":", line); print line; next }
 top == "groups" && /^  [a-z_]+:/ { print head_of(line) Rids(substr(line, length(head_of(line)) + 1), "word"); next }

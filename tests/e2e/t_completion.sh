@@ -41,7 +41,7 @@ for bin in drugflow drugflow-sim; do
     expect_words "$("$bin" --help | options_in | grep -- '^--')" "$bin" --
     for cmd in $cmds; do
         [ "$cmd" = help ] && continue
-        sub=$("$bin" "$cmd" --help | awk -v c="$cmd" '/^usage:/ {for (i = 2; i < NF; i++) if ($i == c && $(i+1) ~ /^[a-z][a-z-]*$/) print $(i+1); exit}')
+        sub=$("$bin" "$cmd" --help | awk -v c="$cmd" '/^usage:/ {for (i = 2; i < NF; i++) if ($i == c && $(i+1) ~ /^[a-z][a-z-]*$/) print $(i+1); while ((getline l) > 0) {}; exit}')
         if [ -n "$sub" ]; then
             expect_only "$sub" "$bin" "$cmd" ""
             set -- "$bin" "$cmd" "$sub"

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/pki-extra.sh"
 
 seed "$T/data" "$A"
-sim_start "$T/data"
+sim_start "$T/data" --archived 2026-09
 GOOD_URL=$URL
 issue_extra soon "$A" "-1 day" "+12 days"
 issue_extra nosign "$A" "-1 day" "+400 days" "critical,keyEncipherment" "emailProtection"
@@ -120,11 +120,14 @@ conf unsent url="https://localhost:1/data/clientAccept/" ws="$T/ws-unsent"
 "$DF" run -c "$T/unsent.yaml" -q -m "$ROOT/samples/mappings/sale.yaml" -p 2026-10 --no-catalogs \
     "$ROOT/samples/exports/sale.csv" >/dev/null 2>&1 || true
 doc unsent 1 journal FAIL "1 chunk\(s\) written but not on the server yet \(first in batch 2026-10-SALE-01\)" --offline
-conf refused key="$PKI/ent-b.p12" code="$B" ws="$T/ws-refused"
-"$DF" run -c "$T/refused.yaml" -q -m "$ROOT/samples/mappings/sale.yaml" -p 2026-10 --no-catalogs \
+# A chunk the server refused for good: a period it has archived (Code 2004).
+conf refused ws="$T/ws-refused"
+"$DF" run -c "$T/refused.yaml" -q -m "$ROOT/samples/mappings/sale.yaml" -p 2026-09 --no-catalogs \
     "$ROOT/samples/exports/sale.csv" >/dev/null 2>&1 || true
-doc refused 1 journal FAIL "1 chunk\(s\) refused by the server; first: 2026-10-SALE-01_00001.xml: Code 1001"
-grep -qE "^server +FAIL  .*Code 1001" "$T/refused.out" || fail "the server step does not show Code 1001"
+doc refused 1 journal FAIL "1 chunk\(s\) refused by the server; first: 2026-09-SALE-01_00001.xml: Code 2004"
+# An enterprise the server does not know: the server step says Code 1001.
+conf unknown key="$PKI/ent-b.p12" code="$B" ws="$T/ws-unknown"
+doc unknown 1 server FAIL "Code 1001"
 "$DF" doctor -c "$T/refused.yaml" --json >"$T/refused.json" || true
 assert_contains "$T/refused.json" '"check": "journal", "status": "fail", "ok": false'
 assert_contains "$T/refused.json" '"exit": 1}'

@@ -66,7 +66,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         sim_catrow *rows;
         size_t n;
         long changes;
-        if (sim_load_catalog_csv(fz_path(f), &profile.catalogs[i], &rows, &n, &err) != 0 ||
+        if (sim_load_catalog_csv(fz_path(f), &profile.catalogs[i], DF_ENC_UTF8, &rows, &n, &err) != 0 ||
             sim_catalog_apply(ent, &profile.catalogs[i], rows, n, 1, &changes, &err) != 0)
             die("catalog", &err);
         sim_free_rows(rows, n);
