@@ -1,6 +1,8 @@
 /* base/cmdline.c — option tables to getopt_long and --help; see cmdline.h. */
 #include "base/cmdline.h"
 
+#include "base/log.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -66,12 +68,12 @@ int df_parse_long(const char *s, long long min, long long max, long long *out)
 
 int df_cmdline_usage_error(const df_command_spec *spec, const char *fmt, ...)
 {
+    char msg[2048];
     va_list ap;
-    fprintf(stderr, "%s %s: ", spec->prog, spec->name);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry '%s %s --help'.\n", spec->prog, spec->name);
+    df_log_usage("%s %s: %s\nTry '%s %s --help'.", spec->prog, spec->name, msg, spec->prog, spec->name);
     return DF_CMDLINE_USAGE;
 }
 
@@ -155,7 +157,7 @@ int df_cmdline_parse(const df_command_spec *spec, int argc, char **argv, int *fi
 {
     flat f = {.n = 0};
     flatten(spec->opts, &f);
-    struct option lo[MAX_OPTS + 2];
+    struct option lo[MAX_OPTS + 3];
     char shorts[3 * MAX_OPTS + 4] = "";
     size_t sl = 0;
     for (int i = 0; i < f.n; i++) {
@@ -167,8 +169,10 @@ int df_cmdline_parse(const df_command_spec *spec, int argc, char **argv, int *fi
         }
     }
     lo[f.n] = (struct option){"help", no_argument, NULL, 'h'};
-    lo[f.n + 1] = (struct option){0, 0, 0, 0};
+    lo[f.n + 1] = (struct option){"verbose", no_argument, NULL, 'v'};
+    lo[f.n + 2] = (struct option){0, 0, 0, 0};
     shorts[sl++] = 'h';
+    shorts[sl++] = 'v';
     shorts[sl] = 0;
     opterr = 0;
     optind = 1;
@@ -178,6 +182,10 @@ int df_cmdline_parse(const df_command_spec *spec, int argc, char **argv, int *fi
         if (c == 'h') {
             df_cmdline_help(spec, stdout);
             return DF_CMDLINE_HELP;
+        }
+        if (c == 'v') {
+            df_log_verbose++;
+            continue;
         }
         if (c >= 256 && c < 256 + f.n)
             o = f.o[c - 256];
@@ -243,6 +251,8 @@ void df_cmdline_help(const df_command_spec *spec, FILE *f)
         fprintf(f, "\n%s", spec->about);
     fputc('\n', f);
     help_table(f, spec->opts);
+    fprintf(f, "  -v, --verbose             more on standard error: what is read and where, every upload\n"
+               "                            and result, even when standard error is not a terminal\n");
     fprintf(f, "  -h, --help                this text\n");
     if (spec->epilog)
         fprintf(f, "\n%s", spec->epilog);

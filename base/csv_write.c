@@ -101,6 +101,12 @@ int df_csv_out_open_format(df_csv_out *c, const char *path, df_csv_format format
 {
     memset(c, 0, sizeof *c);
     c->format = format;
+    c->file.fd = -1;
+    if (!strcmp(path, "-")) {
+        c->f = stdout;
+        c->to_stdout = 1;
+        return 0;
+    }
     if (df_atomic_open(&c->file, path, err) != 0)
         return -1;
     c->f = fdopen(c->file.fd, "w");
@@ -143,6 +149,12 @@ void df_csv_out_end_row(df_csv_out *c)
 
 int df_csv_out_commit(df_csv_out *c, df_error *err)
 {
+    if (c->to_stdout) {
+        c->f = NULL;
+        if (fflush(stdout) != 0 || ferror(stdout))
+            return df_error_errno(err, "cannot write the rows to standard output");
+        return 0;
+    }
     /* Flush the stream into the fd, then let the atomic file do the rest
      * (fsync, close, rename); the FILE is freed without closing the fd twice. */
     int bad = fflush(c->f) != 0 || ferror(c->f);
@@ -166,6 +178,12 @@ int df_csv_out_commit(df_csv_out *c, df_error *err)
 
 void df_csv_out_abort(df_csv_out *c)
 {
+    if (c->to_stdout) {
+        if (c->f)
+            fflush(stdout);
+        c->f = NULL;
+        return;
+    }
     if (c->f) {
         int fd = dup(c->file.fd);
         fclose(c->f);

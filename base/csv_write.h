@@ -40,9 +40,11 @@ typedef struct df_csv_out {
     FILE *f;
     int fields;    /* fields written in the current row */
     df_csv_format format;
+    int to_stdout; /* path "-": standard output, no file, no BOM */
 } df_csv_out;
 
-/* Creates path (atomically) and writes the BOM; cells for Excel. */
+/* Creates path (atomically) and writes the BOM; cells for Excel. The path
+ * "-" is standard output (for a pipe: no BOM, nothing atomic). */
 int df_csv_out_open(df_csv_out *c, const char *path, df_error *err);
 /* The same with an explicit format. */
 int df_csv_out_open_format(df_csv_out *c, const char *path, df_csv_format format, df_error *err);

@@ -1,6 +1,8 @@
 /* base/json.c — JSON string escaping; see json.h. */
 #include "base/json.h"
 
+#include "base/version.h"
+
 #include <string.h>
 
 void df_json_string(FILE *f, const char *s, size_t len)
@@ -22,6 +24,13 @@ void df_json_string(FILE *f, const char *s, size_t len)
             fputc(c, f);
     }
     fputc('"', f);
+}
+
+void df_json_version(FILE *f)
+{
+    fputs("\"version\": ", f);
+    df_json_str(f, df_version());
+    fputs(", ", f);
 }
 
 void df_json_str(FILE *f, const char *s)

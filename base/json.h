@@ -10,5 +10,7 @@
 void df_json_string(FILE *f, const char *s, size_t len);
 /* The same for a NUL-terminated string (NULL writes ""). */
 void df_json_str(FILE *f, const char *s);
+/* The first member of every --json summary: "version": "…", (base/version.h). */
+void df_json_version(FILE *f);
 
 #endif

@@ -25,7 +25,9 @@ static int pull(const df_cli_net *net)
     if (prc != 0)
         df_cli_fail(rc, &err);
     if (net->json) {
-        printf("{\"catalogs\": [");
+        printf("{");
+        df_json_version(stdout);
+        printf("\"catalogs\": [");
         for (int i = 0; i < nres; i++) {
             printf("%s{\"name\": ", i ? ", " : "");
             df_json_str(stdout, res[i].name);

@@ -84,6 +84,11 @@ typedef struct df_cli_net {
     {.name = "parallel", .short_name = 'P', .type = DF_ARG_INT, .dest = &(n).parallel, .min = 1,    \
      .max = DF_MAX_UPLOADS, .help = "uploads at once (default 4)"}
 
+/* The exports named on the command line: "-" (at most once) is standard
+ * input, read as /dev/stdin (a pipe is read as a stream, a redirected file
+ * like a file). 0, or a usage error (printed) returning DF_EXIT_USAGE. */
+int df_cli_inputs(const df_command_spec *spec, char **args, int n);
+
 /* Opens a session from the network options. */
 int df_cli_session(df_session *s, const df_cli_net *n, int need_client, int need_journal, df_error *err);
 

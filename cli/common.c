@@ -2,6 +2,8 @@
  * network options, failure messages, exit codes from outcomes. */
 #include "cli/cli.h"
 
+#include "base/log.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,9 +33,21 @@ int df_cli_session(df_session *s, const df_cli_net *n, int need_client, int need
     return df_session_open(s, &o, err);
 }
 
+int df_cli_inputs(const df_command_spec *spec, char **args, int n)
+{
+    int dash = 0;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(args[i], "-")) {
+            if (dash++)
+                return df_cmdline_usage_error(spec, "standard input ('-') can be read once only");
+            args[i] = "/dev/stdin";
+        }
+    return 0;
+}
+
 int df_cli_fail(int code, const df_error *err)
 {
-    fprintf(stderr, "drugflow: %s\n", err->msg);
+    df_log_error("%s", err->msg);
     return code;
 }
 
@@ -71,7 +85,7 @@ int df_cli_status(df_session *s, const char *batch, long timeout, int json, int 
         .batch = batch,
         .timeout_s = timeout,
         .attempts = s->cfg.attempts,
-        .progress = isatty(2) ? stderr : NULL,
+        .progress = df_log_progress(),
         .errors_format = errors_format,
     };
     df_error err;

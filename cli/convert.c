@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "base/json.h"
+#include "base/log.h"
 #include "cli/cli.h"
 #include "converter/convert.h"
 #include "converter/preview.h"
@@ -89,8 +90,8 @@ static int open_signer(const convert_args *a, const df_config *cfg, const df_sig
                          "streaming (the default)");
     const char *cn = df_key_subject_cn(key);
     if (strcmp(cn, cfg->enterprise_code))
-        fprintf(stderr, "drugflow: warning: the certificate's CN %s is not the enterprise code %s; the "
-                "server will refuse these files (E_SIGNER)\n", cn, cfg->enterprise_code);
+        df_log_warn("the certificate's CN %s is not the enterprise code %s; the server will refuse these files "
+                    "(E_SIGNER)", cn, cfg->enterprise_code);
     return 0;
 }
 
@@ -118,6 +119,23 @@ static int guarded_files(const convert_args *a, const df_config *cfg, const df_p
     return n;
 }
 
+/* missing-*.csv go beside rejects.csv, or into OUT when the rejects go to standard output. */
+static void missing_folder(const df_convert_summary *sum, const char *out, char *dir, size_t n)
+{
+    if (!strcmp(sum->rejects_path, "-"))
+        snprintf(dir, n, "%s", out);
+    else
+        df_path_dirname(sum->rejects_path, dir, n);
+}
+
+static int reads_stdin(const char *const *inputs, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(inputs[i], "/dev/stdin"))
+            return 1;
+    return 0;
+}
+
 static int run_convert(convert_args *a, const char *const *inputs, int ninputs)
 {
     static df_config cfg;
@@ -129,6 +147,8 @@ static int run_convert(convert_args *a, const char *const *inputs, int ninputs)
                                                                     sizeof profile_file, &err) != 0 ||
         df_profile_load(&profile, profile_file, &err) != 0 || df_mapping_load(&mapping, &profile, a->mapping, &err) != 0)
         return df_cli_fail(DF_EXIT_USAGE, &err);
+    df_log_debug("configuration %s; profile %s; mapping %s (%s, %s)", cfg.source[0] ? cfg.source : "(none)",
+                 profile_file, a->mapping, mapping.dt->code, df_encoding_name(mapping.encoding));
     int rc = DF_EXIT_USAGE, reference = 0;
     char why[256];
     if (a->batch && df_batch_id_check_max(a->batch, profile.batch_id_max, why, sizeof why) != 0) {
@@ -190,13 +210,14 @@ static int run_convert(convert_args *a, const char *const *inputs, int ninputs)
             printf("}\n");
         }
         rc = df_cli_fail(sum.input_error ? DF_EXIT_USAGE : DF_EXIT_FATAL, &err);
-    } else if (!a->dry_run && (df_path_dirname(sum.rejects_path, missing_dir, sizeof missing_dir),
+    } else if (!a->dry_run && (missing_folder(&sum, a->out, missing_dir, sizeof missing_dir),
                                df_missing_write(&sum, &profile, missing_dir, &err) != 0)) {
         rc = df_cli_fail(DF_EXIT_FATAL, &err);
     } else {
-        if (!a->dry_run && df_provenance_save(&mapping, inputs, ninputs, &sum, a->out, &err) != 0)
-            fprintf(stderr, "drugflow: warning: %s (the server's errors of these chunks will not name input lines)\n",
-                    err.msg);
+        if (!a->dry_run && reads_stdin(inputs, ninputs))
+            df_log_debug("the input lines of these chunks are not kept: standard input cannot be read again");
+        else if (!a->dry_run && df_provenance_save(&mapping, inputs, ninputs, &sum, a->out, &err) != 0)
+            df_log_warn("%s (the server's errors of these chunks will not name input lines)", err.msg);
         if (!a->quiet)
             df_summary_print(&sum, stderr, (int)a->top);
         if (a->json && a->dry_run)
@@ -255,8 +276,8 @@ int cmd_convert(int argc, char **argv)
         {.name = "chunk-bytes", .type = DF_ARG_SIZE, .dest = &a.cbytes, .arg = "N", .min = DF_MIN_CHUNK_BYTES,
          .max = DF_MAX_CHUNK_BYTES, .help = "bytes per chunk, K/M suffixes (default 16M)"},
         {.name = "rejects", .type = DF_ARG_STRING, .dest = &a.rejects, .arg = "FILE",
-         .help = "where rejected rows go (default OUT/rejects.csv); never an input,\nthe mapping, the "
-                 "configuration or a chunk of the run"},
+         .help = "where rejected rows go (default OUT/rejects.csv; - for standard\noutput); never an input, "
+                 "the mapping, the configuration or a\nchunk of the run"},
         DF_CLI_REJECTS_FORMAT_OPT(a.rejects_format, "rejects.csv"),
         {.name = "force", .type = DF_ARG_FLAG, .dest = &a.force,
          .help = "replace chunks of the same batch already in OUT (never an input)"},
@@ -311,6 +332,11 @@ int cmd_convert(int argc, char **argv)
         return df_cmdline_usage_error(&spec, "--period YYYY-MM is required (e.g. 2026-10)");
     if (first >= argc)
         return df_cmdline_usage_error(&spec, "give at least one CSV export to convert");
+    if (a.rejects && !strcmp(a.rejects, "-") && (a.json || a.dry_run))
+        return df_cmdline_usage_error(&spec, "--rejects - writes the rejected rows to standard output, where --json "
+                                             "and --dry-run write too: give --rejects FILE");
+    if (df_cli_inputs(&spec, argv + first, argc - first) != 0)
+        return DF_EXIT_USAGE;
     if ((a.commodities || a.partners) && a.catalogs)
         return df_cmdline_usage_error(&spec, "--catalogs DIR and --commodities/--partners exclude each other");
     return run_convert(&a, (const char *const *)argv + first, argc - first);

@@ -50,7 +50,9 @@ static int check_draft(const char *text, size_t len, const df_profile *p, const 
 static void print_json(const init_args *a, const df_sample *s, const df_doctype *dt, const df_wizard_result *r,
                        const char *export_path, int rc)
 {
-    printf("{\"doc_type\": \"%s\", \"export\": ", dt->code);
+    printf("{");
+    df_json_version(stdout);
+    printf("\"doc_type\": \"%s\", \"export\": ", dt->code);
     df_json_str(stdout, export_path);
     printf(", \"encoding\": \"%s\", \"delimiter\": ", df_encoding_name(s->encoding));
     df_json_string(stdout, &s->delimiter, 1);

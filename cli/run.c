@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "base/json.h"
+#include "base/log.h"
 #include "cli/cli.h"
 #include "mapping/mapping.h"
 #include "report/html.h"
@@ -29,7 +30,9 @@ static int check_created(const char *v, char *why, size_t n) { return df_created
 static void print_json(const char *batch, const df_convert_summary *sum, const df_run_result *rr,
                        const df_status_totals *t, int rc)
 {
-    printf("{\"batch\": ");
+    printf("{");
+    df_json_version(stdout);
+    printf("\"batch\": ");
     df_json_str(stdout, batch);
     printf(", \"convert\": ");
     df_summary_json(sum, stdout, 20);
@@ -127,7 +130,7 @@ static int run_batch(const run_args *a, const char *const *inputs, int ninputs)
             .batch_id = a->batch, .period = a->period, .created_at = a->created, .out_dir = a->out,
             .chunk_records = (uint64_t)a->crec, .chunk_bytes = a->cbytes, .threads = (int)a->threads,
             .rejects_format = df_cli_csv_format(a->rejects_format), .force = a->force,
-            .progress = isatty(2) && !a->quiet, .log = a->quiet ? NULL : stderr,
+            .progress = isatty(2) && !a->quiet, .log = a->quiet ? NULL : stderr, .verbose = df_log_verbose,
         };
         df_batch_info b;
         df_convert_summary sum;
@@ -209,5 +212,7 @@ int cmd_run(int argc, char **argv)
         return df_cmdline_usage_error(&spec, "--period YYYY-MM is required (e.g. 2026-10)");
     if (first >= argc)
         return df_cmdline_usage_error(&spec, "give at least one CSV export");
+    if (df_cli_inputs(&spec, argv + first, argc - first) != 0)
+        return DF_EXIT_USAGE;
     return run_batch(&a, (const char *const *)argv + first, argc - first);
 }

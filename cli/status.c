@@ -3,6 +3,7 @@
  * record errors (traced to input rows) and the fix list beside rejects.csv. */
 #include <stdio.h>
 
+#include "base/json.h"
 #include "cli/cli.h"
 #include "uploader/status.h"
 
@@ -46,6 +47,7 @@ int cmd_status(int argc, char **argv)
     int rc = df_cli_status(&s, batch, to, net.json, df_cli_csv_format(format), &t);
     if (net.json) {
         printf("{");
+        df_json_version(stdout);
         df_status_json(&t, stdout);
         printf(", \"exit\": %d}\n", rc);
     }

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "base/json.h"
+#include "base/log.h"
 #include "cli/cli.h"
 #include "uploader/upload.h"
 #include "workspace/register.h"
@@ -25,7 +27,7 @@ static int upload_all(const df_cli_net *net, const char *batch, char **paths, in
         .journal = s.journal,
         .parallel = s.cfg.uploads,
         .retry = {s.cfg.attempts, s.cfg.retry_base_ms, 0},
-        .progress = isatty(2) ? stderr : NULL,
+        .progress = df_log_progress(),
         .reconcile = 1,
     };
     df_upload_stats u;
@@ -51,7 +53,9 @@ static int upload_all(const df_cli_net *net, const char *batch, char **paths, in
         fprintf(stderr, "drugflow upload: the journal in %s is intact; run 'drugflow upload' again to send the rest\n",
                 s.cfg.workspace);
     if (net->json) {
-        printf("{\"queued\": %d, ", queued);
+        printf("{");
+        df_json_version(stdout);
+        printf("\"queued\": %d, ", queued);
         df_cli_upload_json(&u, stdout);
         printf(", \"exit\": %d}\n", rc);
     }

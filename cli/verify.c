@@ -10,7 +10,9 @@
 static void print_result(const char *file, const df_verify_result *r, int json)
 {
     if (json) {
-        printf("{\"file\":");
+        printf("{");
+        df_json_version(stdout);
+        printf("\"file\":");
         df_json_str(stdout, file);
         printf(",\"valid\":%s,\"signer\":", r->valid ? "true" : "false");
         df_json_str(stdout, r->signer_cn);

@@ -71,6 +71,8 @@ static const char *guarded_as(const df_convert_options *o, const char *path, con
 
 int df_guard_rejects(const df_convert_options *o, const char *path, df_error *err)
 {
+    if (!strcmp(path, "-"))
+        return 0; /* standard output */
     const char *which = NULL, *what = guarded_as(o, path, &which);
     if (what)
         return df_errorf(err, "--rejects %s is %s (%s): it would be replaced by the rejected rows; give another "

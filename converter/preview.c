@@ -21,7 +21,11 @@ int df_preview_open(df_preview *pv, FILE *out, const df_profile *p, const df_doc
     if (!(pv->buf = malloc(pv->cap)))
         return df_errorf(err, "out of memory");
     if (json)
-        fputs("{\"preview\": [", out);
+    {
+        fputc('{', out);
+        df_json_version(out);
+        fputs("\"preview\": [", out);
+    }
     return 0;
 }
 

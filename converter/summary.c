@@ -135,7 +135,8 @@ void df_summary_print(const df_convert_summary *s, FILE *f, int top)
     if (s->dry_run)
         fprintf(f, "  dry run: nothing was written\n");
     else if (s->rejected)
-        fprintf(f, "  rejected rows with their reasons: %s\n", s->rejects_path);
+        fprintf(f, "  rejected rows with their reasons: %s\n",
+                strcmp(s->rejects_path, "-") ? s->rejects_path : "standard output");
     for (int c = 0; c < s->ncatalogs; c++) {
         size_t n = 0;
         df_topn_entry *e = df_topn_top(&s->unmatched[c], (size_t)top, &n);
@@ -161,7 +162,9 @@ void df_summary_print(const df_convert_summary *s, FILE *f, int top)
 
 void df_summary_json(const df_convert_summary *s, FILE *f, int top)
 {
-    fprintf(f, "{\"doc_type\":");
+    fputc('{', f);
+    df_json_version(f);
+    fprintf(f, "\"doc_type\":");
     df_json_string(f, s->doc_type, strlen(s->doc_type));
     fprintf(f, ",\"batch_id\":");
     df_json_string(f, s->batch_id, strlen(s->batch_id));

@@ -155,7 +155,9 @@ void df_doctor_print(const df_doctor_report *r, FILE *f)
 void df_doctor_json(const df_doctor_report *r, int exit_code, FILE *f)
 {
     static const char *const names[] = {"ok", "warn", "fail", "skip"};
-    fprintf(f, "{\"checks\": [");
+    fputc('{', f);
+    df_json_version(f);
+    fprintf(f, "\"checks\": [");
     for (int i = 0; i < r->n; i++) {
         const df_doctor_item *it = &r->items[i];
         fprintf(f, "%s\n{\"check\": \"%s\", \"status\": \"%s\", \"ok\": %s, \"message\": ", i ? "," : "",

@@ -389,7 +389,7 @@ int df_run_batch(df_session *s, df_mapping *m, const df_catalog_set *cats, const
         .journal = s->journal,
         .parallel = s->cfg.uploads,
         .retry = {s->cfg.attempts, s->cfg.retry_base_ms, 0},
-        .progress = req->progress ? req->log : NULL,
+        .progress = req->progress || req->verbose ? req->log : NULL,
         .reconcile = 1,
     };
     const df_guarded_file guarded[] = {

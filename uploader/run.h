@@ -67,7 +67,8 @@ typedef struct df_batch_request {
     int threads;                 /* 0: configuration, else cores */
     int rejects_format;          /* rejects.csv: df_csv_format */
     int force;                   /* replace signed chunks in the folder that the journal does not know */
-    int progress;
+    int progress;                /* a progress bar (a terminal) */
+    int verbose;                 /* each upload's outcome on log even without a terminal (-v) */
     FILE *log;                   /* "resuming batch …" and upload progress, or NULL */
 } df_batch_request;
 

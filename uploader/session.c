@@ -1,6 +1,8 @@
 /* uploader/session.c — opening configuration, profile, key, client and journal together; see session.h. */
 #include "uploader/session.h"
 
+#include "base/log.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +64,8 @@ int df_session_open(df_session *s, const df_session_options *o, df_error *err)
     }
     if (df_profile_load(s->profile, profile, err) != 0)
         goto fail;
+    df_log_debug("configuration %s; profile %s; workspace %s; endpoint %s", s->cfg.source[0] ? s->cfg.source : "(none)",
+                 profile, s->cfg.workspace[0] ? s->cfg.workspace : "(none)", s->cfg.endpoint);
     if ((o->need_key || o->need_client) && open_key(s, o->prompt, err) != 0)
         goto fail;
     if (o->need_client && !s->tls_key && !df_sigalg_is_rsa(s->profile->signature.algorithm)) {

@@ -3,6 +3,8 @@
  * terminal, checking them, and handing them to the signers and to TLS; see
  * key.h. */
 #include "writer/key.h"
+
+#include "base/log.h"
 #include "writer/token.h"
 
 #include <errno.h>
@@ -581,11 +583,15 @@ static void warn_expiry(const df_key *s, const df_key_options *opts, const char 
 {
     char when[64];
     long days = df_key_days_left(s, when, sizeof when);
-    if (opts->warn && days < DF_KEY_EXPIRY_WARN_DAYS)
-        fprintf(opts->warn,
-                "drugflow: warning: the certificate in %s (CN %s) expires on %s, in %ld day%s: renew it "
-                "with the CA (NETCA 网证通) before then, or uploads will be refused\n",
-                where, s->cn, when, days, days == 1 ? "" : "s");
+    if (!opts->warn || days >= DF_KEY_EXPIRY_WARN_DAYS)
+        return;
+    char msg[1200];
+    snprintf(msg, sizeof msg, "the certificate in %s (CN %s) expires on %s, in %ld day%s: renew it with the CA "
+             "(NETCA 网证通) before then, or uploads will be refused", where, s->cn, when, days, days == 1 ? "" : "s");
+    if (opts->warn == stderr)
+        df_log_warn("%s", msg);
+    else
+        fprintf(opts->warn, "drugflow: warning: %s\n", msg);
 }
 
 /* Before a private key or passphrase is in memory: no core dump can hold
