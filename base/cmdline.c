@@ -168,11 +168,14 @@ int df_cmdline_parse(const df_command_spec *spec, int argc, char **argv, int *fi
                 shorts[sl++] = ':';
         }
     }
-    lo[f.n] = (struct option){"help", no_argument, NULL, 'h'};
-    lo[f.n + 1] = (struct option){"verbose", no_argument, NULL, 'v'};
-    lo[f.n + 2] = (struct option){0, 0, 0, 0};
+    int nlo = f.n;
+    lo[nlo++] = (struct option){"help", no_argument, NULL, 'h'};
     shorts[sl++] = 'h';
-    shorts[sl++] = 'v';
+    if (!spec->no_verbose) {
+        lo[nlo++] = (struct option){"verbose", no_argument, NULL, 'v'};
+        shorts[sl++] = 'v';
+    }
+    lo[nlo] = (struct option){0, 0, 0, 0};
     shorts[sl] = 0;
     opterr = 0;
     optind = 1;
@@ -183,7 +186,7 @@ int df_cmdline_parse(const df_command_spec *spec, int argc, char **argv, int *fi
             df_cmdline_help(spec, stdout);
             return DF_CMDLINE_HELP;
         }
-        if (c == 'v') {
+        if (c == 'v' && !spec->no_verbose) {
             df_log_verbose++;
             continue;
         }
@@ -251,8 +254,9 @@ void df_cmdline_help(const df_command_spec *spec, FILE *f)
         fprintf(f, "\n%s", spec->about);
     fputc('\n', f);
     help_table(f, spec->opts);
-    fprintf(f, "  -v, --verbose             more on standard error: what is read and where, every upload\n"
-               "                            and result, even when standard error is not a terminal\n");
+    if (!spec->no_verbose)
+        fprintf(f, "  -v, --verbose             more on standard error: what is read and where, every upload\n"
+                   "                            and result, even when standard error is not a terminal\n");
     fprintf(f, "  -h, --help                this text\n");
     if (spec->epilog)
         fprintf(f, "\n%s", spec->epilog);

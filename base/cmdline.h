@@ -59,6 +59,7 @@ typedef struct df_command_spec {
     const char *epilog;     /* after the options (exit status) */
     int min_operands, max_operands; /* -1: no limit */
     const char *operands_missing;   /* message when too few operands */
+    int no_verbose;                 /* no -v/--verbose (which every command has otherwise) */
 } df_command_spec;
 
 enum { DF_CMDLINE_OK = 0, DF_CMDLINE_HELP = 1, DF_CMDLINE_USAGE = 2 };

@@ -240,7 +240,7 @@ static int serve_options(int argc, char **argv, sim_config *cfg, serve_args *a)
         {.type = DF_ARG_END},
     };
     const df_command_spec spec = {
-        .prog = "drugflow-sim", .name = "serve", .opts = opts, .max_operands = 0, .about = serve_about,
+        .prog = "drugflow-sim", .no_verbose = 1, .name = "serve", .opts = opts, .max_operands = 0, .about = serve_about,
         .usage = "--data DIR (--pki DIR | --ca F --cert F --key F) [options]", .epilog = serve_epilog,
     };
     int first, k = df_cmdline_parse(&spec, argc, argv, &first);

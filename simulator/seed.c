@@ -144,7 +144,7 @@ int sim_cmd_seed(int argc, char **argv, int mode)
         {.type = DF_ARG_END},
     };
     const df_command_spec spec = {
-        .prog = "drugflow-sim", .name = mode ? "seed" : "catalog-add", .opts = opts, .max_operands = 0,
+        .prog = "drugflow-sim", .no_verbose = 1, .name = mode ? "seed" : "catalog-add", .opts = opts, .max_operands = 0,
         .usage = "--data DIR --enterprise CODE [--name NAME] [--commodities FILE.csv] [--partners FILE.csv]",
         .about = mode ? "Registers enterprise CODE (creates DIR/CODE/) and loads each given catalog from the\n"
                         "portal's CSV export (header = the catalog's column names from the profile) as a new\n"
@@ -201,7 +201,7 @@ int sim_cmd_catalog_delete(int argc, char **argv)
         {.type = DF_ARG_END},
     };
     const df_command_spec spec = {
-        .prog = "drugflow-sim", .name = "catalog-delete", .opts = opts, .max_operands = 0,
+        .prog = "drugflow-sim", .no_verbose = 1, .name = "catalog-delete", .opts = opts, .max_operands = 0,
         .usage = "--data DIR --enterprise CODE --catalog NAME --key PART [--key PART ...]",
         .about = "Deletes one entry of a catalog (commodity: --key DRUGCODE --key PACKSPEC; partner:\n"
                  "--key NAME) as a new version, so that answers to a version held report its deletion.\n",
