@@ -23,7 +23,8 @@ CONF
 }
 conf soon
 conf later
-warning="drugflow: warning: the certificate in $T/soon.p12 (CN $A) expires on $when, in \(9\|10\) days: renew it"
+# (standard error is not a terminal here: the line is a log line, "… drugflow[PID] warning: …")
+warning="drugflow\[[0-9]*\] warning: the certificate in $T/soon.p12 (CN $A) expires on $when, in \(9\|10\) days: renew it"
 for cmd in "catalog pull" "status" "upload"; do
     # shellcheck disable=SC2086
     "$DF" $cmd -c "$T/soon.yaml" >"$T/out" 2>"$T/err" || true
