@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,10 +62,22 @@ static int host_port(const char *url, const char *default_port, char *host, size
     return rc;
 }
 
+/* "localhost" and any name under ".localhost". */
+static int is_localhost(const char *host)
+{
+    size_t n = strlen(host), k = strlen(".localhost");
+    if (n && host[n - 1] == '.')
+        n--;
+    return (n == k - 1 && !strncasecmp(host, "localhost", n)) ||
+           (n > k && !strncasecmp(host + n - k, ".localhost", k));
+}
+
 static int dns_step(df_diag_step *s, const char *host, const char *port, const char *whose, struct addrinfo **ai)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
-    int e = getaddrinfo(host, port, &hints, ai);
+    /* curl never asks the resolver for localhost (RFC 6761): it is the loopback address, even on a minimal
+     * machine or container without /etc/hosts. A null node without AI_PASSIVE gives exactly that. */
+    int e = is_localhost(host) ? getaddrinfo(NULL, port, &hints, ai) : getaddrinfo(host, port, &hints, ai);
     if (e != 0) {
         set(s, DF_DIAG_FAIL, "%s name %s does not resolve: %s", whose, host, gai_strerror(e));
         snprintf(s->fix, sizeof s->fix, "check the name in %s and the machine's DNS (/etc/resolv.conf); "
