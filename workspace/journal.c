@@ -437,6 +437,22 @@ out:
 
 static void read_chunk(sqlite3_stmt *st, void *row) { chunk_row(st, row); }
 
+/* Runs a chunk listing (st prepared and bound, the lock held: released by
+ * collect_rows) and calls fn for each row, outside the lock; fn returning
+ * non-zero stops. */
+static int each_chunk_row(df_journal *j, sqlite3_stmt *st, int (*fn)(void *arg, const df_chunk_row *r), void *arg,
+                          df_error *err)
+{
+    void *rows;
+    size_t n;
+    int rc = collect_rows(j, st, sizeof(df_chunk_row), read_chunk, &rows, &n, "listing chunks", err);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (fn(arg, (df_chunk_row *)rows + i))
+            break;
+    free(rows);
+    return rc;
+}
+
 int df_journal_chunks(df_journal *j, const char *batch, df_journal_select sel,
                       int (*fn)(void *arg, const df_chunk_row *r), void *arg, df_error *err)
 {
@@ -454,14 +470,7 @@ int df_journal_chunks(df_journal *j, const char *batch, df_journal_select sel,
     }
     if (batch)
         sqlite3_bind_text(st, 1, batch, -1, SQLITE_STATIC);
-    void *rows;
-    size_t n;
-    int rc = collect_rows(j, st, sizeof(df_chunk_row), read_chunk, &rows, &n, "listing chunks", err);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        if (fn(arg, (df_chunk_row *)rows + i))
-            break;
-    free(rows);
-    return rc;
+    return each_chunk_row(j, st, fn, arg, err);
 }
 
 /* Reads the chunk's state, checks the transition and runs the update, all
@@ -627,14 +636,7 @@ int df_journal_chunks_by_file_id(df_journal *j, const char *file_id, int (*fn)(v
         return -1;
     }
     sqlite3_bind_text(st, 1, file_id, -1, SQLITE_TRANSIENT);
-    void *rows;
-    size_t n;
-    int rc = collect_rows(j, st, sizeof(df_chunk_row), read_chunk, &rows, &n, "listing chunks", err);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        if (fn(arg, (df_chunk_row *)rows + i))
-            break;
-    free(rows);
-    return rc;
+    return each_chunk_row(j, st, fn, arg, err);
 }
 
 int df_journal_attempt(df_journal *j, long long chunk, const char *entry, const char *outcome, long http,

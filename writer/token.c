@@ -4,6 +4,8 @@
 #define OPENSSL_SUPPRESS_DEPRECATED /* the ENGINE API: the PKCS#11 engine is one */
 #include "writer/token.h"
 
+#include "writer/key.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -343,17 +345,6 @@ int df_token_check(const df_token_options *o, df_token_info *info, df_error *err
 
 static pthread_mutex_t engine_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static const char *ossl_reason(char *buf, size_t cap)
-{
-    unsigned long e = ERR_peek_last_error();
-    if (!e)
-        snprintf(buf, cap, "no detail from OpenSSL");
-    else
-        ERR_error_string_n(e, buf, cap);
-    ERR_clear_error();
-    return buf;
-}
-
 /* The engine under the id libcurl looks up, with module and PIN set. */
 static ENGINE *engine_open(const df_token_info *info, const char *pin, df_error *err)
 {
@@ -368,12 +359,12 @@ static ENGINE *engine_open(const df_token_info *info, const char *pin, df_error 
     if (!ENGINE_ctrl_cmd_string(e, "MODULE_PATH", info->module, 0) ||
         !ENGINE_ctrl_cmd(e, "QUIET", 0, NULL, NULL, 1) || !ENGINE_init(e)) {
         df_errorf(err, "the OpenSSL PKCS#11 engine does not start with %s (%s)", info->module,
-                  ossl_reason(why, sizeof why));
+                  df_openssl_reason(why, sizeof why));
         ENGINE_free(e);
         return NULL;
     }
     if (pin && !ENGINE_ctrl_cmd_string(e, "PIN", pin, 0)) {
-        df_errorf(err, "the OpenSSL PKCS#11 engine refuses the PIN (%s)", ossl_reason(why, sizeof why));
+        df_errorf(err, "the OpenSSL PKCS#11 engine refuses the PIN (%s)", df_openssl_reason(why, sizeof why));
         ENGINE_finish(e);
         ENGINE_free(e);
         return NULL;
@@ -429,7 +420,7 @@ int df_token_load(const df_token_options *o, df_token_info *info, void **pkey, v
         char why[256];
         if (e && !key) {
             df_errorf(err, "the OpenSSL PKCS#11 engine cannot load the key %s from token '%s' (%s)", uri_out,
-                      info->label, ossl_reason(why, sizeof why));
+                      info->label, df_openssl_reason(why, sizeof why));
             df_token_release(e);
         }
         rc = key ? 0 : -1;
