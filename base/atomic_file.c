@@ -6,10 +6,26 @@
 #include <libgen.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static atomic_uint tmp_counter;
+
+/* 64 unpredictable bits for a temporary name: getrandom, else (no entropy
+ * yet, an old kernel) the clock, pid and a counter, which O_EXCL still
+ * makes safe, only guessable. */
+static unsigned long long tmp_nonce(void)
+{
+    unsigned long long v;
+    if (getrandom(&v, sizeof v, GRND_NONBLOCK) == (ssize_t)sizeof v)
+        return v;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ((unsigned long long)ts.tv_nsec << 32) ^ (unsigned long long)ts.tv_sec ^
+           ((unsigned long long)getpid() << 16) ^ atomic_fetch_add(&tmp_counter, 1);
+}
 
 int df_write_all(int fd, const void *buf, size_t len)
 {
@@ -34,16 +50,23 @@ int df_atomic_open(df_atomic_file *af, const char *final_path, df_error *err)
     if (strlen(final_path) >= sizeof af->final_path - 64)
         return df_errorf(err, "%s: path too long", final_path);
     strcpy(af->final_path, final_path);
-    char dir[4096], base[4096];
+    char dir[DF_PATH_MAX], base[DF_PATH_MAX];
     strcpy(dir, final_path);
     strcpy(base, final_path);
-    snprintf(af->tmp_path, sizeof af->tmp_path, "%s/.%s.tmp-%ld-%u", dirname(dir),
-             basename(base), (long)getpid(), atomic_fetch_add(&tmp_counter, 1));
-    af->fd = open(af->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (af->fd < 0)
-        return df_error_errno(err, "cannot create %s (is the output directory writable?)",
-                              af->tmp_path);
-    return 0;
+    const char *d = dirname(dir), *b = basename(base);
+    /* A fresh name that nobody can plant a file or symlink at in advance:
+     * O_EXCL refuses anything already there, O_NOFOLLOW a symlink. */
+    for (int attempt = 0;; attempt++) {
+        snprintf(af->tmp_path, sizeof af->tmp_path, "%s/.%s.tmp-%016llx", d, b, tmp_nonce());
+        af->fd = open(af->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (af->fd >= 0)
+            return 0;
+        if (errno != EEXIST || attempt == 16)
+            break;
+    }
+    df_error_errno(err, "cannot create %s (is the output directory writable?)", af->tmp_path);
+    af->tmp_path[0] = '\0';
+    return -1;
 }
 
 #define WRITEBACK_STEP (4ULL << 20)
@@ -63,13 +86,9 @@ int df_atomic_write(df_atomic_file *af, const void *buf, size_t len, df_error *e
 
 static void fsync_dir_of(const char *path)
 {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
+    char dir[DF_PATH_MAX];
+    df_path_dirname(path, dir, sizeof dir);
+    df_fsync_dir(dir);
 }
 
 int df_atomic_commit(df_atomic_file *af, df_error *err)

@@ -1,18 +1,21 @@
 /* base/atomic_file.h — output files that appear whole or not at all.
  *
  * A file is written under a temporary name in its final directory
- * (".NAME.tmp-PID-N"), fsync'd, renamed over the final name, and the
- * directory fsync'd, so that a crash never leaves a truncated file under a
- * final name. Abort unlinks the temporary file. */
+ * (".NAME.tmp-" and 16 random hex digits, created with O_EXCL and
+ * O_NOFOLLOW, so that nothing planted at a guessed name is followed or
+ * reused), fsync'd, renamed over the final name, and the directory
+ * fsync'd, so that a crash never leaves a truncated file under a final
+ * name. Abort unlinks the temporary file. */
 #ifndef DF_BASE_ATOMIC_FILE_H
 #define DF_BASE_ATOMIC_FILE_H
 
 #include <stdio.h>
 #include "base/error.h"
+#include "base/path.h"
 
 typedef struct df_atomic_file {
-    char final_path[4096];
-    char tmp_path[4096];
+    char final_path[DF_PATH_MAX];
+    char tmp_path[DF_PATH_MAX];
     int fd;
     unsigned long long written;   /* bytes written so far */
     unsigned long long flushed;   /* bytes whose writeback has been started */

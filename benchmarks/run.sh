@@ -445,6 +445,23 @@ else
     skip_stage peer-python+xmlsec1 SALE "$REF_ROWS" "python3 or xmlsec1 not found"
 fi
 
+# Near misses (issue 12): the same SALE size with 2% unmatched rows (gen's
+# --bad-share 0.08: 1% partners, 1% commodities, 6% other defects), converted
+# with and without the near-miss search; and the index's build time for the
+# benchmark catalogs (build/nearmiss).
+echo "== near misses (SALE $(human_rows "$REF_ROWS"), 2% unmatched rows)"
+unmatched_file=$DATA/SALE-$(human_rows "$REF_ROWS")-unmatched2pct.csv
+GEN_COMMANDS+=("$GEN --type SALE --rows $REF_ROWS --seed $SEED --bad-share 0.08 --out $unmatched_file")
+"$GEN" --type SALE --rows "$REF_ROWS" --seed "$SEED" --bad-share 0.08 --out "$unmatched_file" 2>/dev/null
+stage_convert convert-unmatched2pct SALE "$REF_ROWS" "$unmatched_file" --sign none
+stage_convert convert-unmatched2pct-nosuggest SALE "$REF_ROWS" "$unmatched_file" --sign none --no-suggestions
+NEARMISS_LINES=""
+if [[ -x $BUILD/nearmiss ]]; then
+    NEARMISS_LINES=$("$BUILD/nearmiss" "$DATA/catalogs/commodities.csv" commodity 20000
+        "$BUILD/nearmiss" "$DATA/catalogs/partners.csv" partner 20000)
+    echo "$NEARMISS_LINES"
+fi
+
 echo "== drugflow run against drugflow-sim on loopback (SALE $(human_rows "$REF_ROWS"), processing deferred)"
 stage_run run SALE "$REF_ROWS" "$ref_file" 4
 for uploads in 1 8; do
@@ -569,6 +586,8 @@ RATIOS=$(
     rss_sizes_line
     rss_line
     ratio_line "run (to the last upload confirmed)/convert+sign" run convert+sign-streaming SALE 1.5x
+    ratio_line "convert with near misses/without (2% unmatched rows)" convert-unmatched2pct \
+        convert-unmatched2pct-nosuggest SALE 1.05x
     REF_ROWS=100000 ratio_line "upload of 50 chunks of 2,000 records, 200 ms latency: 8 connections/1 connection" \
         upload-P8-latency200 upload-P1-latency200 SALE 0.2x
     ratio_line "upload of 50 chunks of $(((REF_ROWS + 49) / 50)) records, 200 ms latency: 8 connections/1 connection" \
@@ -698,6 +717,14 @@ if [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]]; then COM
         echo "The peer (benchmarks/peer.py) on the same input: $PEER_COUNTS; drugflow: $(text_stat \
             "$WORK/stats-$REF_ROWS-${THREAD_COUNTS[0]}.txt" accepted) accepted."
         echo
+    fi
+    if [[ -n $NEARMISS_LINES ]]; then
+        echo
+        echo "## Near-miss index (build/nearmiss)"
+        echo
+        echo '```'
+        echo "$NEARMISS_LINES"
+        echo '```'
     fi
     if ((${#SKIPPED[@]})); then
         echo

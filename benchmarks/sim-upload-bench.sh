@@ -115,15 +115,16 @@ W_DATA=$W/data-full
 t2=$(now)
 kill -USR1 "$pid"
 db=$W_DATA/$A/state.db
+# The sim stores file states as numbers (simulator/sim.h, df_server_state): 0 pending, 1 processing, 3 partial.
 while :; do
-    left=$(sqlite3 "$db" "SELECT count(*) FROM files WHERE status IN ('PENDING','PROCESSING')" 2>/dev/null || echo 1)
+    left=$(sqlite3 "$db" "SELECT count(*) FROM files WHERE status IN (0, 1)" 2>/dev/null || echo 1)
     [ "$left" -eq 0 ] && break
     sleep 0.1
 done
 t3=$(now)
 proc_s=$(echo "$t3 - $t2" | bc -l)
 done_records=$(sqlite3 "$db" "SELECT sum(total) FROM files")
-partial=$(sqlite3 "$db" "SELECT count(*) FROM files WHERE status='PARTIAL'")
+partial=$(sqlite3 "$db" "SELECT count(*) FROM files WHERE status=3")
 [ "$done_records" -eq "$records" ] && [ "$partial" -eq "$FILES" ] ||
     { echo "sim-upload-bench: processing counted $done_records records, $partial PARTIAL files" >&2; exit 1; }
 kill -TERM "$pid"

@@ -1,325 +1,222 @@
 /* cli/run.c — `drugflow run`: convert, sign, upload and wait for the
  * results as one pipelined, crash-safe command (uploader/run.h). */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "base/json.h"
+#include "base/log.h"
 #include "cli/cli.h"
-#include "converter/convert.h"
 #include "mapping/mapping.h"
+#include "report/html.h"
 #include "uploader/run.h"
-#include "uploader/session.h"
 #include "uploader/status.h"
+#include "workspace/catalogs.h"
 
-static const char run_help[] =
-    "usage: drugflow run --mapping FILE --period YYYY-MM [OPTIONS] EXPORT.csv...\n"
-    "\n"
-    "Converts, signs and uploads a batch in one pipeline, then waits for the server's results:\n"
-    "uploads start as soon as the first chunk is signed, while later chunks are still being\n"
-    "written (a bounded queue holds the converter back if the server is slow). Everything is\n"
-    "journaled in the workspace: if the run is interrupted (even killed), run the same command\n"
-    "again — chunks the server confirmed are not sent again, the others are, and the server\n"
-    "holds each chunk exactly once. The batch's CreatedAt and chunk sizes are kept in the\n"
-    "journal so that a rerun produces the same bytes.\n"
-    "\n"
-    "  -m, --mapping FILE     mapping of the export's columns\n"
-    "  -p, --period YYYY-MM   reporting period\n"
-    "      --batch-id ID      batch id (default PERIOD-DOCTYPE-01)\n"
-    "  -o, --out DIR          the batch's folder (default WORKSPACE/BATCH-ID)\n"
-    "      --catalogs DIR     portal CSV exports, if the workspace holds no pulled catalogs\n"
-    "      --no-catalogs      do not match catalogs\n"
-    "      --created-at TIME  CreatedAt of a new batch (default now; a rerun keeps the journal's)\n"
-    "      --chunk-records N, --chunk-bytes N   chunk size of a new batch\n"
-    "  -j, --threads N        worker threads: parse, check, write, sign (default: cores)\n"
-    "  -c, --config FILE      configuration file\n"
-    "  -w, --workspace DIR    workspace (default: configuration 'workspace:')\n"
-    "      --endpoint E, --ca FILE, --profile FILE   as for upload\n"
-    "  -P, --parallel N       uploads at once (default 4)\n"
-    "      --attempts N       attempts per chunk for transient failures (default 8)\n"
-    "      --no-status        do not wait for the results\n"
-    "      --timeout S        seconds to wait for the results (default 600)\n"
-    "      --json             summary as JSON on stdout\n"
-    "      --stats            the conversion's time per stage, waits and bytes (also in --json)\n"
-    "  -q, --quiet            no conversion summary on stderr\n"
-    "  -h, --help             this text\n"
-    "\n" DF_EXIT_CODES_HELP;
+typedef struct run_args {
+    df_cli_net net;
+    const char *mapping, *period, *batch, *out, *catalogs, *created, *rejects_format, *cat_enc;
+    int no_catalogs, no_status, quiet, force, stats;
+    long threads, timeout;
+    long crec;
+    uint64_t cbytes;
+} run_args;
 
-static int valid_period(const char *s)
+static int check_period(const char *v, char *why, size_t n) { return df_period_check(v, why, n); }
+static int check_batch(const char *v, char *why, size_t n) { return df_batch_id_check(v, why, n); }
+static int check_created(const char *v, char *why, size_t n) { return df_created_at_check(v, why, n); }
+
+static void print_json(const char *batch, const df_convert_summary *sum, const df_run_result *rr,
+                       const df_status_totals *t, int rc)
 {
-    return strlen(s) == 7 && s[4] == '-' && s[0] >= '1' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' &&
-           s[2] >= '0' && s[2] <= '9' && s[3] >= '0' && s[3] <= '9' &&
-           ((s[5] == '0' && s[6] >= '1' && s[6] <= '9') || (s[5] == '1' && s[6] >= '0' && s[6] <= '2'));
+    printf("{");
+    df_json_version(stdout);
+    printf("\"batch\": ");
+    df_json_str(stdout, batch);
+    printf(", \"convert\": ");
+    df_summary_json(sum, stdout, 20);
+    printf(", \"upload\": {\"skipped\": %d, ", rr->skipped);
+    df_cli_upload_json(&rr->upload, stdout);
+    printf("}, \"status\": {");
+    df_status_json(t, stdout);
+    printf("}, \"exit\": %d}\n", rc);
 }
 
-int cmd_run(int argc, char **argv)
+/* The batch report at the end of every run (a failure to write it is said, not fatal). */
+static void write_report(df_session *s, const char *batch, double status_seconds)
 {
-    enum { OPT_BATCH = 300, OPT_CATALOGS, OPT_NOCAT, OPT_CREATED, OPT_CREC, OPT_CBYTES, OPT_NOSTATUS, OPT_TIMEOUT,
-           OPT_STATS };
-    static const struct option opts[] = {
-        DF_NET_LONG_OPTIONS,
-        {"mapping", required_argument, 0, 'm'},
-        {"period", required_argument, 0, 'p'},
-        {"batch-id", required_argument, 0, OPT_BATCH},
-        {"out", required_argument, 0, 'o'},
-        {"catalogs", required_argument, 0, OPT_CATALOGS},
-        {"no-catalogs", no_argument, 0, OPT_NOCAT},
-        {"created-at", required_argument, 0, OPT_CREATED},
-        {"chunk-records", required_argument, 0, OPT_CREC},
-        {"chunk-bytes", required_argument, 0, OPT_CBYTES},
-        {"threads", required_argument, 0, 'j'},
-        {"no-status", no_argument, 0, OPT_NOSTATUS},
-        {"timeout", required_argument, 0, OPT_TIMEOUT},
-        {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},
-        {"stats", no_argument, 0, OPT_STATS},
-        {0, 0, 0, 0},
-    };
-    df_cli_net n = {0};
-    const char *mapping_path = NULL, *period = NULL, *batch = NULL, *out_dir = NULL, *catalogs_dir = NULL,
-               *created = NULL;
-    int no_catalogs = 0, no_status = 0, quiet = 0, stats = 0;
-    long crec = 0, threads = 0, timeout = 0;
-    uint64_t cbytes = 0;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "c:w:P:m:p:o:j:qh", opts, NULL)) != -1) {
-        int k = df_cli_net_option(&n, c, optarg, "run");
-        if (k < 0)
-            return DF_EXIT_USAGE;
-        if (k)
-            continue;
-        switch (c) {
-        case 'm': mapping_path = optarg; break;
-        case 'p': period = optarg; break;
-        case OPT_BATCH: batch = optarg; break;
-        case 'o': out_dir = optarg; break;
-        case OPT_CATALOGS: catalogs_dir = optarg; break;
-        case OPT_NOCAT: no_catalogs = 1; break;
-        case OPT_CREATED: created = optarg; break;
-        case OPT_CREC:
-            if (df_parse_int(optarg, 1, 10000000, &crec) != 0)
-                return df_cli_usage_error("run", "--chunk-records takes 1 to 10000000, not '%s'", optarg);
-            break;
-        case OPT_CBYTES:
-            if (df_parse_size(optarg, &cbytes) != 0 || cbytes < 65536 || cbytes > (1ULL << 30))
-                return df_cli_usage_error("run", "--chunk-bytes takes 64K to 1G, not '%s'", optarg);
-            break;
-        case 'j':
-            if (df_parse_int(optarg, 1, 64, &threads) != 0)
-                return df_cli_usage_error("run", "--threads takes 1 to 64, not '%s'", optarg);
-            break;
-        case OPT_NOSTATUS: no_status = 1; break;
-        case OPT_TIMEOUT:
-            if (df_parse_int(optarg, 1, 7 * 86400, &timeout) != 0)
-                return df_cli_usage_error("run", "--timeout takes seconds, not '%s'", optarg);
-            break;
-        case 'q': quiet = 1; break;
-        case OPT_STATS: stats = 1; break;
-        case 'h': fputs(run_help, stdout); return DF_EXIT_OK;
-        default: return df_cli_usage_error("run", "unknown option");
-        }
-    }
-    if (!mapping_path)
-        return df_cli_usage_error("run", "--mapping FILE is required");
-    if (!period || !valid_period(period))
-        return df_cli_usage_error("run", "--period YYYY-MM is required (e.g. 2026-10)");
-    if (optind >= argc)
-        return df_cli_usage_error("run", "give at least one CSV export");
-    if (batch)
-        for (const char *b = batch; *b; b++)
-            if (!((*b >= 'A' && *b <= 'Z') || (*b >= 'a' && *b <= 'z') || (*b >= '0' && *b <= '9') || *b == '-' ||
-                  *b == '_' || *b == '.'))
-                return df_cli_usage_error("run", "--batch-id may hold letters, digits, '-', '_' and '.' only");
+    df_error err;
+    char path[DF_PATH_MAX];
+    df_report_options ro = {.batch = batch};
+    if ((status_seconds >= 0 && df_report_save_time(s->journal, batch, "waiting for results", status_seconds, &err) != 0) ||
+        df_report_write(s->journal, &ro, path, sizeof path, &err) != 0)
+        fprintf(stderr, "drugflow run: no batch report: %s\n", err.msg);
+    else
+        fprintf(stderr, "drugflow run: batch report: %s\n", path);
+}
 
+/* After the conversion and uploads: the summary, the wait for results, the exit code. */
+static int report(const run_args *a, df_session *s, const df_batch_info *b, const char *cat_source,
+                  df_convert_summary *sum, df_run_result *rr)
+{
+    if (rr->recovered)
+        fprintf(stderr, "drugflow run: batch %s was not in the journal, but %s holds its signed chunks: continued "
+                "with their CreatedAt %s, so that the same data makes the same bytes\n", b->id, b->out_dir,
+                b->created_at);
+    if (!a->quiet) {
+        if (cat_source[0])
+            fprintf(stderr, "catalogs: %s\n", cat_source);
+        df_summary_print(sum, stderr, 20);
+    }
+    if (a->stats)
+        df_stats_print(sum, stderr);
+    fprintf(stderr, "drugflow run: batch %s: %zu chunk(s); %d already on the server before this run, %d uploaded "
+            "(%d duplicates), %d refused, %d not sent after all attempts\n", b->id, sum->nchunks, rr->skipped,
+            rr->upload.uploaded, rr->upload.duplicates, rr->upload.refused, rr->upload.gave_up);
+    if (rr->upload.adopted)
+        fprintf(stderr, "drugflow run: the journal had no file id for %d chunk(s) of batch %s that the server already "
+                "holds (was %s/journal.sqlite lost?): the server's file ids were adopted and nothing was sent twice\n",
+                rr->upload.adopted, b->id, s->cfg.workspace);
+    if (rr->upload.note[0])
+        fprintf(stderr, "drugflow run: %s\n", rr->upload.note);
+    if (rr->upload.not_asked)
+        fprintf(stderr, "drugflow run: %d chunk(s) not sent: the server could not be asked what it already holds\n",
+                rr->upload.not_asked);
+    if (rr->upload.first_error[0])
+        fprintf(stderr, "drugflow run: %s\n", rr->upload.first_error);
+    int rc = df_cli_upload_exit(&rr->upload);
+    df_status_totals t;
+    memset(&t, 0, sizeof t);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int asked = rc == DF_EXIT_OK && !a->no_status;
+    if (asked)
+        rc = df_cli_status(s, b->id, a->timeout ? a->timeout : s->cfg.status_timeout, a->net.json,
+                           df_cli_csv_format(a->rejects_format), &t);
+    else if (rc != DF_EXIT_OK)
+        fprintf(stderr, "drugflow run: the journal in %s is intact; run the same command again to finish\n",
+                s->cfg.workspace);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    write_report(s, b->id, asked ? (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9 : -1);
+    if (rc == DF_EXIT_OK && sum->rejected)
+        rc = DF_EXIT_REJECTED;
+    if (a->net.json)
+        print_json(b->id, sum, rr, &t, rc);
+    return rc;
+}
+
+static int run_batch(const run_args *a, const char *const *inputs, int ninputs)
+{
     df_error err;
     df_session s;
-    if (df_cli_session(&s, &n, 1, 1, &err) != 0)
+    if (df_cli_session(&s, &a->net, 1, 1, &err) != 0)
         return df_cli_fail(DF_EXIT_USAGE, &err);
     int rc = DF_EXIT_USAGE;
     static df_mapping mapping;
     df_catalog_set cats;
     df_catalog_set_init(&cats, s.profile);
-    int have_mapping = 0;
-    if (!s.cfg.enterprise_code[0] || !s.cfg.enterprise_name[0]) {
-        df_errorf(&err, "the enterprise code and name are needed: set 'enterprise:' in the configuration");
+    char cat_source[DF_PATH_MAX + 32] = "";
+    df_catalog_sources src = {.csv_dir = a->catalogs, .workspace = s.cfg.workspace, .config_dir = s.cfg.catalogs};
+    int have_mapping = df_cli_catalogs_encoding(a->cat_enc, &s.cfg, &src.encoding, &err) == 0 &&
+                       df_mapping_load(&mapping, s.profile, a->mapping, &err) == 0;
+    int l = !have_mapping || a->no_catalogs ? 0 : df_catalogs_load(s.profile, &src, &cats, cat_source,
+                                                                    sizeof cat_source, &err);
+    if (!have_mapping || l < 0) {
         df_cli_fail(rc, &err);
-        goto out;
-    }
-    if (df_mapping_load(&mapping, s.profile, mapping_path, &err) != 0) {
-        df_cli_fail(rc, &err);
-        goto out;
-    }
-    have_mapping = 1;
-    char cat_source[4200] = "";
-    if (!no_catalogs) {
-        int l = df_cli_load_catalogs(s.profile, s.cfg.workspace, catalogs_dir ? catalogs_dir : s.cfg.catalogs, &cats,
-                                     cat_source, sizeof cat_source, &err);
-        if (l < 0) {
-            df_cli_fail(rc, &err);
-            goto out;
-        }
-        if (l == 0) {
-            df_cli_usage_error("run", "no catalogs to match rows against: run 'drugflow catalog pull', give "
-                               "--catalogs DIR, or --no-catalogs");
-            goto out;
-        }
-    }
-
-    /* The batch: a rerun keeps its CreatedAt, chunk sizes and folder. */
-    df_batch_info b;
-    memset(&b, 0, sizeof b);
-    if (batch)
-        snprintf(b.id, sizeof b.id, "%s", batch);
-    else
-        snprintf(b.id, sizeof b.id, "%s-%s-01", period, mapping.dt->code);
-    int found;
-    df_batch_info old;
-    if (df_journal_batch_get(s.journal, b.id, &old, &found, &err) != 0) {
-        rc = df_cli_fail(DF_EXIT_FATAL, &err);
-        goto out;
-    }
-    if (found) {
-        if (strcmp(old.period, period) || strcmp(old.doc_type, mapping.dt->code) ||
-            (created && strcmp(created, old.created_at))) {
-            df_errorf(&err, "batch %s is in the journal for %s %s, CreatedAt %s; give another --batch-id for "
-                      "other data", b.id, old.doc_type, old.period, old.created_at);
-            df_cli_fail(rc, &err);
-            goto out;
-        }
-        b = old;
-        if (!quiet)
-            fprintf(stderr, "drugflow run: resuming batch %s (CreatedAt %s)\n", b.id, b.created_at);
+    } else if (l == 0 && !a->no_catalogs) {
+        fprintf(stderr, "drugflow run: no catalogs to match rows against: run 'drugflow catalog pull', give "
+                "--catalogs DIR, or --no-catalogs\nTry 'drugflow run --help'.\n");
     } else {
-        snprintf(b.doc_type, sizeof b.doc_type, "%s", mapping.dt->code);
-        snprintf(b.period, sizeof b.period, "%s", period);
-        if (df_cli_created_at(created, b.created_at, sizeof b.created_at, &err) != 0) {
-            df_cli_fail(rc, &err);
-            goto out;
-        }
-        if (out_dir)
-            snprintf(b.out_dir, sizeof b.out_dir, "%s", out_dir);
+        df_batch_request req = {
+            .batch_id = a->batch, .period = a->period, .created_at = a->created, .out_dir = a->out,
+            .chunk_records = (uint64_t)a->crec, .chunk_bytes = a->cbytes, .threads = (int)a->threads,
+            .rejects_format = df_cli_csv_format(a->rejects_format), .force = a->force,
+            .progress = isatty(2) && !a->quiet, .stats = a->stats, .log = a->quiet ? NULL : stderr, .verbose = df_log_verbose,
+        };
+        df_batch_info b;
+        df_convert_summary sum;
+        df_run_result rr;
+        if (df_run_batch(&s, &mapping, &cats, inputs, ninputs, &req, &b, &sum, &rr, &err) != 0)
+            rc = df_cli_fail(rr.usage_error ? DF_EXIT_USAGE : DF_EXIT_FATAL, &err);
         else
-            snprintf(b.out_dir, sizeof b.out_dir, "%s/%s", s.cfg.workspace, b.id);
-        b.chunk_records = crec ? crec : s.cfg.chunk_records ? s.cfg.chunk_records : DF_DEFAULT_CHUNK_RECORDS;
-        b.chunk_bytes = cbytes ? (long long)cbytes : s.cfg.chunk_bytes ? s.cfg.chunk_bytes : DF_DEFAULT_CHUNK_BYTES;
-    }
-    if (out_dir && strcmp(out_dir, b.out_dir) != 0) {
-        char a1[4096], a2[4096];
-        if (!realpath(out_dir, a1) || !realpath(b.out_dir, a2) || strcmp(a1, a2) != 0) {
-            df_cli_usage_error("run", "batch %s's folder is %s, not %s", b.id, b.out_dir, out_dir);
-            goto out;
-        }
-    }
-    if (mkdir(b.out_dir, 0755) != 0 && errno != EEXIST) {
-        df_error_errno(&err, "%s: cannot create the batch folder", b.out_dir);
-        df_cli_fail(rc, &err);
-        goto out;
-    }
-    char abs_out[4096];
-    if (!realpath(b.out_dir, abs_out)) {
-        df_error_errno(&err, "%s", b.out_dir);
-        df_cli_fail(rc, &err);
-        goto out;
-    }
-    snprintf(b.out_dir, sizeof b.out_dir, "%s", abs_out);
-    if (!found && df_journal_batch_put(s.journal, &b, &err) != 0) {
-        rc = df_cli_fail(DF_EXIT_FATAL, &err);
-        goto out;
-    }
-    char rejects[4200];
-    snprintf(rejects, sizeof rejects, "%s/rejects.csv", b.out_dir);
-    df_run_options ro = {
-        .convert = {
-            .profile = s.profile,
-            .mapping = &mapping,
-            .catalogs = &cats,
-            .inputs = (const char *const *)argv + optind,
-            .ninputs = argc - optind,
-            .rejects_path = rejects,
-            .meta = {s.cfg.enterprise_code, s.cfg.enterprise_name, mapping.dt->code, b.period, b.id, b.created_at},
-            .chunk_records = (uint64_t)b.chunk_records,
-            .chunk_bytes = (uint64_t)b.chunk_bytes,
-            .threads = threads > 0 ? (int)threads : s.cfg.threads,
-            .sign = df_signer_sign_digest,
-            .sign_ctx = s.signer,
-            .progress = isatty(2) && !quiet,
-            .stats = stats,
-        },
-        .out_dir = b.out_dir,
-        .upload = {
-            .client = s.client,
-            .journal = s.journal,
-            .parallel = s.cfg.uploads,
-            .attempts = s.cfg.attempts,
-            .base_ms = s.cfg.retry_base_ms,
-            .progress = isatty(2) && !quiet ? stderr : NULL,
-        },
-    };
-    df_convert_summary sum;
-    df_run_result rr;
-    if (df_run(&ro, &sum, &rr, &err) != 0) {
-        rc = df_cli_fail(DF_EXIT_FATAL, &err);
+            rc = report(a, &s, &b, cat_source, &sum, &rr);
         df_summary_free(&sum);
-        goto out;
     }
-    if (!quiet) {
-        if (cat_source[0])
-            fprintf(stderr, "catalogs: %s\n", cat_source);
-        df_summary_print(&sum, stderr, 20);
-    }
-    if (stats)
-        df_stats_print(&sum, stderr);
-    /* Chunks of this batch left unsent by an earlier run and not produced again. */
-    df_upload_stats extra = {0};
-    int requeued = 0;
-    if (!rr.upload.gave_up && !rr.upload.refused &&
-        df_cli_upload_pending(&s, b.id, &extra, &requeued, &err) != 0) {
-        rc = df_cli_fail(DF_EXIT_FATAL, &err);
-        df_summary_free(&sum);
-        goto out;
-    }
-    rr.upload.uploaded += extra.uploaded;
-    rr.upload.duplicates += extra.duplicates;
-    rr.upload.refused += extra.refused;
-    rr.upload.gave_up += extra.gave_up;
-    if (!rr.upload.first_error[0])
-        memcpy(rr.upload.first_error, extra.first_error, sizeof extra.first_error);
-    fprintf(stderr, "drugflow run: batch %s: %zu chunk(s); %d already on the server before this run, %d uploaded "
-            "(%d duplicates), %d refused, %d not sent after all attempts\n", b.id, sum.nchunks, rr.skipped,
-            rr.upload.uploaded, rr.upload.duplicates, rr.upload.refused, rr.upload.gave_up);
-    if (rr.upload.first_error[0])
-        fprintf(stderr, "drugflow run: %s\n", rr.upload.first_error);
-    rc = df_cli_upload_exit(&rr.upload);
-    df_status_totals t;
-    memset(&t, 0, sizeof t);
-    if (rc == DF_EXIT_OK && !no_status) {
-        rc = df_cli_status(&s, b.id, timeout ? timeout : s.cfg.status_timeout, n.json, stdout, &err, &t);
-        if (rc == DF_EXIT_FATAL)
-            df_cli_fail(rc, &err);
-    } else if (rc != DF_EXIT_OK) {
-        fprintf(stderr, "drugflow run: the journal in %s is intact; run the same command again to finish\n",
-                s.cfg.workspace);
-    }
-    if (rc == DF_EXIT_OK && sum.rejected)
-        rc = DF_EXIT_REJECTED;
-    if (n.json) {
-        printf("{\"batch\": \"%s\", \"convert\": ", b.id);
-        df_summary_json(&sum, stdout, 20);
-        printf(", \"upload\": {\"skipped\": %d, ", rr.skipped);
-        df_cli_upload_json(&rr.upload, stdout);
-        printf("}, \"status\": {");
-        df_status_json(&t, stdout);
-        printf("}, \"exit\": %d}\n", rc);
-    }
-    df_summary_free(&sum);
-out:
     df_catalog_set_free(&cats);
     if (have_mapping)
         df_mapping_free(&mapping);
     df_session_close(&s);
     return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_args a = {.net = {.command = "run"}};
+    const df_opt opts[] = {
+        {.name = "mapping", .short_name = 'm', .type = DF_ARG_STRING, .dest = &a.mapping, .arg = "FILE",
+         .help = "mapping of the export's columns"},
+        {.name = "period", .short_name = 'p', .type = DF_ARG_STRING, .dest = &a.period, .arg = "YYYY-MM",
+         .help = "reporting period", .check = check_period},
+        {.name = "batch-id", .type = DF_ARG_STRING, .dest = &a.batch, .arg = "ID",
+         .help = "batch id (default PERIOD-DOCTYPE-01)", .check = check_batch},
+        {.name = "out", .short_name = 'o', .type = DF_ARG_STRING, .dest = &a.out, .arg = "DIR",
+         .help = "the batch's folder (default WORKSPACE/BATCH-ID)"},
+        {.name = "catalogs", .type = DF_ARG_STRING, .dest = &a.catalogs, .arg = "DIR",
+         .help = "portal CSV exports (default: the workspace's pulled catalogs,\nelse the configuration's)"},
+        DF_CLI_CATALOGS_ENCODING_OPT(a.cat_enc),
+        {.name = "no-catalogs", .type = DF_ARG_FLAG, .dest = &a.no_catalogs, .help = "do not match catalogs"},
+        {.name = "created-at", .type = DF_ARG_STRING, .dest = &a.created, .arg = "TIME", .check = check_created,
+         .help = "CreatedAt of a new batch (default now; a rerun keeps the journal's)"},
+        {.name = "chunk-records", .type = DF_ARG_INT, .dest = &a.crec, .arg = "N", .min = DF_MIN_CHUNK_RECORDS,
+         .max = DF_MAX_CHUNK_RECORDS, .help = "records per chunk of a new batch (default 20000)"},
+        {.name = "chunk-bytes", .type = DF_ARG_SIZE, .dest = &a.cbytes, .arg = "N", .min = DF_MIN_CHUNK_BYTES,
+         .max = DF_MAX_CHUNK_BYTES, .help = "bytes per chunk of a new batch (default 16M)"},
+        {.name = "threads", .short_name = 'j', .type = DF_ARG_INT, .dest = &a.threads, .min = 1,
+         .max = DF_MAX_THREADS, .help = "worker threads: parse, check, write, sign (default: cores)"},
+        DF_CLI_NET_OPTS(a.net),
+        DF_CLI_PARALLEL_OPT(a.net),
+        DF_CLI_LOCK_OPT(a.net),
+        {.name = "no-status", .type = DF_ARG_FLAG, .dest = &a.no_status, .help = "do not wait for the results"},
+        {.name = "timeout", .type = DF_ARG_INT, .dest = &a.timeout, .arg = "S", .min = 1, .max = 7 * 86400,
+         .help = "seconds to wait for the results (default 600)"},
+        {.name = "stats", .type = DF_ARG_FLAG, .dest = &a.stats,
+         .help = "the conversion's time per stage, waits and bytes (also in --json)"},
+        {.name = "quiet", .short_name = 'q', .type = DF_ARG_FLAG, .dest = &a.quiet,
+         .help = "no conversion summary on stderr"},
+        DF_CLI_REJECTS_FORMAT_OPT(a.rejects_format, "rejects.csv and server-errors.csv"),
+        {.name = "force", .type = DF_ARG_FLAG, .dest = &a.force,
+         .help = "replace signed chunks in the batch folder that the journal\ndid not write (see above)"},
+        {.type = DF_ARG_END},
+    };
+    const df_command_spec spec = {
+        .prog = "drugflow", .name = "run", .opts = opts, .epilog = DF_EXIT_CODES_HELP, .max_operands = -1,
+        .usage = "--mapping FILE --period YYYY-MM [OPTIONS] EXPORT.csv...",
+        .about = "Converts, signs and uploads a batch in one pipeline, then waits for the server's results:\n"
+                 "uploads start as soon as the first chunk is signed, while later chunks are still being\n"
+                 "written (a bounded queue holds the converter back if the server is slow). Everything is\n"
+                 "journaled in the workspace: if the run is interrupted (even killed), run the same command\n"
+                 "again — chunks the server confirmed are not sent again, the others are, and the server\n"
+                 "holds each chunk exactly once. The batch's CreatedAt and chunk sizes are kept in the\n"
+                 "journal so that a rerun produces the same bytes.\n"
+                 "The server is the source of truth: before sending, it is asked (the profile's results\n"
+                 "entry, by time) which chunks of the batch it holds, by file name; those are adopted with\n"
+                 "the server's file id and never sent again, even when journal.sqlite was deleted or emptied.\n"
+                 "A batch the journal does not know continues with the CreatedAt of the signed chunks its\n"
+                 "folder still holds (the same bytes again); a signed chunk there that the journal did not\n"
+                 "write is never overwritten with other bytes unless --force. If the server cannot be\n"
+                 "asked, nothing is sent (exit 4). One drugflow process works in a workspace at a time.\n",
+    };
+    int first, k = df_cmdline_parse(&spec, argc, argv, &first);
+    if (k != DF_CMDLINE_OK)
+        return k == DF_CMDLINE_HELP ? DF_EXIT_OK : DF_EXIT_USAGE;
+    if (!a.mapping)
+        return df_cmdline_usage_error(&spec, "--mapping FILE is required");
+    if (!a.period)
+        return df_cmdline_usage_error(&spec, "--period YYYY-MM is required (e.g. 2026-10)");
+    if (first >= argc)
+        return df_cmdline_usage_error(&spec, "give at least one CSV export");
+    if (df_cli_inputs(&spec, argv + first, argc - first) != 0)
+        return DF_EXIT_USAGE;
+    return run_batch(&a, (const char *const *)argv + first, argc - first);
 }

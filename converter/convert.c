@@ -12,8 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "converter/lines.h"
 #include "converter/pipeline.h"
+#include "converter/provenance.h"
+#include "converter/unmatched.h"
+#include "mapping/encoding.h"
 
 /* Ranges in flight: two per worker and four more, so that a worker always
  * has the next range queued and a busy machine's sequencer, scheduled late,
@@ -24,6 +26,7 @@ typedef struct sequencer {
     df_pipeline *p;
     df_convert_summary *s;
     df_rejects rejects;
+    df_unmatched unmatched;   /* unmatched keys: counts, near misses, missing entries */
     int window;               /* ranges in flight at most */
     df_block **pool;          /* free blocks */
     int npool;
@@ -56,12 +59,6 @@ typedef struct sequencer {
 void df_chunk_path(char *buf, size_t n, const char *out_dir, const char *batch_id, int seq)
 {
     snprintf(buf, n, "%s/%s_%05d.xml", out_dir, batch_id, seq);
-}
-
-int df_default_threads(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > DF_MAX_THREADS ? DF_MAX_THREADS : (int)n;
 }
 
 static void progress(sequencer *sq, int final)
@@ -133,7 +130,7 @@ static void send_task(sequencer *sq, int w, const df_task *t)
 static void issue(sequencer *sq)
 {
     df_pipeline *p = sq->p;
-    while (sq->is_input < p->ninputs && !sq->streaming && !atomic_load(&p->failed)) {
+    while (sq->is_input < p->ninputs && !sq->streaming && !atomic_load(&p->failed) && !atomic_load(&p->limited)) {
         df_input *in = &p->inputs[sq->is_input];
         if (sq->is_range >= in->nranges) {
             sq->is_input++;
@@ -179,7 +176,8 @@ static void serve_waiting(sequencer *sq)
 
 /* ---- chunks ------------------------------------------------------------ */
 
-static void emit_slice(sequencer *sq, df_block *b, size_t off, size_t len, uint64_t n, int first, int last)
+static int emit_slice(sequencer *sq, df_block *b, size_t off, size_t len, uint64_t n, int first, int last,
+                      df_error *err)
 {
     df_pipeline *p = sq->p;
     df_inbox_item it = {.kind = DF_IN_SLICE};
@@ -194,18 +192,20 @@ static void emit_slice(sequencer *sq, df_block *b, size_t off, size_t len, uint6
     sl->lines = NULL;
     sl->lines_len = 0;
     if (last) {
-        df_lines_enc_finish(&sq->lines, &sl->lines, &sl->lines_len);
+        if (df_lines_enc_finish(&sq->lines, &sl->lines, &sl->lines_len, err) != 0)
+            return -1;
         sq->chunk_open = 0;
     }
     if (sl->block)
         atomic_fetch_add(&b->refs, 1);
     df_worker_send(&p->workers[(sq->seq - 1) % p->threads], &it);
+    return 0;
 }
 
 /* Assigns the block's records to chunks, in order: a chunk is closed at
  * chunk_records records, or before a record that would take it past
  * chunk_bytes (a chunk's first record always goes in). */
-static void assign_chunks(sequencer *sq, int input, df_block *b, long base)
+static int assign_chunks(sequencer *sq, int input, df_block *b, long base, df_error *err)
 {
     df_pipeline *p = sq->p;
     size_t off = 0, s_off = 0;
@@ -215,7 +215,8 @@ static void assign_chunks(sequencer *sq, int input, df_block *b, long base)
         uint64_t n = b->rec_len[r];
         if (sq->chunk_open && (sq->seq_records >= p->chunk_records ||
                                (sq->seq_records > 0 && sq->seq_bytes + n + DF_CHUNK_RESERVE > p->chunk_bytes))) {
-            emit_slice(sq, b, s_off, off - s_off, s_n, s_first, 1);
+            if (emit_slice(sq, b, s_off, off - s_off, s_n, s_first, 1, err) != 0)
+                return -1;
             s_off = off;
             s_n = 0;
             s_first = 0;
@@ -229,14 +230,17 @@ static void assign_chunks(sequencer *sq, int input, df_block *b, long base)
         s_n++;
         sq->seq_records++;
         sq->seq_bytes += n;
-        df_lines_enc_add(&sq->lines, input, base + (long)b->rec_line[r] - 1);
+        if (df_lines_enc_add(&sq->lines, input, base + (long)b->rec_line[r] - 1, err) != 0)
+            return -1;
         off += n;
     }
-    if (s_n)
-        emit_slice(sq, b, s_off, off - s_off, s_n, s_first, 0);
+    return s_n ? emit_slice(sq, b, s_off, off - s_off, s_n, s_first, 0, err) : 0;
 }
 
 /* ---- sequencing -------------------------------------------------------- */
+
+/* A preview (--dry-run): rows go to o->preview, nothing is written. */
+static int p_preview(const sequencer *sq) { return sq->p->o->preview != NULL; }
 
 /* rejects.csv's header row comes from the first input that has one. */
 static int header_event(sequencer *sq, const df_input *in, df_error *err)
@@ -248,25 +252,31 @@ static int header_event(sequencer *sq, const df_input *in, df_error *err)
     return df_rejects_header(&sq->rejects, NULL, NULL, in->hdr_n, err);
 }
 
+/* The block's rejected rows into rejects.csv, each with the near misses
+ * of its unmatched keys, which are counted here, in input order. */
 static int write_rejects(sequencer *sq, const df_input *in, const df_block *b, long base, df_error *err)
 {
     df_convert_summary *s = sq->s;
+    const char *d = b->rej.data;
     size_t o = 0;
     while (o < b->rej.len) {
         df_rej_head h;
-        memcpy(&h, b->rej.data + o, sizeof h);
-        o += sizeof h;
-        if (df_rejects_put(&sq->rejects, in->path, base + (long)h.line - 1, b->rej.data + o, h.len, err) != 0)
-            return -1;
-        o += h.len;
+        memcpy(&h, d + o, sizeof h);
+        const char *text = d + o + sizeof h;
+        o += sizeof h + h.len;
+        char suggestion[2048] = "";
         for (uint32_t k = 0; k < h.nkeys; k++) {
             df_rej_key kh;
-            memcpy(&kh, b->rej.data + o, sizeof kh);
-            o += sizeof kh;
-            if (df_topn_add(&s->unmatched[kh.catalog], b->rej.data + o, kh.len) != 0)
-                return df_errorf(err, "out of memory");
-            o += kh.len;
+            memcpy(&kh, d + o, sizeof kh);
+            const char *key = d + o + sizeof kh;
+            if (df_unmatched_key(&sq->unmatched, s, (int)kh.catalog, key, kh.len, key + kh.len, kh.cols_len,
+                                 suggestion, sizeof suggestion, err) != 0)
+                return -1;
+            o += sizeof kh + kh.len + kh.cols_len;
         }
+        if (df_rejects_put(&sq->rejects, in->path, base + (long)h.line - 1, text, h.split, h.len, suggestion,
+                           err) != 0)
+            return -1;
     }
     s->stats.rejects_bytes += b->rej.len;
     return 0;
@@ -284,7 +294,7 @@ static int sequence_block(sequencer *sq, df_input *in, df_block *b, df_error *er
         s->input_error |= b->input_error;
         return -1;
     }
-    if (header_event(sq, in, err) != 0 || write_rejects(sq, in, b, base, err) != 0)
+    if (!p_preview(sq) && (header_event(sq, in, err) != 0 || write_rejects(sq, in, b, base, err) != 0))
         return -1;
     s->rows_read += b->rows;
     s->accepted += b->accepted;
@@ -294,7 +304,8 @@ static int sequence_block(sequencer *sq, df_input *in, df_block *b, df_error *er
     s->stats.xml_bytes += b->xml_len;
     s->stats.blocks++;
     atomic_store(&b->refs, 1); /* the sequencer's own, while slices go out */
-    assign_chunks(sq, in->index, b, base);
+    if (!p_preview(sq) && assign_chunks(sq, in->index, b, base, err) != 0)
+        return -1;
     if (!b->stream) {
         sq->next_start = b->end;
         sq->next_line += b->lines;
@@ -370,7 +381,9 @@ static int process_ready(sequencer *sq, df_error *err)
 {
     df_pipeline *p = sq->p;
     for (;;) {
-        if (sq->h_input >= p->ninputs) {
+        /* The end: every input sequenced, or --limit reached (by a stream,
+         * which ran alone: nothing else is in flight once it is done). */
+        if (sq->h_input >= p->ninputs || (atomic_load(&p->limited) && !sq->inflight)) {
             sq->finished = 1;
             return 0;
         }
@@ -379,7 +392,7 @@ static int process_ready(sequencer *sq, df_error *err)
             sq->h_entered = 1;
             sq->next_start = in->data_start;
             sq->next_line = in->data_line;
-            if (in->splittable && header_event(sq, in, err) != 0)
+            if (in->splittable && !p_preview(sq) && header_event(sq, in, err) != 0)
                 return -1;
         }
         if (sq->h_range >= in->nranges) {
@@ -443,7 +456,7 @@ static int sequence_loop(sequencer *sq, df_error *err)
             progress(sq, 0);
     }
     if (sq->chunk_open) /* the last chunk ends with the input */
-        emit_slice(sq, NULL, 0, 0, 0, 0, 1);
+        return emit_slice(sq, NULL, 0, 0, 0, 0, 1, err);
     return 0;
 }
 
@@ -457,38 +470,28 @@ static int sequence(sequencer *sq, df_error *err)
 
 /* ---- setup ------------------------------------------------------------- */
 
-/* A chunk file of this batch as df_chunk_path names it: BATCH_ + at least
- * five digits + .xml. Not "BATCH_other_00001.xml", a chunk of batch
- * "BATCH_other", nor a backup "BATCH_00001.xml.bak". */
-static int is_batch_chunk(const char *name, const char *batch, size_t bl)
-{
-    if (strncmp(name, batch, bl) || name[bl] != '_')
-        return 0;
-    const char *d = name + bl + 1, *q = d;
-    while (*q >= '0' && *q <= '9')
-        q++;
-    return q - d >= 5 && !strcmp(q, ".xml");
-}
-
 /* Existing chunks of the same batch in out_dir: refused, or removed with force. */
 static int check_existing(const df_convert_options *o, df_error *err)
 {
     DIR *d = opendir(o->out_dir);
     if (!d)
         return df_error_errno(err, "%s: cannot open the output directory", o->out_dir);
-    size_t bl = strlen(o->meta.batch_id);
     struct dirent *e;
     int rc = 0;
     while ((e = readdir(d))) {
-        if (!is_batch_chunk(e->d_name, o->meta.batch_id, bl))
+        if (!df_chunk_name_of_batch(e->d_name, o->meta.batch_id))
             continue;
+        char path[DF_PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", o->out_dir, e->d_name);
+        if (df_guard_replace(o, path, err) != 0) {
+            rc = -1;
+            break;
+        }
         if (!o->force) {
             rc = df_errorf(err, "%s already holds chunks of batch %s (%s); use another --batch-id, or "
                            "--force to replace them", o->out_dir, o->meta.batch_id, e->d_name);
             break;
         }
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", o->out_dir, e->d_name);
         if (unlink(path) != 0) {
             rc = df_error_errno(err, "cannot remove %s", path);
             break;
@@ -498,7 +501,9 @@ static int check_existing(const df_convert_options *o, df_error *err)
     return rc;
 }
 
-/* Everything that can be checked before output is checked first. */
+/* Everything that can be checked before output is checked first: the
+ * inputs exist and are not empty, the output folder is writable, nothing
+ * guarded would be overwritten. */
 static int check_inputs(const df_convert_options *o, df_convert_summary *s, df_error *err)
 {
     for (int i = 0; i < o->ninputs; i++) {
@@ -507,16 +512,22 @@ static int check_inputs(const df_convert_options *o, df_convert_summary *s, df_e
             return df_error_errno(err, "%s: cannot read the input", o->inputs[i]);
         if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
             return df_errorf(err, "%s: not a regular file", o->inputs[i]);
+        if (df_refuse_unicode_bom_file(o->inputs[i], err) != 0)
+            return -1;
         if (S_ISREG(st.st_mode) && st.st_size == 0)
             return df_errorf(err, "%s: the file is empty (expected %s)", o->inputs[i],
                              o->mapping->header ? "a header row and data rows" : "data rows");
         s->input_bytes += (uint64_t)st.st_size;
     }
+    if (o->preview)
+        return 0; /* nothing is written */
     struct stat st;
     if (stat(o->out_dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return df_errorf(err, "%s: the output directory does not exist", o->out_dir);
     if (access(o->out_dir, W_OK) != 0)
         return df_error_errno(err, "%s: the output directory is not writable", o->out_dir);
+    if (df_guard_rejects(o, s->rejects_path, err) != 0)
+        return -1;
     return check_existing(o, err);
 }
 
@@ -542,7 +553,9 @@ static int setup_inputs(df_pipeline *p, sequencer *sq, df_error *err)
         in->fd = -1;
         in->mapping = *o->mapping; /* shares the loaded strings; bound per input */
         struct stat st;
-        in->splittable = df_input_splittable(&in->mapping, stat(in->path, &st) == 0 && S_ISREG(st.st_mode));
+        /* A preview or --limit streams: its rows go out in order, and it stops where the limit falls. */
+        in->splittable = !o->preview && !o->limit &&
+                         df_input_splittable(&in->mapping, stat(in->path, &st) == 0 && S_ISREG(st.st_mode));
         if (in->splittable) {
             int input_error = 0;
             if (df_input_prescan(in, &rows, &input_error, err) != 0) {
@@ -636,7 +649,8 @@ static int check_accounting(const df_convert_summary *s, int seq, df_error *err)
     uint64_t in_chunks = 0;
     for (size_t i = 0; i < s->nchunks; i++)
         in_chunks += s->chunks[i].records;
-    if (s->rows_read != s->accepted + s->rejected || in_chunks != s->accepted || (int)s->nchunks != seq)
+    if (s->rows_read != s->accepted + s->rejected || (!s->dry_run && in_chunks != s->accepted) ||
+        (int)s->nchunks != seq)
         return df_errorf(err, "internal error: accounting mismatch: %llu rows read, %llu accepted, %llu rejected, "
                          "%llu records in %zu chunks", (unsigned long long)s->rows_read,
                          (unsigned long long)s->accepted, (unsigned long long)s->rejected,
@@ -648,7 +662,8 @@ static int check_accounting(const df_convert_summary *s, int seq, df_error *err)
 static int run(df_pipeline *p, sequencer *sq, df_error *err)
 {
     const df_convert_options *o = p->o;
-    if (df_rejects_open(&sq->rejects, p->s->rejects_path, err) != 0)
+    if (!o->preview && df_rejects_open_format(&sq->rejects, p->s->rejects_path, (df_csv_format)o->rejects_format,
+                                              err) != 0)
         return -1;
     int rc = setup_inputs(p, sq, err);
     if (rc == 0)
@@ -668,6 +683,9 @@ static int run(df_pipeline *p, sequencer *sq, df_error *err)
     }
     if (rc == 0)
         rc = check_accounting(p->s, sq->seq, err);
+    p->s->limited = atomic_load(&p->limited);
+    if (o->preview)
+        return rc;
     if (rc == 0)
         return df_rejects_commit(&sq->rejects, err);
     df_rejects_abort(&sq->rejects);
@@ -688,10 +706,33 @@ static void cleanup(df_pipeline *p, sequencer *sq)
     free(p->inputs);
     df_queue_destroy(&p->seq_q);
     df_lines_enc_free(&sq->lines);
+    df_unmatched_free(&sq->unmatched);
     free(sq->pool);
     free(sq->ring);
     free(sq->first_g);
     pthread_mutex_destroy(&p->mu);
+}
+
+/* What the summary knows before the first row: names, catalogs checked, where rejects go. */
+static void summary_start(df_pipeline *p, sequencer *sq)
+{
+    const df_convert_options *o = p->o;
+    df_convert_summary *s = p->s;
+    snprintf(s->doc_type, sizeof s->doc_type, "%s", p->dt->code);
+    snprintf(s->batch_id, sizeof s->batch_id, "%s", o->meta.batch_id);
+    s->ncatalogs = o->profile->ncatalogs;
+    for (int c = 0; c < s->ncatalogs; c++) {
+        snprintf(s->catalog_names[c], DF_NAME_MAX, "%s", o->profile->catalogs[c].name);
+        s->checked[c] = o->catalogs && c < o->catalogs->n && o->catalogs->cat[c].loaded && p->dt->catalog_applies[c];
+    }
+    df_unmatched_init(&sq->unmatched, o->profile, p->dt, o->catalogs, !o->no_suggestions);
+    s->dry_run = o->preview != NULL;
+    if (o->preview)
+        s->rejects_path[0] = 0;
+    else if (o->rejects_path)
+        snprintf(s->rejects_path, sizeof s->rejects_path, "%s", o->rejects_path);
+    else
+        snprintf(s->rejects_path, sizeof s->rejects_path, "%s/rejects.csv", o->out_dir);
 }
 
 int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err)
@@ -707,36 +748,27 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
     p->o = o;
     p->s = s;
     p->dt = o->mapping->dt;
-    p->chunk_records = o->chunk_records ? o->chunk_records : DF_DEFAULT_CHUNK_RECORDS;
-    p->chunk_bytes = o->chunk_bytes ? o->chunk_bytes : DF_DEFAULT_CHUNK_BYTES;
-    p->threads = o->threads > 0 ? (o->threads > DF_MAX_THREADS ? DF_MAX_THREADS : o->threads) : df_default_threads();
+    p->threads = df_threads(o->threads);
     p->range_bytes = range_bytes(o);
     p->timing = o->stats;
     pthread_mutex_init(&p->mu, NULL);
     sq->p = p;
     sq->s = s;
     sq->start = sq->last_progress = df_now();
-    df_lines_enc_init(&sq->lines);
-    snprintf(s->doc_type, sizeof s->doc_type, "%s", p->dt->code);
-    snprintf(s->batch_id, sizeof s->batch_id, "%s", o->meta.batch_id);
-    s->ncatalogs = o->profile->ncatalogs;
-    for (int c = 0; c < s->ncatalogs; c++)
-        snprintf(s->catalog_names[c], DF_NAME_MAX, "%s", o->profile->catalogs[c].name);
-    if (o->rejects_path)
-        snprintf(s->rejects_path, sizeof s->rejects_path, "%s", o->rejects_path);
-    else
-        snprintf(s->rejects_path, sizeof s->rejects_path, "%s/rejects.csv", o->out_dir);
+    summary_start(p, sq);
+    p->unmatched = &sq->unmatched;
 
     int rc = -1;
     s->input_error = 1; /* until the checks pass */
-    if (check_inputs(o, s, err) == 0) {
+    if (df_chunk_limits(o->chunk_records, o->chunk_bytes, &p->chunk_records, &p->chunk_bytes, err) == 0 &&
+        check_inputs(o, s, err) == 0) {
         s->input_error = 0;
         rc = run(p, sq, err);
     }
     if (rc != 0 && !o->keep_partial) {
         /* All or nothing: a failed run leaves no chunk of this batch. */
         for (int seq = 1; seq <= sq->seq; seq++) {
-            char path[4096];
+            char path[DF_PATH_MAX];
             df_chunk_path(path, sizeof path, o->out_dir, o->meta.batch_id, seq);
             unlink(path);
         }

@@ -30,7 +30,7 @@
  *    on the thread count. It writes rejects.csv, counts the unmatched
  *    catalog keys (in input order, so that the bounded table holds the same
  *    keys whatever the thread count, and only rows of confirmed ranges
- *    count) and builds each chunk's provenance list (lines.h): it does no
+ *    count) and builds each chunk's provenance list (provenance.h): it does no
  *    work per byte, only per record and per rejected row.
  *  - Chunks are independent once their records are known: the slices of
  *    chunk n (parts of blocks) go to worker (n-1) % threads, which writes
@@ -55,13 +55,13 @@
 #define DF_CONVERTER_CONVERT_H
 
 #include <stdint.h>
+#include "converter/output_guard.h"
 #include "converter/summary.h"
+#include "config/values.h"
 #include "mapping/catalog.h"
 #include "mapping/mapping.h"
-#include "writer/chunk_writer.h"
+#include "writer/chunk.h"
 
-#define DF_DEFAULT_CHUNK_RECORDS 20000
-#define DF_DEFAULT_CHUNK_BYTES (16u << 20)
 /* Input bytes per range; $DRUGFLOW_RANGE_BYTES overrides it (tests use
  * tiny ranges so that range edges fall everywhere). */
 #define DF_RANGE_BYTES (256u << 10)
@@ -74,6 +74,22 @@ typedef int (*df_file_sign_fn)(void *ctx, const char *unsigned_path, const char 
  * worker with the reference signer), not necessarily in chunk order. */
 typedef void (*df_chunk_done_fn)(void *ctx, int seq, const df_chunk_result *r);
 
+/* One row's outcome, for a preview (`drugflow convert --dry-run`,
+ * converter/preview.h): the record as it would be sent, or why not. */
+typedef struct df_row_outcome {
+    const char *input;            /* the export */
+    long line;                    /* where the row starts */
+    int accepted;
+    const char *const *vals;      /* the record's values in profile order; NULL when the
+                                   * row has the wrong number of columns */
+    const size_t *lens;
+    const df_check_result *check; /* a rejected row's reasons; NULL when accepted */
+    const char *message;          /* a rejected row's message, as rejects.csv has it */
+} df_row_outcome;
+/* Called on one thread at a time, in input order (a preview streams its
+ * inputs one after the other); non-zero stops the run. */
+typedef int (*df_row_fn)(void *ctx, const df_row_outcome *r, df_error *err);
+
 typedef struct df_convert_options {
     const df_profile *profile;
     df_mapping *mapping;
@@ -82,10 +98,13 @@ typedef struct df_convert_options {
     int ninputs;
     const char *out_dir;
     const char *rejects_path;         /* NULL: OUT_DIR/rejects.csv */
+    int rejects_format;               /* df_csv_format: DF_CSV_EXCEL (0) or DF_CSV_RAW */
+    const df_guarded_file *guarded;   /* never overwritten or removed, besides inputs and mapping */
+    int nguarded;                     /* (output_guard.h) */
     df_chunk_meta meta;               /* doc_type is taken from the mapping */
     uint64_t chunk_records;           /* 0: default */
     uint64_t chunk_bytes;             /* 0: default */
-    int threads;                      /* worker threads; 0: number of cores */
+    int threads;                      /* worker threads; 0: number of cores (df_threads) */
     df_sign_fn sign;                  /* streaming signer, or NULL */
     void *sign_ctx;
     df_file_sign_fn sign_file;        /* reference signer, or NULL */
@@ -99,6 +118,12 @@ typedef struct df_convert_options {
     int top;                          /* unmatched keys to list; 0: 20 */
     int stats;                        /* time every stage (s->stats; --stats) */
     size_t range_bytes;               /* 0: DF_RANGE_BYTES or $DRUGFLOW_RANGE_BYTES */
+    uint64_t limit;                   /* stop after this many data rows (accepted + rejected);
+                                       * 0: all. s->limited tells whether input was left */
+    df_row_fn preview;                /* dry run: every row goes here instead; no chunk file,
+                                       * no rejects.csv (out_dir, rejects_path unused) */
+    void *preview_ctx;
+    int no_suggestions;               /* no near-miss search for unmatched keys */
 } df_convert_options;
 
 /* Runs the conversion. Returns 0 when every row was accounted for (even if
@@ -108,21 +133,5 @@ int df_convert(const df_convert_options *o, df_convert_summary *s, df_error *err
 
 /* The chunk file name of a batch: OUT_DIR/BATCH_00001.xml */
 void df_chunk_path(char *buf, size_t n, const char *out_dir, const char *batch_id, int seq);
-
-/* The default number of worker threads: online cores. */
-int df_default_threads(void);
-
-/* Where a record came from: the index of its input in options.inputs and
- * the physical line its row starts on (from 1). */
-typedef struct df_record_origin {
-    int input;
-    long line;
-} df_record_origin;
-
-/* Decodes a chunk's provenance list (df_chunk_result.lines, lines_len):
- * the origins of its records in record order, the first cap of them into
- * out (which may be NULL to count). Returns the number of records in the
- * list, or -1 if it is malformed. */
-long df_chunk_lines_decode(const unsigned char *lines, size_t len, df_record_origin *out, size_t cap);
 
 #endif

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mapping/encoding.h"
+
 static int no_space(unsigned char c) { (void)c; return 0; }
 
 /* libcsv grows its field buffer with this; refusing past the cap turns a
@@ -305,6 +307,10 @@ int df_csv_read(const char *path, const df_csv_dialect *d, df_csv_row_fn fn, voi
                 n += m;
             }
             dlen = (size_t)n;
+            if (df_refuse_unicode_bom(path, buf, dlen, err) != 0) {
+                rc = -1;
+                goto out;
+            }
             if (dlen >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) {
                 data += 3;
                 dlen -= 3;

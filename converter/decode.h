@@ -11,6 +11,7 @@
 #include <iconv.h>
 #include <stddef.h>
 #include "base/error.h"
+#include "base/utf8.h"
 #include "mapping/mapping.h"
 
 typedef struct df_decoder {
@@ -28,9 +29,7 @@ void df_decoder_close(df_decoder *d);
 int df_decode(df_decoder *d, const char *in, size_t len, char *scratch, size_t cap, const char **out,
               size_t *outlen, size_t *bad_offset);
 
-/* Plain UTF-8 validity (any code point, controls allowed): offset of the
- * first invalid byte, or len if all is valid. */
-size_t df_utf8_valid_prefix(const char *s, size_t len);
+/* Plain UTF-8 validity, df_utf8_valid_prefix, is base/utf8.h's. */
 
 /* For reports: copies in as UTF-8 into out, replacing invalid sequences
  * with U+FFFD. Returns the length written (out must hold 3*len+1). */

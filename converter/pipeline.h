@@ -19,6 +19,7 @@
 #include "converter/csv_reader.h"
 #include "converter/decode.h"
 #include "converter/rejects.h"
+#include "writer/chunk_writer.h"
 
 #define DF_MAX_THREADS 64
 #define DF_BLOCK_XML (1u << 20)        /* rendered record bytes a block holds: one record of DF_MAX_RECORD */
@@ -88,14 +89,16 @@ typedef struct df_block {
     atomic_int refs;
 } df_block;
 
-/* A rejected row in df_block.rej: this head, `len` bytes of rejects.csv
- * row after "file,line," and `nkeys` unmatched catalog keys, each a
- * df_rej_key head and its bytes. */
+/* A rejected row in df_block.rej: this head, `len` bytes of encoded
+ * rejects.csv cells (df_rejects_format: `split` bytes of codes and message,
+ * then the fields) and `nkeys` unmatched catalog keys, each a df_rej_key
+ * head, its bytes, then the row's values of the catalog's columns
+ * (df_unmatched_columns, for missing-*.csv). */
 typedef struct df_rej_head {
-    uint32_t line, len, nkeys;
+    uint32_t line, len, split, nkeys;
 } df_rej_head;
 typedef struct df_rej_key {
-    uint32_t catalog, len;
+    uint32_t catalog, len, cols_len;
 } df_rej_key;
 
 void df_block_reset(df_block *b);
@@ -109,7 +112,8 @@ typedef struct df_rows {
     size_t arena_cap;
     char *scratch;           /* rejects: one field decoded for reading */
     size_t scratch_cap;
-    char message[2048];
+    char message[8192];
+    const struct df_unmatched *unmatched; /* the catalogs' columns of a key (read-only) */
     int ncat;                /* catalogs to look up: [0, ncat) */
     int cat_last[DF_MAX_CATALOGS]; /* the last field of each one's key, -1 if not looked up */
     int timing;              /* measure rows_s */
@@ -198,7 +202,7 @@ typedef struct df_worker {
     df_chunk_writer w;
     int open;                /* w holds an open chunk */
     int broken_seq;          /* a chunk that failed: its remaining slices are dropped */
-    char unsigned_path[4096];
+    char unsigned_path[DF_PATH_MAX];
     int outstanding;         /* sequencer side: tasks sent, not yet answered */
     df_convert_stats st;     /* this thread's times and bytes */
 } df_worker;
@@ -222,6 +226,9 @@ typedef struct df_pipeline {
     df_block *blocks;
     int nblocks;
     atomic_int failed;
+    atomic_int limited;      /* o->limit rows done and input left: the stream stopped */
+    atomic_ullong limit_rows; /* data rows streamed so far, against o->limit */
+    const struct df_unmatched *unmatched; /* read-only for the workers' rows */
     pthread_mutex_t mu;      /* first_err, results */
     df_error first_err;
     size_t results_cap;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "converter/bytes.h"
+#include "converter/unmatched.h"
 #include "mapping/transform.h"
 
 /* The fixed parts of a record between its values: "<Record><F1>",
@@ -154,12 +155,21 @@ static int reject(df_rows *r, const df_input *in, const df_csv_row *row, uint32_
     size_t at = b->rej.len;
     df_rej_head h = {.line = line};
     df_check_message(res, dt, r->message, sizeof r->message);
-    if (df_buf_append(&b->rej, &h, sizeof h) != 0 ||
-        df_rejects_format(&b->rej, row, &r->dec, res, r->message, &r->scratch, &r->scratch_cap) != 0)
+    size_t split;
+    if (r->o->preview) {
+        df_row_outcome out = {in->path, b->abs_base + (long)line - 1, 0, vals, lens, res, r->message};
+        if (r->o->preview(r->o->preview_ctx, &out, err) != 0)
+            return -1;
+    } else if (df_buf_append(&b->rej, &h, sizeof h) != 0 ||
+               df_rejects_format(&b->rej, &split, row, &r->dec, res, r->message,
+                                 (df_csv_format)r->o->rejects_format, &r->scratch, &r->scratch_cap) != 0) {
         goto oom;
-    h.len = (uint32_t)(b->rej.len - at - sizeof h);
+    } else {
+        h.len = (uint32_t)(b->rej.len - at - sizeof h);
+        h.split = (uint32_t)split;
+    }
     /* The unmatched catalog keys the user must add. */
-    for (int c = 0; vals && c < pf->ncatalogs; c++) {
+    for (int c = 0; vals && !r->o->preview && c < pf->ncatalogs; c++) {
         const df_catalog_def *def = &pf->catalogs[c];
         if (!(res->reasons & (1u << def->reason)) || !dt->catalog_applies[c])
             continue;
@@ -169,14 +179,17 @@ static int reject(df_rows *r, const df_input *in, const df_csv_row *row, uint32_
             parts[k] = vals[dt->catalog_fields[c][k]];
             plens[k] = lens[dt->catalog_fields[c][k]];
         }
-        char key[2048];
+        char key[2048], cols[4096];
         df_rej_key kh = {.catalog = (uint32_t)c};
         kh.len = (uint32_t)df_catalog_join_key(def, parts, plens, key, sizeof key);
-        if (df_buf_append(&b->rej, &kh, sizeof kh) != 0 || df_buf_append(&b->rej, key, kh.len) != 0)
+        kh.cols_len = (uint32_t)df_unmatched_columns(r->unmatched, c, vals, lens, cols, sizeof cols);
+        if (df_buf_append(&b->rej, &kh, sizeof kh) != 0 || df_buf_append(&b->rej, key, kh.len) != 0 ||
+            df_buf_append(&b->rej, cols, kh.cols_len) != 0)
             goto oom;
         h.nkeys++;
     }
-    memcpy(b->rej.data + at, &h, sizeof h);
+    if (!r->o->preview)
+        memcpy(b->rej.data + at, &h, sizeof h);
     b->rows++;
     b->rejected++;
     for (int k = 0; k < DF_R_COUNT; k++)
@@ -265,15 +278,14 @@ static int map_fields(df_rows *r, const df_input *in, const df_csv_row *row, con
         if (st == DF_TX_OK && vl && src->ndate_formats && !src->has_constant)
             *dated |= 1ULL << i; /* df_date_parse made it, and checked the day */
         if (st != DF_TX_OK) {
-            int ql = vl > 40 ? 40 : (int)vl;
-            while (ql > 0 && (size_t)ql < vl && ((unsigned char)v[ql] & 0xC0) == 0x80)
-                ql--;
+            char q[DF_DETAIL_MAX / 2];
+            df_quote_value(q, sizeof q, v, vl, df_field_quote_chars(dt->fields[i]));
             if (st == DF_TX_BAD_DATE)
-                df_check_add(res, DF_R_FORMAT, i, "'%.*s' matches none of the mapping's date formats", ql, v);
+                df_check_add(res, DF_R_FORMAT, i, "%s matches none of the mapping's date formats", q);
             else if (st == DF_TX_BAD_DECIMAL)
-                df_check_add(res, DF_R_FORMAT, i, "'%.*s' is not a number", ql, v);
+                df_check_add(res, DF_R_FORMAT, i, "%s is not a number", q);
             else
-                df_check_add(res, DF_R_FORMAT, i, "'%.*s' is not in the mapping's value map", ql, v);
+                df_check_add(res, DF_R_FORMAT, i, "%s is not in the mapping's value map", q);
             res->skip_fields |= 1ULL << i;
         }
         for (int c = 0; c < r->ncat; c++)
@@ -419,6 +431,14 @@ static int process(df_rows *r, const df_input *in, const df_csv_row *row, uint32
     check(r, vals, lens, &kn, &plain, &res);
     if (res.reasons)
         return reject(r, in, row, line, &res, vals, lens, b, err);
+    if (r->o->preview) {
+        df_row_outcome out = {in->path, b->abs_base + (long)line - 1, 1, vals, lens, NULL, NULL};
+        if (r->o->preview(r->o->preview_ctx, &out, err) != 0)
+            return -1;
+        b->rows++;
+        b->accepted++;
+        return DF_ROW_OK;
+    }
     if (b->nrec >= DF_BLOCK_RECORDS)
         return DF_ROW_FULL;
     size_t room = DF_BLOCK_XML - b->xml_len, cap = room < DF_MAX_RECORD ? room : DF_MAX_RECORD;

@@ -9,8 +9,9 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include "base/path.h"
 #include "mapping/rules.h"
-#include "writer/chunk_writer.h"
+#include "writer/chunk.h"
 
 #define DF_TOPN_CAP 16384
 
@@ -18,6 +19,12 @@ typedef struct df_topn_entry {
     char *key;          /* catalog key, parts joined with U+001F */
     size_t len;
     uint64_t count;
+    /* converter/unmatched.h: the nearest catalog entry, and for a key the
+     * catalog truly lacks, the first row's values of the catalog's columns
+     * (joined with U+001F) for missing-*.csv. NULL when none. */
+    char *suggestion;
+    char *columns;
+    int near;           /* equal to a catalog entry after normalisation: a spelling to fix, not an entry to add */
 } df_topn_entry;
 
 typedef struct df_topn {
@@ -27,6 +34,9 @@ typedef struct df_topn {
 } df_topn;
 
 int df_topn_add(df_topn *t, const char *key, size_t len);
+/* Counts key like df_topn_add; *e gets its entry (NULL when the table is
+ * full and the key is not tracked), *is_new whether this was its first row. */
+int df_topn_put(df_topn *t, const char *key, size_t len, df_topn_entry **e, int *is_new);
 /* Sorts the entries by descending count (then key) into a new array of at
  * most max entries; *n receives the number. Caller frees the array only. */
 df_topn_entry *df_topn_top(const df_topn *t, size_t max, size_t *n);
@@ -61,7 +71,7 @@ typedef struct df_convert_stats {
     uint64_t blocks, slices;     /* blocks sequenced, chunk slices written */
     size_t range_bytes, block_bytes, nblocks;
     uint64_t max_inflight;       /* most blocks out of the pool at once */
-    uint64_t lines_bytes;        /* the chunks' provenance lists (lines.h), all together */
+    uint64_t lines_bytes;        /* the chunks' provenance lists (provenance.h), all together */
 } df_convert_stats;
 
 typedef struct df_convert_summary {
@@ -73,14 +83,20 @@ typedef struct df_convert_summary {
     int ncatalogs;
     char catalog_names[DF_MAX_CATALOGS][DF_NAME_MAX];
     df_topn unmatched[DF_MAX_CATALOGS];
+    int checked[DF_MAX_CATALOGS];   /* the catalog was loaded and applies to the document type */
+    long long missing[DF_MAX_CATALOGS]; /* entries in missing-*.csv (df_missing_write) */
+    char missing_path[DF_MAX_CATALOGS][DF_PATH_MAX]; /* where those were written, "" before */
     size_t nchunks;
     df_chunk_result *chunks;   /* in chunk order */
-    char rejects_path[4096];
+    char rejects_path[DF_PATH_MAX];
     double seconds;
+    double index_seconds;      /* building the near-miss indexes (converter/unmatched.h) */
     int input_error;           /* the failure was the inputs' or the mapping's
                                 * (missing, empty, header mismatch, batch
                                 * exists): nothing was written */
     df_convert_stats stats;
+    int limited;               /* stopped at df_convert_options.limit with input left */
+    int dry_run;               /* a preview: nothing was written */
 } df_convert_summary;
 
 void df_summary_free(df_convert_summary *s);
@@ -90,7 +106,5 @@ void df_summary_print(const df_convert_summary *s, FILE *f, int top);
 void df_summary_json(const df_convert_summary *s, FILE *f, int top);
 /* --stats: time per stage, waits and bytes, to tune threads and chunks. */
 void df_stats_print(const df_convert_summary *s, FILE *f);
-/* JSON string escaping, shared with the other --json writers. */
-void df_json_string(FILE *f, const char *s, size_t len);
 
 #endif

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/digest.h"
 #include "converter/parse_stage.h"
 
 double df_now(void)
@@ -308,27 +309,11 @@ static int store_result(df_pipeline *p, int seq, df_chunk_result *r, df_error *e
 static int signed_file_facts(const char *path, int digest, df_chunk_result *r, df_error *err)
 {
     snprintf(r->path, sizeof r->path, "%s", path);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return df_error_errno(err, "%s: cannot reopen after signing", path);
-    EVP_MD_CTX *md = digest ? EVP_MD_CTX_new() : NULL;
-    if (md)
-        EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-    char buf[65536];
-    size_t n;
-    r->bytes = 0;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-        if (md)
-            EVP_DigestUpdate(md, buf, n);
-        r->bytes += n;
-    }
-    fclose(f);
-    if (md) {
-        unsigned int dl;
-        EVP_DigestFinal_ex(md, r->file_sha256, &dl);
-        EVP_MD_CTX_free(md);
-        r->has_file_sha256 = 1;
-    }
+    long long size;
+    if (df_sha256_file(path, r->file_sha256, &size, err) != 0)
+        return df_error_prefix(err, "after signing");
+    r->bytes = (uint64_t)size;
+    r->has_file_sha256 = digest;
     return 0;
 }
 
@@ -383,7 +368,7 @@ static int write_slice(df_worker *wk, df_slice *sl, df_error *err)
 {
     df_pipeline *p = wk->p;
     const df_convert_options *o = p->o;
-    char path[4096];
+    char path[DF_PATH_MAX];
     df_chunk_path(path, sizeof path, o->out_dir, o->meta.batch_id, sl->seq);
     if (sl->first) {
         const char *target = path;
@@ -480,11 +465,18 @@ static int stream_row(stream_state *ss, const df_csv_row *row)
         in->hdr_event = 2;
         in->hdr_n = row->nfields < DF_CSV_MAX_FIELDS ? row->nfields : DF_CSV_MAX_FIELDS;
     }
+    const df_convert_options *o = ss->wk->p->o;
+    if (o->limit && atomic_fetch_add(&ss->wk->p->limit_rows, 1) >= o->limit) {
+        atomic_store(&ss->wk->p->limited, 1); /* a row past the limit: input is left */
+        return 2;
+    }
     if (b->rows == 0)
         b->abs_base = row->line;
     int r = df_rows_process(&ss->wk->rows, in, row, (uint32_t)(row->line - b->abs_base + 1), b, &b->err);
     if (r < 0)
         return b->failed = 1, -1;
+    if (r == DF_ROW_FULL && o->limit)
+        atomic_fetch_sub(&ss->wk->p->limit_rows, 1); /* offered again in the next block */
     return r == DF_ROW_FULL;
 }
 
@@ -519,6 +511,8 @@ static void run_stream(df_worker *wk, const df_task *t)
             break;
         } else if (kind == DF_PARSE_ROW) {
             int r = stream_row(&ss, row);
+            if (r == 2)
+                break; /* --limit: the rest is not read */
             if (r == 1) { /* full: hand the part over, go on in a new block */
                 b->cut = 1;
                 send_msg(p, DF_MSG_DONE, wk->index, b);
@@ -639,6 +633,7 @@ int df_workers_start(df_pipeline *p, df_error *err)
         if (df_rows_init(&wk->rows, p->o, err) != 0)
             return -1;
         wk->rows.timing = p->timing;
+        wk->rows.unmatched = p->unmatched;
         if (df_queue_init(&wk->inbox, 256, sizeof(df_inbox_item), err) != 0)
             return -1;
         if (pthread_create(&wk->thread, NULL, worker_main, wk) != 0)

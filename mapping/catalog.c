@@ -1,13 +1,11 @@
 /* mapping/catalog.c — open-addressing hash sets of catalog keys; see catalog.h. */
 #include "mapping/catalog.h"
 
-#include <csv.h>
-#include <errno.h>
-#include <fcntl.h>
+#include "mapping/catalog_csv.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define KEY_SEP '\x1f'
 
@@ -48,7 +46,7 @@ void df_catalog_set_init(df_catalog_set *s, const df_profile *p)
         s->cat[i].def = &p->catalogs[i];
 }
 
-static void catalog_free(df_catalog *c)
+void df_catalog_free(df_catalog *c)
 {
     free(c->slots);
     free(c->arena);
@@ -60,7 +58,7 @@ static void catalog_free(df_catalog *c)
 void df_catalog_set_free(df_catalog_set *s)
 {
     for (int i = 0; i < s->n; i++)
-        catalog_free(&s->cat[i]);
+        df_catalog_free(&s->cat[i]);
 }
 
 /* Slot holding key (h, k, kl), or the empty slot where it would go. */
@@ -215,144 +213,35 @@ void df_catalog_export_path(const df_catalog_def *def, const char *dir, char *ou
     snprintf(out, n, "%s/%s.csv", dir, name);
 }
 
-typedef struct csv_load {
+typedef struct csv_add {
     df_catalog *c;
     const char *path;
-    long row;             /* data rows seen, 1 = header */
-    int ncols;            /* fields seen in the current row */
-    int col_of_key[DF_MAX_KEY];
-    char *fields[DF_MAX_KEY];
-    size_t lens[DF_MAX_KEY];
-    char header_names[64][DF_NAME_MAX];
-    int nheader;
-    int failed;
-    df_error *err;
-} csv_load;
+} csv_add;
 
-static void load_field(void *data, size_t len, void *ctx)
+static int add_row(void *arg, long line, const char *const *cols, const size_t *lens, df_error *err)
 {
-    csv_load *L = ctx;
-    if (L->failed)
-        return;
-    const char *s = data ? data : "";
-    if (L->row == 0) {
-        if (L->nheader < 64)
-            snprintf(L->header_names[L->nheader++], DF_NAME_MAX, "%.*s", (int)len, s);
-    } else {
-        for (int k = 0; k < L->c->def->nkey; k++) {
-            if (L->col_of_key[k] == L->ncols) {
-                char *copy = malloc(len + 1);
-                if (!copy) {
-                    L->failed = 1;
-                    df_errorf(L->err, "%s: out of memory", L->path);
-                    return;
-                }
-                memcpy(copy, s, len);
-                copy[len] = 0;
-                free(L->fields[k]);
-                L->fields[k] = copy;
-                L->lens[k] = len;
-            }
-        }
+    csv_add *a = arg;
+    const df_catalog_def *def = a->c->def;
+    const char *parts[DF_MAX_KEY];
+    size_t plens[DF_MAX_KEY];
+    for (int k = 0; k < def->nkey; k++) {
+        parts[k] = cols[def->key_columns[k]];
+        plens[k] = lens[def->key_columns[k]];
     }
-    L->ncols++;
+    if (df_catalog_add(a->c, parts, plens, err) != 0)
+        return df_error_prefix(err, "%s:%ld", a->path, line);
+    return 0;
 }
 
-static void load_row(int term, void *ctx)
+int df_catalog_load_csv_enc(df_catalog *c, const char *path, df_encoding enc, df_error *err)
 {
-    (void)term;
-    csv_load *L = ctx;
-    if (L->failed)
-        return;
-    if (L->row == 0) {
-        for (int k = 0; k < L->c->def->nkey; k++) {
-            const char *want = L->c->def->columns[L->c->def->key_columns[k]];
-            L->col_of_key[k] = -1;
-            for (int i = 0; i < L->nheader; i++)
-                if (!strcmp(L->header_names[i], want))
-                    L->col_of_key[k] = i;
-            if (L->col_of_key[k] < 0) {
-                L->failed = 1;
-                df_errorf(L->err, "%s:1: the header has no column '%s'; a %s catalog export needs "
-                          "the columns %s%s%s", L->path, want, L->c->def->name,
-                          L->c->def->columns[0], L->c->def->ncolumns > 1 ? ", " : "",
-                          L->c->def->ncolumns > 1 ? L->c->def->columns[1] : "");
-                return;
-            }
-        }
-    } else {
-        const char *parts[DF_MAX_KEY];
-        int present = 1;
-        for (int k = 0; k < L->c->def->nkey; k++) {
-            parts[k] = L->fields[k] ? L->fields[k] : "";
-            if (!L->fields[k])
-                present = 0;
-        }
-        if (!present) {
-            L->failed = 1;
-            df_errorf(L->err, "%s: row %ld has fewer columns than the header", L->path, L->row + 1);
-            return;
-        }
-        if (df_catalog_add(L->c, parts, L->lens, L->err) != 0) {
-            L->failed = 1;
-            df_error_prefix(L->err, "%s: row %ld", L->path, L->row + 1);
-            return;
-        }
-    }
-    for (int k = 0; k < DF_MAX_KEY; k++) {
-        free(L->fields[k]);
-        L->fields[k] = NULL;
-    }
-    L->ncols = 0;
-    L->row++;
+    csv_add a = {c, path};
+    int rc = df_catalog_csv_read_enc(path, c->def, enc, add_row, &a, NULL, err);
+    c->loaded = 1;
+    return rc;
 }
-
-static int no_space(unsigned char c) { (void)c; return 0; }
 
 int df_catalog_load_csv(df_catalog *c, const char *path, df_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return df_error_errno(err, "%s: cannot open catalog", path);
-    struct csv_parser p;
-    csv_init(&p, CSV_APPEND_NULL);
-    csv_set_space_func(&p, no_space);
-    csv_load L = {.c = c, .path = path, .err = err};
-    char buf[65536];
-    ssize_t n;
-    int rc = 0, first = 1;
-    while ((n = read(fd, buf, sizeof buf)) > 0) {
-        const char *data = buf;
-        size_t dlen = (size_t)n;
-        /* The BOM goes before libcsv sees it: left in, it would make a
-         * quoted first header field unquoted text. */
-        if (first && dlen >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) {
-            data += 3;
-            dlen -= 3;
-        }
-        first = 0;
-        if (csv_parse(&p, data, dlen, load_field, load_row, &L) != dlen) {
-            rc = df_errorf(err, "%s: CSV error: %s", path, csv_strerror(csv_error(&p)));
-            break;
-        }
-        if (L.failed) {
-            rc = -1;
-            break;
-        }
-    }
-    if (n < 0)
-        rc = df_error_errno(err, "%s: read error", path);
-    if (rc == 0) {
-        csv_fini(&p, load_field, load_row, &L);
-        if (L.failed)
-            rc = -1;
-        else if (L.row == 0)
-            rc = df_errorf(err, "%s: the catalog file is empty (no header row)", path);
-    }
-    for (int k = 0; k < DF_MAX_KEY; k++)
-        free(L.fields[k]);
-    csv_free(&p);
-    close(fd);
-    c->loaded = 1;
-    return rc;
+    return df_catalog_load_csv_enc(c, path, DF_ENC_UTF8, err);
 }

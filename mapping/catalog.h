@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "base/error.h"
+#include "mapping/mapping.h"
 #include "mapping/profile.h"
 
 typedef struct df_catalog {
@@ -50,9 +51,13 @@ void df_catalog_prefetch(const df_catalog *c, uint64_t hash, int stage);
 /* df_catalog_contains with the key's hash already known. */
 int df_catalog_contains_hashed(const df_catalog *c, const char *const *parts, const size_t *lens, uint64_t hash);
 
-/* Loads a portal CSV export: UTF-8 (BOM allowed), header with the column
- * names of the catalog's definition (others ignored, order free). */
+/* Loads a portal CSV export (catalog_csv.h): UTF-8 (BOM allowed), header
+ * with the column names of the catalog's definition (others ignored, order
+ * free); the _enc form in a declared encoding. */
 int df_catalog_load_csv(df_catalog *c, const char *path, df_error *err);
+int df_catalog_load_csv_enc(df_catalog *c, const char *path, df_encoding enc, df_error *err);
+/* Frees the keys of one catalog (df_catalog_set_free does every one). */
+void df_catalog_free(df_catalog *c);
 
 /* The portal's CSV export of a catalog in dir: DIR/<list element, lower
  * case>.csv, e.g. DIR/commodities.csv for <Commodities>. */

@@ -6,7 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "mapping/yaml_doc.h"
+#include "base/yaml_doc.h"
+#include "mapping/encoding.h"
 
 const char *df_encoding_name(df_encoding e)
 {
@@ -40,10 +41,25 @@ static int one_char(df_yaml *y, df_ynode *n, char *out, df_error *err)
     return 0;
 }
 
+/* month_day: which day a month-only date ("2028.04") stands for. */
+static int load_month_day(df_yaml *y, df_ynode *n, df_field_source *s, const char *fname, int months,
+                          df_error *err)
+{
+    const char *v = df_yaml_str(n);
+    if (!v || (strcmp(v, "last") && strcmp(v, "first")))
+        return df_yaml_fail(y, n, err, "'month_day' is 'last' (the default: 2028.04 is 2028-04-30) or 'first' "
+                            "(2028-04-01), not '%s'", v ? v : "a list or map");
+    if (!months)
+        return df_yaml_fail(y, n, err, "'month_day' applies to month formats without %%d (such as \"%%Y.%%m\"); "
+                            "none of the date formats of %s is one: add one or remove 'month_day'", fname);
+    s->month_day = !strcmp(v, "first") ? DF_MONTH_DAY_FIRST : DF_MONTH_DAY_LAST;
+    return 0;
+}
+
 static int load_source(df_mapping *m, df_yaml *y, df_ynode *kn, df_ynode *vn, df_error *err)
 {
-    static const char *const keys[] = {"column", "constant", "default", "trim", "date", "decimal",
-                                       "map", "map_strict", NULL};
+    static const char *const keys[] = {"column", "constant", "default", "trim", "date", "month_day",
+                                       "decimal", "decimal_comma", "map", "map_strict", NULL};
     const char *fname = df_yaml_str(kn);
     int fi = fname ? df_doctype_field_index(m->dt, fname) : -1;
     if (fi < 0) {
@@ -100,6 +116,7 @@ static int load_source(df_mapping *m, df_yaml *y, df_ynode *kn, df_ynode *vn, df
     }
     if ((n = df_yaml_get(y, vn, "trim")) && df_yaml_bool(y, n, &s->trim, err) != 0)
         return -1;
+    int months = 0; /* a date format without %d */
     if ((n = df_yaml_get(y, vn, "date"))) {
         if (m->dt->fields[fi]->type != DF_FT_DATE)
             return df_yaml_fail(y, n, err, "'date' applies to date fields; %s is not one", fname);
@@ -121,16 +138,28 @@ static int load_source(df_mapping *m, df_yaml *y, df_ynode *kn, df_ynode *vn, df
                                         "%%H %%M %%S, %%%% for a '%%')", *c ? *c : ' ');
                 ymd |= *c == 'Y' ? 1 : *c == 'm' ? 2 : *c == 'd' ? 4 : 0;
             }
-            if (!f || ymd != 7 || strlen(f) >= sizeof s->date_formats[0])
-                return df_yaml_fail(y, fn, err, "a date format needs %%Y, %%m and %%d, e.g. \"%%Y/%%m/%%d\"");
+            if (!f || (ymd & 3) != 3 || strlen(f) >= sizeof s->date_formats[0])
+                return df_yaml_fail(y, fn, err, "a date format needs %%Y and %%m, and %%d unless it is a month, "
+                                    "e.g. \"%%Y/%%m/%%d\", \"%%Y年%%m月%%d日\" or \"%%Y.%%m\"");
+            months |= !(ymd & 4);
             strcpy(s->date_formats[s->ndate_formats++], f);
         }
     }
+    if ((n = df_yaml_get(y, vn, "month_day")) && load_month_day(y, n, s, fname, months, err) != 0)
+        return -1;
     if ((n = df_yaml_get(y, vn, "decimal"))) {
         if (df_yaml_bool(y, n, &s->decimal, err) != 0)
             return -1;
         if (s->decimal && m->dt->fields[fi]->type != DF_FT_DECIMAL)
             return df_yaml_fail(y, n, err, "'decimal' applies to decimal fields; %s is not one", fname);
+    }
+    if ((n = df_yaml_get(y, vn, "decimal_comma"))) {
+        /* "1.234,5": the decimal mark is a comma; implies decimal: true. */
+        if (df_yaml_bool(y, n, &s->decimal_comma, err) != 0)
+            return -1;
+        if (s->decimal_comma && m->dt->fields[fi]->type != DF_FT_DECIMAL)
+            return df_yaml_fail(y, n, err, "'decimal_comma' applies to decimal fields; %s is not one", fname);
+        s->decimal |= s->decimal_comma;
     }
     if ((n = df_yaml_get(y, vn, "map"))) {
         if (!df_yaml_is_map(n))
@@ -200,13 +229,7 @@ int df_mapping_load(df_mapping *m, const df_profile *p, const char *path, df_err
     }
     if ((n = df_yaml_get(&y, root, "encoding"))) {
         const char *e = df_yaml_str(n);
-        if (e && (!strcasecmp(e, "UTF-8") || !strcasecmp(e, "UTF8")))
-            m->encoding = DF_ENC_UTF8;
-        else if (e && !strcasecmp(e, "GBK"))
-            m->encoding = DF_ENC_GBK;
-        else if (e && !strcasecmp(e, "GB18030"))
-            m->encoding = DF_ENC_GB18030;
-        else {
+        if (df_encoding_parse(e, &m->encoding) != 0) {
             df_yaml_fail(&y, n, err, "unknown encoding '%s' (UTF-8, GBK or GB18030)", e ? e : "?");
             goto out;
         }
@@ -263,7 +286,7 @@ int df_mapping_load(df_mapping *m, const df_profile *p, const char *path, df_err
             s->column = (int)c - 1;
         }
     }
-    rc = 0;
+    rc = df_yaml_check_unique_keys(&y, err);
 out:
     df_yaml_free(&y);
     if (rc != 0)
@@ -289,6 +312,18 @@ void df_mapping_free(df_mapping *m)
     }
 }
 
+/* 1 if header cell h (spaces around it ignored) is name. */
+static int header_is(const char *h, size_t hl, const char *name, size_t want)
+{
+    while (hl && (h[hl - 1] == ' ' || h[hl - 1] == '\t'))
+        hl--;
+    while (hl && (*h == ' ' || *h == '\t')) {
+        h++;
+        hl--;
+    }
+    return hl == want && memcmp(h, name, want) == 0;
+}
+
 int df_mapping_bind_header(df_mapping *m, const char *input_path, long line, const char *const *names,
                            const size_t *lens, int n, df_error *err)
 {
@@ -301,18 +336,14 @@ int df_mapping_bind_header(df_mapping *m, const char *input_path, long line, con
         s->column = -1;
         size_t want = strlen(s->column_name);
         for (int c = 0; c < n; c++) {
-            const char *h = names[c];
-            size_t hl = lens[c];
-            while (hl && (h[hl - 1] == ' ' || h[hl - 1] == '\t'))
-                hl--;
-            while (hl && (*h == ' ' || *h == '\t')) {
-                h++;
-                hl--;
-            }
-            if (hl == want && memcmp(h, s->column_name, want) == 0) {
-                s->column = c;
-                break;
-            }
+            if (!header_is(names[c], lens[c], s->column_name, want))
+                continue;
+            if (s->column >= 0)
+                return df_errorf(err, "%s:%ld: the header has the column '%s' twice (columns %d and %d), which "
+                                 "%s:%d maps to field %s: the values could come from either; rename one of the "
+                                 "two in the export", input_path, line, s->column_name, s->column + 1, c + 1,
+                                 m->path, s->line, m->dt->fields[i]->name);
+            s->column = c;
         }
         if (s->column < 0)
             return df_errorf(err, "%s:%ld: the header has no column '%s', which %s:%d maps to field %s; "

@@ -10,9 +10,13 @@
 
 #include <stddef.h>
 #include "base/error.h"
+#include "base/path.h"
 #include "mapping/profile.h"
 
 #define DF_MAX_DATE_FORMATS 8
+
+/* The day a month-only date (有效期至 "2028.04") stands for. */
+enum { DF_MONTH_DAY_LAST = 0, DF_MONTH_DAY_FIRST = 1 };
 
 typedef enum { DF_ENC_UTF8, DF_ENC_GBK, DF_ENC_GB18030 } df_encoding;
 
@@ -36,14 +40,16 @@ typedef struct df_field_source {
     int trim;                /* strip ASCII and ideographic spaces (default on) */
     int ndate_formats;
     char date_formats[DF_MAX_DATE_FORMATS][48];
-    int decimal;             /* normalise thousands separators, full-width digits */
+    int month_day;           /* formats without %d (a month, "2028.04"): DF_MONTH_DAY_LAST or _FIRST */
+    int decimal;             /* normalise thousands separators, full-width digits (decimal.h) */
+    int decimal_comma;       /* decimal_comma: true: "1.234,5" is 1234.5 */
     df_value_map map;
     int map_strict;          /* an unmapped value is E_FORMAT, not passed through */
     int line, col;           /* where the mapping file declares it */
 } df_field_source;
 
 typedef struct df_mapping {
-    char path[1024];
+    char path[DF_PATH_MAX];
     const df_doctype *dt;
     df_encoding encoding;
     char delimiter;

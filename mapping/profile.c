@@ -5,7 +5,8 @@
 #include <string.h>
 
 #include "mapping/rules.h"
-#include "mapping/yaml_doc.h"
+#include "base/yaml_doc.h"
+#include "config/values.h"
 
 static const char *const header_value_names[DF_HV_COUNT] = {
     "enterprise_code", "enterprise_name", "doc_type", "period", "batch_id", "chunk_seq", "created_at",
@@ -26,15 +27,11 @@ static int get_str(df_yaml *y, df_ynode *map, const char *key, char *dst, size_t
     return 0;
 }
 
-/* An XML element name as the profile may use: letters, digits, _ - . */
+/* An XML element name as the profile may use (an NCName: no ':'). */
 static int check_element_name(df_yaml *y, df_ynode *n, const char *s, df_error *err)
 {
-    if (!s || !*s || !((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+    if (!df_protocol_xml_name_ok(s))
         return df_yaml_fail(y, n, err, "'%s' is not a valid XML element name", s ? s : "");
-    for (const char *c = s; *c; c++)
-        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-              *c == '_' || *c == '-' || *c == '.'))
-            return df_yaml_fail(y, n, err, "'%s' is not a valid XML element name", s);
     return 0;
 }
 
@@ -245,6 +242,18 @@ static int load_catalogs(df_profile *p, df_yaml *y, df_ynode *cats, df_error *er
     return 0;
 }
 
+/* The longest BatchId the interface takes (the schema's maxLength); never
+ * more than drugflow's own file-name limit, DF_BATCH_ID_MAX. */
+static int load_batch_id_max(df_profile *p, df_yaml *y, df_ynode *dfn, df_error *err)
+{
+    df_ynode *n = df_yaml_get(y, dfn, "batch_id_max_length");
+    long v = DF_BATCH_ID_MAX;
+    if (n && df_yaml_long(y, n, 8, DF_BATCH_ID_MAX, &v, err) != 0)
+        return -1;
+    p->batch_id_max = (int)v;
+    return 0;
+}
+
 static int load_header(df_profile *p, df_yaml *y, df_ynode *hf, df_error *err)
 {
     if (!df_yaml_is_map(hf) || df_yaml_map_len(hf) == 0 || df_yaml_map_len(hf) > DF_MAX_HEADER)
@@ -270,9 +279,10 @@ static int load_header(df_profile *p, df_yaml *y, df_ynode *hf, df_error *err)
 int df_profile_load(df_profile *p, const char *path, df_error *err)
 {
     static const char *const top_keys[] = {"profile", "endpoints", "entries", "datafile", "fields",
-                                           "groups", "doc_types", "catalogs", NULL};
-    static const char *const df_keys[] = {"root", "version", "header", "header_fields", "records",
-                                          "record", "trailer", "record_count", NULL};
+                                           "groups", "doc_types", "catalogs", "protocol", "signature", NULL};
+    static const char *const df_keys[] = {"root", "version", "version_attribute", "header", "header_fields",
+                                          "records", "record", "trailer", "record_count", "batch_id_max_length",
+                                          NULL};
     memset(p, 0, sizeof *p);
     snprintf(p->path, sizeof p->path, "%s", path);
     df_yaml y;
@@ -304,6 +314,7 @@ int df_profile_load(df_profile *p, const char *path, df_error *err)
     if (df_yaml_check_keys(&y, dfn, df_keys, "'datafile'", err) ||
         get_elem(&y, dfn, "root", p->root, sizeof p->root, err) ||
         get_str(&y, dfn, "version", p->version, sizeof p->version, err) ||
+        get_elem(&y, dfn, "version_attribute", p->version_attribute, sizeof p->version_attribute, err) ||
         get_elem(&y, dfn, "header", p->header, sizeof p->header, err) ||
         get_elem(&y, dfn, "records", p->records, sizeof p->records, err) ||
         get_elem(&y, dfn, "record", p->record, sizeof p->record, err) ||
@@ -311,6 +322,8 @@ int df_profile_load(df_profile *p, const char *path, df_error *err)
         get_elem(&y, dfn, "record_count", p->record_count, sizeof p->record_count, err))
         goto out;
     p->record_len = (int)strlen(p->record);
+    if (load_batch_id_max(p, &y, dfn, err) != 0)
+        goto out;
     df_ynode *hf = df_yaml_get(&y, dfn, "header_fields");
     if (load_header(p, &y, hf ? hf : dfn, err) != 0)
         goto out;
@@ -331,6 +344,9 @@ int df_profile_load(df_profile *p, const char *path, df_error *err)
     df_ynode *cats = df_yaml_get(&y, root, "catalogs");
     if (cats && load_catalogs(p, &y, cats, err) != 0)
         goto out;
+    if (df_protocol_load(&p->protocol, &y, df_yaml_get(&y, root, "protocol"), err) != 0 ||
+        df_signature_load(&p->signature, &y, df_yaml_get(&y, root, "signature"), err) != 0)
+        goto out;
     /* Which catalog checks apply to which document type. */
     for (int d = 0; d < p->ndoctypes; d++) {
         df_doctype *dt = &p->doctypes[d];
@@ -344,7 +360,7 @@ int df_profile_load(df_profile *p, const char *path, df_error *err)
             }
         }
     }
-    rc = 0;
+    rc = df_yaml_check_unique_keys(&y, err);
 out:
     df_yaml_free(&y);
     return rc;

@@ -2,12 +2,15 @@
  *
  * A profile YAML file (samples/profile/gd-v1.yaml) names the entries, the
  * data file's elements, every field's type and limits, the document types
- * with their fields in order, and the catalogs with their keys. Nothing of
- * it is a C constant; this loader turns it into fixed-size tables. */
+ * with their fields in order, the catalogs with their keys, the wire
+ * protocol and the signature (protocol.h). Nothing of it is a C constant;
+ * this loader turns it into fixed-size tables. */
 #ifndef DF_MAPPING_PROFILE_H
 #define DF_MAPPING_PROFILE_H
 
 #include "base/error.h"
+#include "base/path.h"
+#include "mapping/protocol.h"
 
 #define DF_MAX_FIELDS 48     /* fields of one document type */
 #define DF_MAX_FIELD_DEFS 96 /* field definitions in a profile */
@@ -60,7 +63,7 @@ typedef struct df_doctype {
 } df_doctype;
 
 typedef struct df_profile {
-    char path[1024];
+    char path[DF_PATH_MAX];
     char name[DF_NAME_MAX];
     char endpoint_practice[512];
     char endpoint_production[512];
@@ -68,7 +71,9 @@ typedef struct df_profile {
     /* data file elements */
     char root[DF_NAME_MAX], version[16], header[DF_NAME_MAX], records[DF_NAME_MAX],
         record[DF_NAME_MAX], trailer[DF_NAME_MAX], record_count[DF_NAME_MAX];
+    char version_attribute[DF_NAME_MAX]; /* the root's attribute holding version */
     int record_len;
+    int batch_id_max;  /* datafile.batch_id_max_length: characters a BatchId may have */
     int nheader;
     char header_names[DF_MAX_HEADER][DF_NAME_MAX];
     df_header_value header_values[DF_MAX_HEADER];
@@ -78,6 +83,8 @@ typedef struct df_profile {
     df_doctype doctypes[DF_MAX_DOCTYPES];
     int ncatalogs;
     df_catalog_def catalogs[DF_MAX_CATALOGS];
+    df_protocol protocol;       /* requests, answers, codes, states (protocol.h) */
+    df_signature_def signature; /* algorithms, URIs, KeyInfo (protocol.h) */
 } df_profile;
 
 /* Loads and checks a profile; errors name file, line and column. */

@@ -154,14 +154,32 @@ int df_valid_code(const char *s, size_t len, int n)
     return (int)len == n && digits(s, len);
 }
 
-/* A value quoted for a message: at most 40 bytes, cut on a UTF-8 boundary. */
-static int quoted_len(const char *s, size_t len)
+const char *df_quote_value(char *buf, size_t n, const char *v, size_t len, int max_chars)
 {
-    size_t n = len > 40 ? 40 : len;
-    while (n > 0 && n < len && ((unsigned char)s[n] & 0xC0) == 0x80)
-        n--;
-    return (int)n;
+    size_t limit = (size_t)(max_chars > 0 ? max_chars : DF_QUOTE_MAX_CHARS), chars = 0, i = 0;
+    while (i < len && chars < limit) { /* i: the end of the first `limit` characters */
+        i++;
+        while (i < len && ((unsigned char)v[i] & 0xC0) == 0x80)
+            i++;
+        chars++;
+    }
+    /* Never past the buffer: room for the quotes, "…" and NUL. */
+    while (i + 6 > n && i > 0) {
+        i--;
+        while (i > 0 && ((unsigned char)v[i] & 0xC0) == 0x80)
+            i--;
+    }
+    snprintf(buf, n, "'%.*s%s'", (int)i, v, i < len ? "…" : "");
+    return buf;
 }
+
+int df_field_quote_chars(const df_field_def *f)
+{
+    return f && f->type == DF_FT_TEXT && f->max_length > 0 ? f->max_length : DF_QUOTE_MAX_CHARS;
+}
+
+/* A field's value quoted for one of this file's messages. */
+#define QUOTE(f, v, l) df_quote_value((char[DF_DETAIL_MAX / 2]){0}, DF_DETAIL_MAX / 2, (v), (l), df_field_quote_chars(f))
 
 /* Says where text fails df_valid_utf8_text: the first byte that starts an
  * invalid UTF-8 sequence or a control character. Only on the error path. */
@@ -230,24 +248,24 @@ void df_rules_check_known(const df_profile *p, const df_doctype *dt, const df_ca
             break;
         case DF_FT_CODE:
             if (!df_valid_code(v, l, f->length))
-                df_check_add(out, DF_R_FORMAT, i, "'%.*s' is not %d digits", quoted_len(v, l), v, f->length);
+                df_check_add(out, DF_R_FORMAT, i, "%s is not %d digits", QUOTE(f, v, l), f->length);
             else
                 malformed = 0;
             break;
         case DF_FT_DATE:
             if (!(known_date & (1ULL << i)) && !df_valid_date(v, l))
-                df_check_add(out, DF_R_FORMAT, i, "'%.*s' is not a date YYYY-MM-DD", quoted_len(v, l), v);
+                df_check_add(out, DF_R_FORMAT, i, "%s is not a date YYYY-MM-DD", QUOTE(f, v, l));
             else
                 malformed = 0;
             break;
         case DF_FT_DECIMAL:
             if (!df_valid_decimal(v, l, &neg)) {
-                df_check_add(out, DF_R_FORMAT, i, "'%.*s' is not a plain decimal number", quoted_len(v, l), v);
+                df_check_add(out, DF_R_FORMAT, i, "%s is not a plain decimal number", QUOTE(f, v, l));
                 break;
             }
             malformed = 0;
             if (neg && f->nonnegative)
-                df_check_add(out, DF_R_NEGATIVE_QTY, i, "%.*s is below zero", quoted_len(v, l), v);
+                df_check_add(out, DF_R_NEGATIVE_QTY, i, "%.*s is below zero", l > 64 ? 64 : (int)l, v);
             break;
         }
         if (malformed)
@@ -276,15 +294,15 @@ void df_rules_check_known(const df_profile *p, const df_doctype *dt, const df_ca
         if (!found) {
             int fi = dt->catalog_fields[c][0];
             if (cat->def->nkey == 1) {
-                df_check_add(out, (df_reason)cat->def->reason, fi, "'%.*s' is not in the %s catalog",
-                             quoted_len(parts[0], plens[0]), parts[0], cat->def->name);
+                df_check_add(out, (df_reason)cat->def->reason, fi, "%s is not in the %s catalog",
+                             QUOTE(dt->fields[fi], parts[0], plens[0]), cat->def->name);
             } else {
-                char names[256] = "", values[512] = "";
+                char names[256] = "", values[DF_DETAIL_MAX] = "";
                 for (int k = 0; k < cat->def->nkey; k++) {
                     size_t nl = strlen(names), vl = strlen(values);
                     snprintf(names + nl, sizeof names - nl, "%s%s", k ? ", " : "", cat->def->record_fields[k]);
-                    snprintf(values + vl, sizeof values - vl, "%s'%.*s'", k ? ", " : "",
-                             quoted_len(parts[k], plens[k]), parts[k]);
+                    snprintf(values + vl, sizeof values - vl, "%s%s", k ? ", " : "",
+                             QUOTE(dt->fields[dt->catalog_fields[c][k]], parts[k], plens[k]));
                 }
                 df_check_add(out, (df_reason)cat->def->reason, -1, "(%s) = (%s) is not in the %s catalog", names,
                              values, cat->def->name);
@@ -306,6 +324,10 @@ void df_check_message(const df_check_result *r, const df_doctype *dt, char *buf,
             break;
         o += (size_t)w;
     }
-    if (o >= n)
-        buf[n - 1] = 0;
+    if (o >= n) { /* cut: never inside a UTF-8 character */
+        size_t e = n - 1;
+        while (e > 0 && ((unsigned char)buf[e] & 0xC0) == 0x80)
+            e--;
+        buf[e] = 0;
+    }
 }

@@ -25,11 +25,17 @@ typedef enum {
 } df_reason;
 
 #define DF_MAX_VIOLATIONS 16
+/* A violation's detail holds a value quoted whole: up to 200 characters
+ * (the profile's longest text) of up to 4 bytes, twice for a two-part key. */
+#define DF_DETAIL_MAX 1800
+/* Values quoted in messages are cut (with "…") only beyond this many
+ * characters when their field has no max_length. */
+#define DF_QUOTE_MAX_CHARS 64
 
 typedef struct df_violation {
     df_reason reason;
     int field;          /* index in the document type, or -1 for the row */
-    char detail[160];   /* short, already escaped for nothing: plain UTF-8 */
+    char detail[DF_DETAIL_MAX]; /* plain UTF-8, never cut inside a character */
 } df_violation;
 
 typedef struct df_check_result {
@@ -82,6 +88,13 @@ int df_valid_utf8_text(const char *s, size_t len, size_t *chars);   /* 1 if vali
 int df_valid_date(const char *s, size_t len);                        /* YYYY-MM-DD, real day */
 int df_valid_decimal(const char *s, size_t len, int *negative);      /* -?d+(.d+)? */
 int df_valid_code(const char *s, size_t len, int digits);
+
+/* A value for a message, whole: 'value', or, beyond max_chars characters
+ * (0: DF_QUOTE_MAX_CHARS), its first max_chars characters and "…'", never
+ * cutting a UTF-8 character. Returns buf. */
+const char *df_quote_value(char *buf, size_t n, const char *v, size_t len, int max_chars);
+/* The bound df_quote_value uses for a field: its max_length, else the default. */
+int df_field_quote_chars(const df_field_def *f);
 
 /* One line naming every violation: "Quantity: -3 is below zero; ...". */
 void df_check_message(const df_check_result *r, const df_doctype *dt, char *buf, size_t n);

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "mapping/decimal.h"
 #include "mapping/rules.h"
 
 void df_trim(const char **sp, size_t *lenp)
@@ -45,7 +46,19 @@ static int read_num(const char *in, size_t len, size_t *i, int min_digits, int m
     return n >= min_digits ? v : -1;
 }
 
+/* Days in month m of year y (1..12). */
+static int month_days(int y, int m)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+}
+
 int df_date_parse(const char *fmt, const char *in, size_t inlen, char out[11])
+{
+    return df_date_parse_month(fmt, in, inlen, DF_MONTH_DAY_LAST, out);
+}
+
+int df_date_parse_month(const char *fmt, const char *in, size_t inlen, int month_day, char out[11])
 {
     size_t i = 0;
     int y = -1, m = -1, d = -1;
@@ -57,7 +70,11 @@ int df_date_parse(const char *fmt, const char *in, size_t inlen, char out[11])
             case 'Y': v = read_num(in, inlen, &i, 4, 4); y = v; break;
             case 'm': v = read_num(in, inlen, &i, 1, 2); m = v; break;
             case 'd': v = read_num(in, inlen, &i, 1, 2); d = v; break;
-            case 'H': case 'M': case 'S': v = read_num(in, inlen, &i, 1, 2); break;
+            case 'H': case 'M': case 'S': /* read, checked, dropped: 25:61:99 is no time */
+                v = read_num(in, inlen, &i, 1, 2);
+                if (v > (*f == 'H' ? 23 : 59))
+                    return 0;
+                break;
             case '%':
                 v = (i < inlen && in[i] == '%') ? 0 : -1;
                 i++;
@@ -72,8 +89,10 @@ int df_date_parse(const char *fmt, const char *in, size_t inlen, char out[11])
             i++;
         }
     }
-    if (i != inlen || y < 0 || m < 0 || d < 0)
+    if (i != inlen || y < 0 || m < 1 || m > 12)
         return 0;
+    if (d < 0) /* a month: its first or last day */
+        d = month_day == DF_MONTH_DAY_FIRST ? 1 : month_days(y, m);
     out[0] = (char)('0' + y / 1000);
     out[1] = (char)('0' + y / 100 % 10);
     out[2] = (char)('0' + y / 10 % 10);
@@ -86,40 +105,6 @@ int df_date_parse(const char *fmt, const char *in, size_t inlen, char out[11])
     out[9] = (char)('0' + d % 10);
     out[10] = 0;
     return df_valid_date(out, 10);
-}
-
-size_t df_decimal_normalise(const char *in, size_t inlen, char *out, size_t cap)
-{
-    const unsigned char *s = (const unsigned char *)in;
-    size_t o = 0, i = 0;
-    while (i < inlen && o < cap) {
-        unsigned char c = s[i];
-        if (c == ',' || c == ' ' || c == '\t') {
-            i++;
-        } else if (c == '+' && o == 0 && i + 1 < inlen &&
-                   ((s[i + 1] >= '0' && s[i + 1] <= '9') || (s[i + 1] == 0xEF && i + 3 < inlen &&
-                                                             s[i + 2] == 0xBC && s[i + 3] >= 0x90 &&
-                                                             s[i + 3] <= 0x99))) {
-            i++; /* one leading '+' before a digit; "++5" or "+-5" stay malformed */
-        } else if (c == 0xEF && i + 2 < inlen && s[i + 1] == 0xBC && s[i + 2] >= 0x90 && s[i + 2] <= 0x99) {
-            out[o++] = (char)('0' + (s[i + 2] - 0x90)); /* U+FF10..FF19 */
-            i += 3;
-        } else if (c == 0xEF && i + 2 < inlen && s[i + 1] == 0xBC && s[i + 2] == 0x8E) {
-            out[o++] = '.'; /* U+FF0E */
-            i += 3;
-        } else if (c == 0xEF && i + 2 < inlen && s[i + 1] == 0xBC && s[i + 2] == 0x8D) {
-            out[o++] = '-'; /* U+FF0D */
-            i += 3;
-        } else if (c == 0xEF && i + 2 < inlen && s[i + 1] == 0xBC && s[i + 2] == 0x8C) {
-            i += 3; /* U+FF0C full-width comma */
-        } else if (c == 0xE3 && i + 2 < inlen && s[i + 1] == 0x80 && s[i + 2] == 0x80) {
-            i += 3; /* U+3000 */
-        } else {
-            out[o++] = (char)c;
-            i++;
-        }
-    }
-    return o;
 }
 
 df_tx_status df_transform(const df_field_source *s, const char *in, size_t inlen, char *scratch,
@@ -160,7 +145,7 @@ df_tx_status df_transform(const df_field_source *s, const char *in, size_t inlen
         if (scratch_cap < 11)
             return DF_TX_BAD_DATE;
         for (int f = 0; f < s->ndate_formats; f++) {
-            if (df_date_parse(s->date_formats[f], v, l, scratch)) {
+            if (df_date_parse_month(s->date_formats[f], v, l, s->month_day, scratch)) {
                 *out = scratch;
                 *outlen = 10;
                 return DF_TX_OK;
@@ -174,7 +159,9 @@ df_tx_status df_transform(const df_field_source *s, const char *in, size_t inlen
          * than hand back a number cut short. */
         if (l > scratch_cap)
             return DF_TX_BAD_DECIMAL;
-        size_t n = df_decimal_normalise(v, l, scratch, scratch_cap);
+        size_t n;
+        if (df_decimal_normalise(v, l, s->decimal_comma, scratch, scratch_cap, &n) != 0)
+            return DF_TX_BAD_DECIMAL;
         *out = scratch;
         *outlen = n;
         if (!df_valid_decimal(scratch, n, NULL))

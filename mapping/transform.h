@@ -23,11 +23,15 @@ df_tx_status df_transform(const df_field_source *s, const char *in, size_t inlen
 /* Single steps, exposed for tests. */
 void df_trim(const char **s, size_t *len);
 /* Parses in with a strptime-like format (%Y %m %d, and %H %M %S which are
- * read and dropped; other bytes literal) into "YYYY-MM-DD" (11 bytes with
- * NUL). Returns 1 on a match. */
+ * read, checked (hours 0-23, minutes and seconds 0-59) and dropped; other
+ * bytes literal, UTF-8 too: "%Y年%m月%d日") into "YYYY-MM-DD" (11 bytes with
+ * NUL). Returns 1 on a match. A format without %d reads a month ("%Y.%m":
+ * "2028.04"), which stands for its last day. */
 int df_date_parse(const char *fmt, const char *in, size_t inlen, char out[11]);
-/* Full-width digits, '．' and '－' to ASCII; drops ',', '，', spaces and one
- * leading '+' before a digit. Returns the length written to out (cap >= inlen). */
-size_t df_decimal_normalise(const char *in, size_t inlen, char *out, size_t cap);
+/* The same, with the day a month-only date stands for: DF_MONTH_DAY_LAST
+ * (2028-04-30, 2028-02-29) or DF_MONTH_DAY_FIRST (2028-04-01). */
+int df_date_parse_month(const char *fmt, const char *in, size_t inlen, int month_day, char out[11]);
+/* Decimal normalisation (thousands separators, full-width forms, a decimal
+ * comma) is mapping/decimal.h's. */
 
 #endif

@@ -6,11 +6,19 @@
 # export (bad rows included), prints the converter's summary and the
 # server's results, and stops the server. Nothing outside the scratch folder
 # (printed at the end; DEMO_DIR to choose it) is written.
+# It runs from a checkout (samples/demo.sh, with build/'s binaries, or
+# $BUILD's) and installed (/usr/share/drugflow/demo.sh, with drugflow and
+# drugflow-sim from PATH): the files beside it are laid out the same way.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build=${BUILD:-$root/build}
-DF=$build/drugflow
-SIM=$build/drugflow-sim
+samples=$(cd "$(dirname "$0")" && pwd)
+if [ -n "${BUILD:-}" ] || [ -x "$samples/../build/drugflow" ]; then
+    build=${BUILD:-$samples/../build}
+    DF=$build/drugflow
+    SIM=$build/drugflow-sim
+else
+    DF=$(command -v drugflow) || { echo "demo: drugflow is not installed, nor built in $samples/../build" >&2; exit 1; }
+    SIM=$(command -v drugflow-sim) || { echo "demo: drugflow-sim is not installed" >&2; exit 1; }
+fi
 dir=${DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/drugflow-demo.XXXXXX")}
 mkdir -p "$dir"
 A=91440101MA59TEST0A
@@ -20,15 +28,15 @@ trap stop EXIT
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-say "test PKI (samples/pki/make-pki.sh) in $dir/pki"
-"$root/samples/pki/make-pki.sh" "$dir/pki"
+say "test PKI ($samples/pki/make-pki.sh) in $dir/pki"
+"$samples/pki/make-pki.sh" "$dir/pki"
 
-say "drugflow-sim on loopback, enterprise $A seeded with samples/catalogs"
-"$SIM" seed --data "$dir/data" --enterprise "$A" --profile "$root/samples/profile/gd-v1.yaml" \
-    --commodities "$root/samples/catalogs/commodities.csv" --partners "$root/samples/catalogs/partners.csv"
+say "drugflow-sim on loopback, enterprise $A seeded with $samples/catalogs"
+"$SIM" seed --data "$dir/data" --enterprise "$A" --profile "$samples/profile/gd-v1.yaml" \
+    --commodities "$samples/catalogs/commodities.csv" --partners "$samples/catalogs/partners.csv"
 rm -f "$dir/port"
-"$SIM" serve --data "$dir/data" --pki "$dir/pki" --profile "$root/samples/profile/gd-v1.yaml" \
-    --schema "$root/samples/schema/gd-v1.xsd" --port 0 --port-file "$dir/port" --log "$dir/sim.log" \
+"$SIM" serve --data "$dir/data" --pki "$dir/pki" --profile "$samples/profile/gd-v1.yaml" \
+    --schema "$samples/schema/gd-v1.xsd" --port 0 --port-file "$dir/port" --log "$dir/sim.log" \
     >"$dir/sim.out" 2>"$dir/sim.err" &
 sim_pid=$!
 for _ in $(seq 1 100); do [ -s "$dir/port" ] && break; sleep 0.05; done
@@ -66,9 +74,9 @@ say "drugflow catalog pull"
 
 status=0
 for m in purchase purchase_return sale sale_return inventory unqualified damage; do
-    say "drugflow run --mapping samples/mappings/$m.yaml --period 2026-10 samples/exports/$m.csv"
+    say "drugflow run --mapping $samples/mappings/$m.yaml --period 2026-10 $samples/exports/$m.csv"
     rc=0
-    "$DF" run --mapping "$root/samples/mappings/$m.yaml" --period 2026-10 "$root/samples/exports/$m.csv" || rc=$?
+    "$DF" run --mapping "$samples/mappings/$m.yaml" --period 2026-10 "$samples/exports/$m.csv" || rc=$?
     echo "(exit status $rc: $( [ $rc = 0 ] && echo 'all passed' || { [ $rc = 1 ] && echo 'rows rejected or files not all PASSED (see rejects.csv, server-errors.csv)'; } || echo 'see above'))"
     [ "$rc" -le 1 ] || status=$rc
 done

@@ -3,7 +3,8 @@
  * bounded queue: signature (E_SIGNATURE), signer (E_SIGNER), header
  * enterprise (E_ENTERPRISE), schema (E_SCHEMA), then every record through
  * the converter's own rules (mapping/rules.h) against the enterprise's
- * catalogs, giving PASSED, PARTIAL or FAILED with at most 100 errors.
+ * catalogs, giving passed, partial or failed (the profile's states) with
+ * at most the profile's errors_max record errors.
  * Records are streamed with xmlTextReader (schema validation attached), so
  * that only the signature check holds a DOM. */
 #include "simulator/sim.h"
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libxml/xmlreader.h>
 #include <libxml/xmlschemas.h>
@@ -25,16 +27,23 @@ typedef struct result {
     int nerrors;
     sim_buf errors;
     const char *fatal; /* whole-file failure code, or NULL */
+    int stopped;       /* the server is stopping: the file stays PENDING */
 } result;
 
-static void add_error(result *r, long long seq, const char *code, const char *msg)
+/* Stored as "seq US code US message RS" (sim.h); the separators never
+ * stand in the text, which an answer shows in the profile's elements. */
+static void add_error(result *r, int max, long long seq, const char *code, const char *msg)
 {
-    if (r->nerrors >= SIM_MAX_ERRORS)
+    if (r->nerrors >= max)
         return;
     r->nerrors++;
-    sim_buf_addf(&r->errors, "<Error seq=\"%lld\" code=\"%s\">", seq, code);
-    sim_buf_esc(&r->errors, msg, strlen(msg));
-    sim_buf_add(&r->errors, "</Error>", 8);
+    sim_buf_addf(&r->errors, "%lld\x1f%s\x1f", seq, code);
+    size_t start = r->errors.len;
+    sim_buf_add(&r->errors, msg, strlen(msg));
+    for (size_t i = start; r->errors.p && i < r->errors.len; i++)
+        if (r->errors.p[i] == '\x1e' || r->errors.p[i] == '\x1f')
+            r->errors.p[i] = ' ';
+    sim_buf_add(&r->errors, "\x1e", 1);
 }
 
 static void fail_file(result *r, const char *code, const char *msg)
@@ -42,7 +51,7 @@ static void fail_file(result *r, const char *code, const char *msg)
     r->fatal = code;
     r->nerrors = 0;
     r->errors.len = 0;
-    add_error(r, 0, code, msg);
+    add_error(r, 1, 0, code, msg);
 }
 
 /* ---- the streaming pass ---- */
@@ -70,10 +79,26 @@ static int name_is(xmlTextReaderPtr rd, const char *name)
     return n && strcmp((const char *)n, name) == 0;
 }
 
+/* Between records: a stop (TERM) ends the pass at once; --record-delay-us
+ * waits, in small steps that a stop also ends. */
+static void between_records(sim_processor *pr, result *r)
+{
+    long left = pr->record_delay_us;
+    while (left > 0 && !__atomic_load_n(&pr->stopping, __ATOMIC_RELAXED)) {
+        long step = left < 20000 ? left : 20000;
+        struct timespec ts = {0, step * 1000L};
+        nanosleep(&ts, NULL);
+        left -= step;
+    }
+    if (__atomic_load_n(&pr->stopping, __ATOMIC_RELAXED))
+        r->stopped = 1;
+}
+
 /* Checks one record's collected values. */
 static void check_record(sim_processor *pr, const df_doctype *dt, const df_catalog_set *cats, const char **vals,
                          const size_t *lens, long long seq, result *r)
 {
+    between_records(pr, r);
     df_check_result cr;
     df_check_reset(&cr);
     df_rules_check(pr->profile, dt, cats, vals, lens, &cr);
@@ -83,12 +108,12 @@ static void check_record(sim_processor *pr, const df_doctype *dt, const df_catal
         return;
     }
     r->failed++;
-    for (int i = 0; i < cr.nviolations && r->nerrors < SIM_MAX_ERRORS; i++) {
+    for (int i = 0; i < cr.nviolations && r->nerrors < pr->profile->protocol.errors_max; i++) {
         const df_violation *v = &cr.v[i];
-        char msg[300];
+        char msg[DF_DETAIL_MAX + 128];
         const char *fname = v->field >= 0 && v->field < dt->nfields ? dt->fields[v->field]->name : "";
         snprintf(msg, sizeof msg, "%s%s%s", fname, fname[0] ? " " : "", v->detail);
-        add_error(r, seq, df_reason_code(v->reason), msg);
+        add_error(r, pr->profile->protocol.errors_max, seq, df_reason_code(v->reason), msg);
     }
 }
 
@@ -121,8 +146,8 @@ static void stream_records(sim_processor *pr, sim_ent *e, const char *path, cons
     int in_header = 0, in_records = 0, in_record = 0, in_trailer = 0, header_checked = 0;
     int cur = -1; /* the record field whose text is being read, or -1 */
     long long declared = -1, seq = 0;
-    int ret;
-    while ((ret = xmlTextReaderRead(rd)) == 1 && !r->fatal) {
+    int ret = 0;
+    while (!r->stopped && (ret = xmlTextReaderRead(rd)) == 1 && !r->fatal) {
         int type = xmlTextReaderNodeType(rd);
         int depth = xmlTextReaderDepth(rd);
         if (type == XML_READER_TYPE_ELEMENT) {
@@ -135,7 +160,7 @@ static void stream_records(sim_processor *pr, sim_ent *e, const char *path, cons
                     header_checked = 1;
                     if (strcmp(enterprise, e->code) != 0) {
                         char m[300];
-                        snprintf(m, sizeof m, "header EnterpriseCode '%s' is not the uploading enterprise %s",
+                        snprintf(m, sizeof m, "the header's enterprise code '%s' is not the uploading enterprise %s",
                                  enterprise, e->code);
                         fail_file(r, "E_ENTERPRISE", m);
                         break;
@@ -206,7 +231,7 @@ static void stream_records(sim_processor *pr, sim_ent *e, const char *path, cons
             }
         }
     }
-    if (!r->fatal) {
+    if (!r->fatal && !r->stopped) {
         if (ret < 0) {
             fail_file(r, "E_SCHEMA", sc.first_error[0] ? sc.first_error : "the file is not well-formed XML");
         } else if (pr->schema && xmlTextReaderIsValid(rd) != 1) {
@@ -228,15 +253,15 @@ static void stream_records(sim_processor *pr, sim_ent *e, const char *path, cons
 
 int sim_process_file(sim_processor *pr, sim_ent *e, const char *id, df_error *err)
 {
-    char path[1200];
+    char path[DF_PATH_MAX];
     sim_file_path(e, id, path, sizeof path);
-    if (sim_file_set_status(e, id, "PROCESSING", err) != 0)
+    if (sim_file_set_status(e, id, DF_STATE_PROCESSING, err) != 0)
         return -1;
     result r;
     memset(&r, 0, sizeof r);
     df_verify_result v;
-    if (df_verify_file(path, pr->ca_path, &v, err) != 0) {
-        sim_file_set_status(e, id, "PENDING", NULL);
+    if (df_verify_file_sig(path, pr->ca_path, &pr->profile->signature, &v, err) != 0) {
+        sim_file_set_status(e, id, DF_STATE_PENDING, NULL);
         return -1;
     }
     if (!v.valid) {
@@ -248,22 +273,27 @@ int sim_process_file(sim_processor *pr, sim_ent *e, const char *id, df_error *er
     } else {
         sim_catsnap *snap = sim_catalogs_acquire(e, pr->profile, err);
         if (!snap) {
-            sim_file_set_status(e, id, "PENDING", NULL);
+            sim_file_set_status(e, id, DF_STATE_PENDING, NULL);
             sim_buf_free(&r.errors);
             return -1;
         }
         stream_records(pr, e, path, &snap->set, &r);
         sim_catsnap_release(e, snap);
     }
-    const char *status;
+    if (r.stopped || __atomic_load_n(&pr->stopping, __ATOMIC_RELAXED)) {
+        /* Not finished: pending again, processed from the start after a restart. */
+        sim_buf_free(&r.errors);
+        return sim_file_set_status(e, id, DF_STATE_PENDING, err);
+    }
+    df_server_state status;
     if (r.fatal) {
-        status = "FAILED";
+        status = DF_STATE_FAILED;
         r.passed = 0;
         r.failed = r.total;
     } else if (r.failed == 0) {
-        status = "PASSED";
+        status = DF_STATE_PASSED;
     } else {
-        status = "PARTIAL";
+        status = DF_STATE_PARTIAL;
     }
     pr->records_done += r.total;
     pr->files_done++;
@@ -279,17 +309,12 @@ static void *worker(void *arg)
     sim_processor *pr = arg;
     for (;;) {
         pthread_mutex_lock(&pr->mu);
-        while (!pr->stopping && (pr->paused || pr->count == 0))
-            pthread_cond_wait(&pr->not_empty, &pr->mu);
-        if (pr->stopping) {
-            pthread_mutex_unlock(&pr->mu);
-            return NULL;
-        }
-        sim_job j = pr->ring[pr->head];
-        pr->head = (pr->head + 1) % pr->cap;
-        pr->count--;
-        pthread_cond_signal(&pr->not_full);
+        while (!pr->stopping && pr->paused)
+            pthread_cond_wait(&pr->resumed, &pr->mu);
         pthread_mutex_unlock(&pr->mu);
+        sim_job j;
+        if (df_queue_pop(&pr->queue, &j) <= 0)
+            return NULL;
         df_error err = {{0}};
         if (sim_process_file(pr, j.ent, j.id, &err) != 0)
             fprintf(stderr, "drugflow-sim: processing %s/%s: %s\n", j.ent->code, j.id, err.msg);
@@ -316,13 +341,10 @@ int sim_processor_start(sim_processor *pr, const df_profile *p, const char *ca, 
         nworkers = 1;
     if (nworkers > 64)
         nworkers = 64;
-    pr->cap = queue_cap ? queue_cap : 1024;
-    pr->ring = calloc(pr->cap, sizeof *pr->ring);
-    if (!pr->ring)
-        return df_errorf(err, "out of memory");
+    if (df_queue_init(&pr->queue, queue_cap ? queue_cap : 1024, sizeof(sim_job), err) != 0)
+        return -1;
     pthread_mutex_init(&pr->mu, NULL);
-    pthread_cond_init(&pr->not_empty, NULL);
-    pthread_cond_init(&pr->not_full, NULL);
+    pthread_cond_init(&pr->resumed, NULL);
     pr->paused = deferred;
     for (int i = 0; i < nworkers; i++) {
         if (pthread_create(&pr->threads[i], NULL, worker, pr) != 0) {
@@ -337,45 +359,29 @@ int sim_processor_start(sim_processor *pr, const df_profile *p, const char *ca, 
 
 int sim_processor_reserve(sim_processor *pr)
 {
-    pthread_mutex_lock(&pr->mu);
-    int ok = pr->count + pr->reserved < pr->cap;
-    if (ok)
-        pr->reserved++;
-    pthread_mutex_unlock(&pr->mu);
-    return ok;
+    return df_queue_reserve(&pr->queue) == 1;
 }
 
 void sim_processor_unreserve(sim_processor *pr)
 {
-    pthread_mutex_lock(&pr->mu);
-    pr->reserved--;
-    pthread_cond_signal(&pr->not_full);
-    pthread_mutex_unlock(&pr->mu);
+    df_queue_unreserve(&pr->queue);
 }
 
 void sim_processor_push(sim_processor *pr, sim_ent *e, const char *id, int reserved)
 {
-    pthread_mutex_lock(&pr->mu);
+    sim_job j = {.ent = e};
+    snprintf(j.id, sizeof j.id, "%s", id);
     if (reserved)
-        pr->reserved--;
+        df_queue_push_reserved(&pr->queue, &j);
     else
-        while (!pr->stopping && pr->count + pr->reserved >= pr->cap)
-            pthread_cond_wait(&pr->not_full, &pr->mu);
-    if (!pr->stopping) {
-        sim_job *j = &pr->ring[(pr->head + pr->count) % pr->cap];
-        j->ent = e;
-        snprintf(j->id, sizeof j->id, "%s", id);
-        pr->count++;
-        pthread_cond_signal(&pr->not_empty);
-    }
-    pthread_mutex_unlock(&pr->mu);
+        df_queue_push(&pr->queue, &j);
 }
 
 void sim_processor_resume(sim_processor *pr)
 {
     pthread_mutex_lock(&pr->mu);
     pr->paused = 0;
-    pthread_cond_broadcast(&pr->not_empty);
+    pthread_cond_broadcast(&pr->resumed);
     pthread_mutex_unlock(&pr->mu);
 }
 
@@ -383,9 +389,9 @@ void sim_processor_stop(sim_processor *pr)
 {
     pthread_mutex_lock(&pr->mu);
     pr->stopping = 1;
-    pthread_cond_broadcast(&pr->not_empty);
-    pthread_cond_broadcast(&pr->not_full);
+    pthread_cond_broadcast(&pr->resumed);
     pthread_mutex_unlock(&pr->mu);
+    df_queue_abort(&pr->queue);
     for (int i = 0; i < pr->nworkers; i++)
         pthread_join(pr->threads[i], NULL);
     pr->nworkers = 0;
@@ -396,6 +402,5 @@ void sim_processor_free(sim_processor *pr)
     if (pr->schema)
         xmlSchemaFree((xmlSchemaPtr)pr->schema);
     pr->schema = NULL;
-    free(pr->ring);
-    pr->ring = NULL;
+    df_queue_destroy(&pr->queue);
 }

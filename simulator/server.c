@@ -1,7 +1,8 @@
 /* simulator/server.c — drugflow-sim's HTTPS side: libmicrohttpd over GnuTLS,
  * TLS 1.2+, a client certificate required and verified in the handshake;
  * the four entries of INTERFACE.md §2 (catalogs §3, upload and results §6),
- * request limits, fault injection, and one log line per request. */
+ * request limits, and one log line per request. The upload-time XML
+ * check is upload_check.c's, the choice of injected faults faults.c's. */
 #include "simulator/sim.h"
 
 #include <arpa/inet.h>
@@ -18,15 +19,14 @@
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
-#include <libxml/parser.h>
 #include <microhttpd.h>
 #include <openssl/evp.h>
 
 #include "base/atomic_file.h"
+#include "base/digest.h"
 
 enum { E_COMMODITIES, E_PARTNERS, E_UPLOAD, E_RESULTS, E_COUNT };
 
-#define MAX_IDS 100
 #define FORM_LIMIT (1 << 20)
 #define UPLOAD_SLACK (64 * 1024) /* multipart framing allowed beyond the file limit */
 /* A body announced larger than the limit is read and dropped, so that the
@@ -42,6 +42,7 @@ struct sim_server {
     sim_registry *reg;
     int port;
     char entry_path[E_COUNT][256];
+    int cat_commodity, cat_partner; /* the catalogs the two catalog entries serve (profile indexes) */
     char *key_pem, *cert_pem, *ca_pem;
     FILE *log;
     pthread_mutex_t log_mu;
@@ -70,13 +71,14 @@ typedef struct req {
     /* forms */
     char since[64];
     int have_since;
-    char *ids[MAX_IDS];
+    char *ids[DF_MAX_IDS_PER_REQUEST];
     int nids, too_many, form_too_big;
     size_t form_bytes;
     const char *last_key;
     /* upload */
     int have_file, too_big, busy, discard;
-    unsigned int fault_http; /* an injected 5xx answered after the body */
+    unsigned int fault_http; /* an injected 5xx (or empty 200) answered after the body */
+    int fault_empty;
     long long held; /* bytes counted in s->inflight for this request */
     char filename[256];
     unsigned char *buf;
@@ -106,25 +108,40 @@ static enum MHD_Result send_body(struct MHD_Connection *c, req *r, unsigned int 
     return ret;
 }
 
-/* An answer <Response><Code>code</Code><Message>msg</Message>extra</Response>. */
-static enum MHD_Result answer(struct MHD_Connection *c, req *r, int code, const char *msg, sim_buf *extra)
+/* An answer: the profile's root element holding its code element (the
+ * profile's code for the situation), message element and extra. */
+static enum MHD_Result answer(struct MHD_Connection *c, req *r, df_code_means means, const char *msg, sim_buf *extra)
 {
+    const df_protocol *pr = &r->s->p->protocol;
+    int code = df_protocol_means(pr, means);
     sim_buf b = {0};
-    sim_buf_addf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Code>%d</Code><Message>", code);
-    sim_buf_esc(&b, msg, strlen(msg));
-    sim_buf_add(&b, "</Message>", 10);
+    sim_buf_addf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s>", df_an(pr, DF_AN_ROOT));
+    sim_elem_int(&b, df_an(pr, DF_AN_CODE), code);
+    sim_elem(&b, df_an(pr, DF_AN_MESSAGE), msg);
     if (extra && extra->p)
         sim_buf_add(&b, extra->p, extra->len);
-    sim_buf_add(&b, "</Response>\n", 12);
+    sim_buf_addf(&b, "</%s>\n", df_an(pr, DF_AN_ROOT));
     if (extra)
         sim_buf_free(extra);
     if (b.oom) {
         sim_buf_free(&b);
         return MHD_NO;
     }
-    if (r)
-        snprintf(r->outcome, sizeof r->outcome, "code=%d http=200", code);
-    return send_body(c, r, MHD_HTTP_OK, "application/xml; charset=UTF-8", b.p, b.len);
+    snprintf(r->outcome, sizeof r->outcome, "code=%d http=200", code);
+    return send_body(c, r, MHD_HTTP_OK, pr->content_type, b.p, b.len);
+}
+
+/* An injected fault's answer: the 5xx, or HTTP 200 with nothing in it. */
+static enum MHD_Result fault_answer(struct MHD_Connection *c, req *r)
+{
+    char *body = strdup(r->fault_empty ? "" : "fault injected\n");
+    if (!body)
+        return MHD_NO;
+    if (r->fault_empty)
+        snprintf(r->outcome, sizeof r->outcome, "fault-empty");
+    else
+        snprintf(r->outcome, sizeof r->outcome, "http=%u", r->fault_http);
+    return send_body(c, r, r->fault_http, "text/plain; charset=UTF-8", body, strlen(body));
 }
 
 static enum MHD_Result plain(struct MHD_Connection *c, req *r, unsigned int http, const char *msg)
@@ -170,7 +187,6 @@ static void log_request(sim_server *s, req *r, const char *outcome)
 static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                               enum MHD_ConnectionNotificationCode toe)
 {
-    (void)cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         *socket_context = calloc(1, sizeof(conn_ctx));
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
@@ -180,6 +196,10 @@ static void notify_connection(void *cls, struct MHD_Connection *c, void **socket
              * that does not verify against the trusted CA (expired, foreign). */
             gnutls_certificate_server_set_request(sess, GNUTLS_CERT_REQUIRE);
             gnutls_session_set_verify_cert(sess, NULL, 0);
+            /* A handshake that trickles in byte by byte ends here; one that
+             * sends nothing at all ends at the connection timeout. */
+            const sim_server *s = cls;
+            gnutls_handshake_set_timeout(sess, (unsigned int)s->cfg->handshake_timeout * 1000u);
         }
     } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
         free(*socket_context);
@@ -223,23 +243,7 @@ static const char *client_cn(struct MHD_Connection *c)
     return ok ? cc->cn : NULL;
 }
 
-/* ---- faults ---- */
-
-static uint64_t mix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-/* The k-th uniform draw in [0,1) for request n: the same for a given seed
- * and request order. */
-static double draw(const sim_server *s, unsigned long long n, int k)
-{
-    uint64_t x = mix64(s->cfg->fault_seed ^ mix64(n * 4 + (uint64_t)k));
-    return (double)(x >> 11) / 9007199254740992.0;
-}
+/* ---- faults: when to apply them (faults.c) ---- */
 
 /* Waits ms milliseconds (ms < 0: until shutdown). Returns 1 if stopping. */
 static int wait_or_stop(sim_server *s, long ms)
@@ -297,12 +301,14 @@ static int hold(req *r, long long n)
 
 static int add_value(req *r, const char *key, const char *data, size_t size, uint64_t off)
 {
+    const df_protocol *pr = &r->s->p->protocol;
     r->form_bytes += size;
     if (r->form_bytes > FORM_LIMIT) {
         r->form_too_big = 1;
         return 0;
     }
-    if (strcmp(key, "since") == 0) {
+    const char *since = r->entry == E_RESULTS ? pr->results_since : pr->catalog_version;
+    if (strcmp(key, since) == 0) {
         size_t have = off ? strlen(r->since) : 0;
         if (have + size >= sizeof r->since) {
             r->since[0] = '?'; /* too long: invalid */
@@ -312,9 +318,9 @@ static int add_value(req *r, const char *key, const char *data, size_t size, uin
             r->since[have + size] = '\0';
         }
         r->have_since = 1;
-    } else if (strcmp(key, "fileId") == 0) {
+    } else if (r->entry == E_RESULTS && strcmp(key, pr->results_file_id) == 0) {
         if (off == 0) {
-            if (r->nids == MAX_IDS) {
+            if (r->nids == pr->results_max_ids) {
                 r->too_many = 1;
                 return 0;
             }
@@ -343,7 +349,7 @@ static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char 
     if (!key)
         return MHD_YES;
     if (r->entry == E_UPLOAD) {
-        if (strcmp(key, "file") != 0)
+        if (strcmp(key, r->s->p->protocol.upload_part) != 0)
             return MHD_YES;
         if (!r->have_file) {
             r->have_file = 1;
@@ -384,153 +390,20 @@ static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char 
     return add_value(r, key, data, size, off) == 0 ? MHD_YES : MHD_NO;
 }
 
-/* ---- the XML check at upload: well-formed, root, no DOCTYPE, Period ---- */
-
-typedef struct xml_check {
-    const df_profile *p;
-    int depth, root_ok, doctype, in_header, in_period, seen_root;
-    char period[32];
-    size_t period_len;
-    char msg[300];
-} xml_check;
-
-static void xc_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri, int nns,
-                     const xmlChar **ns, int nattr, int ndef, const xmlChar **attrs)
-{
-    (void)prefix, (void)uri, (void)nns, (void)ns, (void)nattr, (void)ndef, (void)attrs;
-    xmlParserCtxtPtr pc = ctx;
-    xml_check *x = pc->_private;
-    if (x->depth == 0) {
-        x->seen_root = 1;
-        x->root_ok = strcmp((const char *)local, x->p->root) == 0;
-        if (!x->root_ok) {
-            snprintf(x->msg, sizeof x->msg, "root element is <%.60s>, not <%s>", local, x->p->root);
-            xmlStopParser(pc);
-        }
-    } else if (x->depth == 1) {
-        x->in_header = strcmp((const char *)local, x->p->header) == 0;
-    } else if (x->depth == 2 && x->in_header) {
-        for (int i = 0; i < x->p->nheader; i++)
-            if (x->p->header_values[i] == DF_HV_PERIOD && strcmp(x->p->header_names[i], (const char *)local) == 0)
-                x->in_period = 1;
-    }
-    x->depth++;
-}
-
-static void xc_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
-{
-    (void)local, (void)prefix, (void)uri;
-    xml_check *x = ((xmlParserCtxtPtr)ctx)->_private;
-    x->depth--;
-    x->in_period = 0;
-    if (x->depth == 1)
-        x->in_header = 0;
-}
-
-static void xc_chars(void *ctx, const xmlChar *ch, int len)
-{
-    xml_check *x = ((xmlParserCtxtPtr)ctx)->_private;
-    if (!x->in_period)
-        return;
-    size_t room = sizeof x->period - 1 - x->period_len;
-    size_t n = (size_t)len < room ? (size_t)len : room;
-    memcpy(x->period + x->period_len, ch, n);
-    x->period_len += n;
-    x->period[x->period_len] = '\0';
-}
-
-static void xc_subset(void *ctx, const xmlChar *name, const xmlChar *eid, const xmlChar *sid)
-{
-    (void)name, (void)eid, (void)sid;
-    xmlParserCtxtPtr pc = ctx;
-    xml_check *x = pc->_private;
-    x->doctype = 1;
-    snprintf(x->msg, sizeof x->msg, "a DOCTYPE declaration is not allowed");
-    xmlStopParser(pc);
-}
-
-static void xc_serror(void *ctx, xmlErrorPtr e)
-{
-    xml_check *x = ((xmlParserCtxtPtr)ctx)->_private;
-    if (!x->msg[0] && e) {
-        snprintf(x->msg, sizeof x->msg, "not well-formed XML: line %d: %s", e->line, e->message ? e->message : "");
-        size_t l = strlen(x->msg);
-        while (l && x->msg[l - 1] == '\n')
-            x->msg[--l] = '\0';
-    }
-}
-
-/* 0 if acceptable; -1 with x->msg set otherwise. prefix > 0: only the
- * first prefix bytes are parsed (root, DOCTYPE, header); the rest of the
- * file's well-formedness is then left to processing (E_SCHEMA). */
-static int check_xml(const df_profile *p, const unsigned char *buf, size_t len, size_t prefix, xml_check *x)
-{
-    memset(x, 0, sizeof *x);
-    x->p = p;
-    if (len > 0x7fffffff) {
-        snprintf(x->msg, sizeof x->msg, "file too large");
-        return -1;
-    }
-    xmlSAXHandler sax;
-    memset(&sax, 0, sizeof sax);
-    sax.initialized = XML_SAX2_MAGIC;
-    sax.startElementNs = xc_start;
-    sax.endElementNs = xc_end;
-    sax.characters = xc_chars;
-    sax.internalSubset = xc_subset;
-    sax.serror = xc_serror;
-    xmlParserCtxtPtr pc = xmlCreatePushParserCtxt(&sax, NULL, NULL, 0, "upload.xml");
-    if (!pc) {
-        snprintf(x->msg, sizeof x->msg, "out of memory");
-        return -1;
-    }
-    pc->_private = x; /* the callbacks get the parser context (userData) */
-    xmlCtxtUseOptions(pc, XML_PARSE_NONET);
-    /* Fed in pieces: one chunk of many MiB makes libxml2's push parser
-     * give up with "Huge input lookup" on a 20,000-record file. */
-    size_t end = prefix > 0 && len > prefix ? prefix : len, off = 0;
-    const size_t piece = 64 * 1024;
-    while (off < end && pc->wellFormed) {
-        size_t n = end - off < piece ? end - off : piece;
-        int last = off + n == end && end == len;
-        xmlParseChunk(pc, (const char *)buf + off, (int)n, last);
-        off += n;
-    }
-    if (end == 0)
-        xmlParseChunk(pc, (const char *)buf, 0, 1);
-    int wf = pc->wellFormed;
-    xmlFreeParserCtxt(pc);
-    if (x->doctype || (x->seen_root && !x->root_ok))
-        return -1;
-    if (!wf || !x->seen_root) {
-        if (!x->msg[0])
-            snprintf(x->msg, sizeof x->msg, "not well-formed XML");
-        return -1;
-    }
-    return 0;
-}
-
-int sim_check_upload(const df_profile *p, const unsigned char *buf, size_t len, size_t prefix, char period[32],
-                     char msg[300])
-{
-    xml_check x;
-    int rc = check_xml(p, buf, len, prefix, &x);
-    memcpy(period, x.period, sizeof x.period);
-    memcpy(msg, x.msg, sizeof x.msg);
-    return rc;
-}
-
 /* ---- the entries ---- */
 
 typedef struct cat_out {
     sim_buf b;
     const df_catalog_def *def;
+    const df_protocol *pr;
 } cat_out;
 
-static int cat_row(void *arg, const char *op, const char *cols, size_t len)
+static int cat_row(void *arg, df_catalog_op op, const char *cols, size_t len)
 {
     cat_out *o = arg;
-    sim_buf_addf(&o->b, "<%s op=\"%s\">", o->def->item, op);
+    sim_buf_addf(&o->b, "<%s %s=\"", o->def->item, df_an(o->pr, DF_AN_OP));
+    sim_buf_esc(&o->b, o->pr->ops[op], strlen(o->pr->ops[op]));
+    sim_buf_add(&o->b, "\">", 2);
     const char *q = cols, *end = cols + len;
     for (int i = 0; i < o->def->ncolumns; i++) {
         const char *x = q ? memchr(q, '\x1f', (size_t)(end - q)) : NULL;
@@ -548,20 +421,25 @@ static int cat_row(void *arg, const char *op, const char *cols, size_t len)
 static enum MHD_Result do_catalog(struct MHD_Connection *c, req *r)
 {
     sim_server *s = r->s;
+    const df_protocol *pr = &s->p->protocol;
+    char m[200];
     if (r->form_too_big)
-        return answer(c, r, 2001, "request form too large", NULL);
-    if (!r->have_since)
-        return answer(c, r, 2001, "missing parameter since (0 = everything)", NULL);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, "request form too large", NULL);
+    if (!r->have_since) {
+        snprintf(m, sizeof m, "missing parameter %s (0 = everything)", pr->catalog_version);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, m, NULL);
+    }
     char *end;
     errno = 0;
     long long since = strtoll(r->since, &end, 10);
-    if (errno || end == r->since || *end || since < 0)
-        return answer(c, r, 2001, "parameter since must be a version number (0 = everything)", NULL);
-    const char *name = r->entry == E_COMMODITIES ? "commodity" : "partner";
-    int ci = df_profile_catalog_index(s->p, name);
+    if (errno || end == r->since || *end || since < 0) {
+        snprintf(m, sizeof m, "parameter %s must be a version number (0 = everything)", pr->catalog_version);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, m, NULL);
+    }
+    int ci = r->entry == E_COMMODITIES ? s->cat_commodity : s->cat_partner;
     if (ci < 0)
         return plain(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "profile has no such catalog\n");
-    cat_out o = {{0}, &s->p->catalogs[ci]};
+    cat_out o = {{0}, &s->p->catalogs[ci], pr};
     long long version = 0;
     df_error err = {{0}};
     sim_buf head = {0};
@@ -570,63 +448,101 @@ static enum MHD_Result do_catalog(struct MHD_Connection *c, req *r)
         sim_buf_free(&o.b);
         return plain(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "store error\n");
     }
-    sim_buf_addf(&head, "<Version>%lld</Version><%s>", version, o.def->list);
+    sim_elem_int(&head, df_an(pr, DF_AN_VERSION), version);
+    sim_buf_addf(&head, "<%s>", o.def->list);
     if (o.b.p)
         sim_buf_add(&head, o.b.p, o.b.len);
     sim_buf_addf(&head, "</%s>", o.def->list);
     sim_buf_free(&o.b);
-    return answer(c, r, 0, "OK", &head);
+    return answer(c, r, DF_MEANS_OK, "OK", &head);
 }
 
-static int file_row(void *arg, const sim_file_info *f)
+typedef struct files_out {
+    sim_buf b;
+    const df_protocol *pr;
+    const sim_config *cfg;   /* --fault-results: lies told about final files */
+} files_out;
+
+/* The stored record errors (seq US code US message RS ...) as the profile's elements. */
+static void error_rows(sim_buf *b, const df_protocol *pr, const char *stored)
 {
-    sim_buf *b = arg;
-    sim_buf_add(b, "<File><FileId>", 14);
-    sim_buf_esc(b, f->id, strlen(f->id));
-    sim_buf_add(b, "</FileId><FileName>", 19);
-    sim_buf_esc(b, f->name, strlen(f->name));
-    sim_buf_addf(b, "</FileName><ReceivedAt>%s</ReceivedAt><Status>%s</Status>", f->received, f->status);
-    /* Counts are 0 and Errors empty until processed (PENDING, PROCESSING). */
-    sim_buf_addf(b, "<Total>%lld</Total><Passed>%lld</Passed><Failed>%lld</Failed><Errors>", f->total, f->passed,
-                 f->failed);
-    if (f->errors)
-        sim_buf_add(b, f->errors, strlen(f->errors));
-    sim_buf_add(b, "</Errors>", 9);
-    sim_buf_add(b, "</File>", 7);
+    for (const char *p = stored; p && *p;) {
+        const char *rs = strchr(p, '\x1e'), *e = rs ? rs : p + strlen(p);
+        const char *u1 = memchr(p, '\x1f', (size_t)(e - p)), *u2 = u1 ? memchr(u1 + 1, '\x1f', (size_t)(e - u1 - 1)) : NULL;
+        if (u2) {
+            sim_buf_addf(b, "<%s %s=\"%.*s\" %s=\"", df_an(pr, DF_AN_ERROR), df_an(pr, DF_AN_ERROR_SEQ), (int)(u1 - p), p,
+                         df_an(pr, DF_AN_ERROR_CODE));
+            sim_buf_esc(b, u1 + 1, (size_t)(u2 - u1 - 1));
+            sim_buf_add(b, "\">", 2);
+            sim_buf_esc(b, u2 + 1, (size_t)(e - u2 - 1));
+            sim_buf_addf(b, "</%s>", df_an(pr, DF_AN_ERROR));
+        }
+        p = rs ? rs + 1 : e;
+    }
+}
+
+static int file_row(void *arg, const sim_file_info *fi)
+{
+    files_out *o = arg;
+    const df_protocol *pr = o->pr;
+    sim_buf *b = &o->b;
+    sim_file_info lie = *fi;
+    const sim_file_info *f = sim_faults_results(o->cfg, &lie);
+    sim_buf_addf(b, "<%s>", df_an(pr, DF_AN_FILE));
+    sim_elem(b, df_an(pr, DF_AN_FILE_ID), f->id);
+    sim_elem(b, df_an(pr, DF_AN_FILE_NAME), f->name);
+    sim_elem(b, df_an(pr, DF_AN_RECEIVED_AT), f->received);
+    sim_elem(b, df_an(pr, DF_AN_STATUS), pr->states[f->state]);
+    /* Counts are 0 and the errors empty until processed (pending, processing). */
+    sim_elem_int(b, df_an(pr, DF_AN_TOTAL), f->total);
+    sim_elem_int(b, df_an(pr, DF_AN_PASSED), f->passed);
+    sim_elem_int(b, df_an(pr, DF_AN_FAILED), f->failed);
+    sim_buf_addf(b, "<%s>", df_an(pr, DF_AN_ERRORS));
+    error_rows(b, pr, f->errors);
+    sim_buf_addf(b, "</%s></%s>", df_an(pr, DF_AN_ERRORS), df_an(pr, DF_AN_FILE));
     return b->oom ? -1 : 0;
 }
 
 static enum MHD_Result do_results(struct MHD_Connection *c, req *r)
 {
+    const df_protocol *pr = &r->s->p->protocol;
+    char m[300];
     if (r->form_too_big)
-        return answer(c, r, 2001, "request form too large", NULL);
-    if (r->too_many)
-        return answer(c, r, 2001, "at most 100 fileId parameters per request", NULL);
-    if (r->nids == 0 && !r->have_since)
-        return answer(c, r, 2001, "missing parameter fileId or since", NULL);
-    if (r->nids > 0 && r->have_since)
-        return answer(c, r, 2001, "give fileId or since, not both", NULL);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, "request form too large", NULL);
+    if (r->too_many) {
+        snprintf(m, sizeof m, "at most %d %s parameters per request", pr->results_max_ids, pr->results_file_id);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, m, NULL);
+    }
+    if ((r->nids == 0) == !r->have_since) {
+        snprintf(m, sizeof m, "give %s or %s, one of them", pr->results_file_id, pr->results_since);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, m, NULL);
+    }
     long long since = 0;
-    if (r->have_since && (since = sim_parse_iso(r->since)) < 0)
-        return answer(c, r, 2001, "parameter since must be an ISO-8601 date or time", NULL);
-    sim_buf b = {0};
-    sim_buf_add(&b, "<Files>", 7);
+    if (r->have_since && (since = sim_parse_iso(r->since)) < 0) {
+        snprintf(m, sizeof m, "parameter %s must be an ISO-8601 date or time", pr->results_since);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, m, NULL);
+    }
+    files_out o = {{0}, pr, r->s->cfg};
+    sim_buf_addf(&o.b, "<%s>", df_an(pr, DF_AN_FILES));
     df_error err = {{0}};
-    const char *ids[MAX_IDS + 1];
+    const char *ids[DF_MAX_IDS_PER_REQUEST + 1];
     for (int i = 0; i < r->nids; i++)
         ids[i] = r->ids[i];
     ids[r->nids] = NULL;
-    if (sim_file_query(r->ent, r->nids ? ids : NULL, since, file_row, &b, &err) != 0) {
+    if (sim_file_query(r->ent, r->nids ? ids : NULL, since, file_row, &o, &err) != 0) {
         fprintf(stderr, "drugflow-sim: %s\n", err.msg);
-        sim_buf_free(&b);
+        sim_buf_free(&o.b);
         return plain(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "store error\n");
     }
-    sim_buf_add(&b, "</Files>", 8);
-    return answer(c, r, 0, "OK", &b);
+    sim_buf_addf(&o.b, "</%s>", df_an(pr, DF_AN_FILES));
+    return answer(c, r, DF_MEANS_OK, "OK", &o.b);
 }
 
-static void file_id(const char *code, const unsigned char *sha, char *out)
+static void file_id(const sim_config *cfg, const char *code, const unsigned char *sha, char *out)
 {
+    static const unsigned char one[32];
+    if (!strcmp(cfg->fault_results, "fileid"))
+        sha = one; /* --fault-results fileid: every upload "is" the first one */
     unsigned char d[32];
     unsigned int dl = 0;
     EVP_MD_CTX *m = EVP_MD_CTX_new();
@@ -636,69 +552,68 @@ static void file_id(const char *code, const unsigned char *sha, char *out)
     EVP_DigestUpdate(m, sha, 32);
     EVP_DigestFinal_ex(m, d, &dl);
     EVP_MD_CTX_free(m);
-    for (int i = 0; i < SIM_FILEID_LEN / 2; i++)
-        sprintf(out + 2 * i, "%02x", d[i]);
-    out[SIM_FILEID_LEN] = '\0';
+    df_hex_encode(d, SIM_FILEID_LEN / 2, out);
 }
 
 static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
 {
     sim_server *s = r->s;
     if (r->discard && r->busy)
-        return answer(c, r, 5000, "busy: too many uploads in progress, retry later", NULL);
+        return answer(c, r, DF_MEANS_BUSY, "busy: too many uploads in progress, retry later", NULL);
     if (r->discard) {
         char m[128];
         snprintf(m, sizeof m, "file larger than %lld bytes", s->cfg->max_upload);
-        return answer(c, r, 2002, m, NULL);
+        return answer(c, r, DF_MEANS_TOO_LARGE, m, NULL);
     }
     if (r->broken)
-        return answer(c, r, 2001, "malformed multipart/form-data body", NULL);
-    if (!r->have_file)
-        return answer(c, r, 2001, "missing part 'file'", NULL);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, "malformed multipart/form-data body", NULL);
+    if (!r->have_file) {
+        char m[128];
+        snprintf(m, sizeof m, "missing part '%s'", s->p->protocol.upload_part);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, m, NULL);
+    }
     if (r->too_big) {
         char m[128];
         snprintf(m, sizeof m, "file larger than %lld bytes", s->cfg->max_upload);
-        return answer(c, r, 2002, m, NULL);
+        return answer(c, r, DF_MEANS_TOO_LARGE, m, NULL);
     }
     if (r->busy)
-        return answer(c, r, 5000, "busy: too many uploads in progress, retry later", NULL);
-    xml_check x;
-    if (check_xml(s->p, r->buf, r->len, s->cfg->check_prefix ? 65536 : 0, &x) != 0)
-        return answer(c, r, 2003, x.msg, NULL);
+        return answer(c, r, DF_MEANS_BUSY, "busy: too many uploads in progress, retry later", NULL);
+    char period[32], why[300];
+    if (sim_check_upload(s->p, r->buf, r->len, s->cfg->check_prefix ? SIM_UPLOAD_CHECK_PREFIX : 0, period, why) != 0)
+        return answer(c, r, DF_MEANS_BAD_XML, why, NULL);
     unsigned char sha[32];
-    unsigned int dl = 0;
-    EVP_Digest(r->buf, r->len, sha, &dl, EVP_sha256(), NULL);
+    df_sha256(r->buf, r->len, sha);
     char id[SIM_FILEID_LEN + 1], hex[65];
-    file_id(r->ent->code, sha, id);
-    for (int i = 0; i < 32; i++)
-        sprintf(hex + 2 * i, "%02x", sha[i]);
+    file_id(s->cfg, r->ent->code, sha, id);
+    df_hex_encode(sha, 32, hex);
     int dup = sim_file_exists(r->ent, id);
     /* An archived period refuses new content; a file it already holds is
      * still a duplicate (a retry after a lost answer). */
     if (!dup) {
         for (int i = 0; i < s->cfg->narchived; i++) {
-            if (strcmp(s->cfg->archived[i], x.period) == 0) {
+            if (strcmp(s->cfg->archived[i], period) == 0) {
                 char m[300];
                 snprintf(m, sizeof m,
                          "period %s is archived and its data may not be changed; request a deletion through the "
                          "enterprise portal",
-                         x.period);
-                return answer(c, r, 2004, m, NULL);
+                         period);
+                return answer(c, r, DF_MEANS_ARCHIVED, m, NULL);
             }
         }
     }
     int reserved = 0;
     if (!dup && !__atomic_load_n(&s->pr->paused, __ATOMIC_RELAXED)) {
         if (!sim_processor_reserve(s->pr))
-            return answer(c, r, 5000, "busy: the processing queue is full, retry later", NULL);
+            return answer(c, r, DF_MEANS_BUSY, "busy: the processing queue is full, retry later", NULL);
         reserved = 1;
     }
     df_error err = {{0}};
     if (!dup) {
-        char path[1200];
+        char path[DF_PATH_MAX];
         sim_file_path(r->ent, id, path, sizeof path);
         if (df_atomic_write_file(path, r->buf, r->len, &err) != 0 ||
-            sim_file_record(r->ent, id, hex, r->filename, (long long)r->len, x.period, &dup, &err) != 0) {
+            sim_file_record(r->ent, id, hex, r->filename, (long long)r->len, period, &dup, &err) != 0) {
             fprintf(stderr, "drugflow-sim: %s\n", err.msg);
             if (reserved)
                 sim_processor_unreserve(s->pr);
@@ -711,10 +626,13 @@ static enum MHD_Result do_upload(struct MHD_Connection *c, req *r)
         else
             sim_processor_push(s->pr, r->ent, id, 1);
     }
+    const df_protocol *pr = &s->p->protocol;
     sim_buf b = {0};
-    sim_buf_addf(&b, "<FileId>%s</FileId><Duplicate>%s</Duplicate>", id, dup ? "true" : "false");
-    enum MHD_Result ret = answer(c, r, 0, "OK", &b);
-    snprintf(r->outcome, sizeof r->outcome, "code=0 http=200 file=%s%s", id, dup ? " duplicate" : "");
+    sim_elem(&b, df_an(pr, DF_AN_FILE_ID), id);
+    sim_elem(&b, df_an(pr, DF_AN_DUPLICATE), dup ? pr->duplicate_true : pr->duplicate_false);
+    enum MHD_Result ret = answer(c, r, DF_MEANS_OK, "OK", &b);
+    snprintf(r->outcome, sizeof r->outcome, "code=%d http=200 file=%s%s", df_protocol_means(pr, DF_MEANS_OK), id,
+             dup ? " duplicate" : "");
     return ret;
 }
 
@@ -737,23 +655,26 @@ static enum MHD_Result first_call(sim_server *s, struct MHD_Connection *c, const
     const char *cn = client_cn(c);
     if (cn)
         snprintf(r->enterprise, sizeof r->enterprise, "%s", cn);
-    if (cfg->latency_ms > 0 && wait_or_stop(s, cfg->latency_ms))
+    sim_fault_plan fp;
+    sim_faults_plan(cfg, n, &fp);
+    if (fp.latency_ms > 0 && wait_or_stop(s, fp.latency_ms))
         return MHD_NO;
-    if (cfg->fault_stall > 0 && draw(s, n, 0) < cfg->fault_stall) {
+    if (fp.stall) {
         snprintf(r->outcome, sizeof r->outcome, "fault-stall");
         wait_or_stop(s, -1);
         return MHD_NO;
     }
-    if (cfg->fault_5xx > 0 && draw(s, n, 1) < cfg->fault_5xx) {
-        r->fault_http = draw(s, n, 3) < 0.5 ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_SERVICE_UNAVAILABLE;
+    if (fp.http) {
+        r->fault_http = fp.http;
+        r->fault_empty = fp.empty;
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         long long len = cl ? atoll(cl) : 0;
         if (len <= 0 || len > DISCARD_LIMIT)
-            return plain(c, r, r->fault_http, "fault injected\n");
+            return fault_answer(c, r);
         r->discard = 1; /* answered once the body is read, so that the client sees the 5xx */
         return MHD_YES;
     }
-    if (cfg->fault_reset > 0 && draw(s, n, 2) < cfg->fault_reset) {
+    if (fp.reset) {
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         long long len = cl ? atoll(cl) : 0;
         if (len <= 0)
@@ -766,13 +687,13 @@ static enum MHD_Result first_call(sim_server *s, struct MHD_Connection *c, const
     if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
         return plain(c, r, MHD_HTTP_METHOD_NOT_ALLOWED, "POST expected\n");
     if (!cn)
-        return answer(c, r, 1001, "certificate not recognised", NULL);
+        return answer(c, r, DF_MEANS_NOT_REGISTERED, "certificate not recognised", NULL);
     int missing = 0;
     df_error err = {{0}};
     r->ent = sim_registry_get(s->reg, cn, &missing, &err);
     if (!r->ent) {
         if (missing)
-            return answer(c, r, 1001, "enterprise not registered", NULL);
+            return answer(c, r, DF_MEANS_NOT_REGISTERED, "enterprise not registered", NULL);
         fprintf(stderr, "drugflow-sim: %s\n", err.msg);
         return plain(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "store error\n");
     }
@@ -786,7 +707,7 @@ static enum MHD_Result first_call(sim_server *s, struct MHD_Connection *c, const
             }
             char m[128];
             snprintf(m, sizeof m, "file larger than %lld bytes", cfg->max_upload);
-            return answer(c, r, 2002, m, NULL);
+            return answer(c, r, DF_MEANS_TOO_LARGE, m, NULL);
         }
         if (len > 0) {
             if (!hold(r, len)) {
@@ -797,17 +718,19 @@ static enum MHD_Result first_call(sim_server *s, struct MHD_Connection *c, const
             r->cap = r->buf ? (size_t)len : 0;
         }
     } else if (len > FORM_LIMIT) {
-        return answer(c, r, 2001, "request form too large", NULL);
+        return answer(c, r, DF_MEANS_BAD_REQUEST, "request form too large", NULL);
     }
     r->pp = MHD_create_post_processor(c, 64 * 1024, post_iter, r);
     if (!r->pp) {
         /* No body, or not a form: the parameters are missing. */
         const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        char m[160];
+        snprintf(m, sizeof m, ct ? "multipart/form-data with a part '%s' expected" : "missing part '%s'",
+                 s->p->protocol.upload_part);
         if (r->entry == E_UPLOAD)
-            return answer(c, r, 2001,
-                          ct ? "multipart/form-data with a part 'file' expected" : "missing part 'file'", NULL);
+            return answer(c, r, DF_MEANS_BAD_REQUEST, m, NULL);
         if (ct)
-            return answer(c, r, 2001, "application/x-www-form-urlencoded form expected", NULL);
+            return answer(c, r, DF_MEANS_BAD_REQUEST, "application/x-www-form-urlencoded form expected", NULL);
     }
     return MHD_YES;
 }
@@ -845,7 +768,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (r->responded)
         return MHD_YES;
     if (r->fault_http)
-        return plain(c, r, r->fault_http, "fault injected\n");
+        return fault_answer(c, r);
     if (r->pp) {
         if (MHD_destroy_post_processor(r->pp) != MHD_YES && r->entry == E_UPLOAD && !r->too_big)
             r->broken = 1;
@@ -935,8 +858,12 @@ int sim_server_start(const sim_config *cfg, const df_profile *p, sim_processor *
     pthread_mutex_init(&s->stop_mu, NULL);
     pthread_cond_init(&s->stop_cv, NULL);
     const char *entries[E_COUNT] = {p->entry_commodities, p->entry_partners, p->entry_upload, p->entry_results};
+    char base[256];
+    sim_entry_base(p, base, sizeof base);
     for (int i = 0; i < E_COUNT; i++)
-        snprintf(s->entry_path[i], sizeof s->entry_path[i], "/data/clientAccept/%s", entries[i]);
+        snprintf(s->entry_path[i], sizeof s->entry_path[i], "%s%s", base, entries[i]);
+    s->cat_commodity = df_profile_catalog_index(p, "commodity");
+    s->cat_partner = df_profile_catalog_index(p, "partner");
     if (cfg->log_path && !(s->log = fopen(cfg->log_path, "a"))) {
         df_error_errno(err, "cannot open log file %s", cfg->log_path);
         goto fail;
@@ -973,7 +900,8 @@ int sim_server_start(const sim_config *cfg, const df_profile *p, sim_processor *
         s->ca_pem, MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
         MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned int)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+        (unsigned int)cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->conn_timeout,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_END);
     if (!s->d) {
         df_errorf(err, "cannot start the HTTPS server on %s port %d (port in use? certificate and key "

@@ -24,7 +24,7 @@ static const char *const schema_sql =
     "CREATE INDEX IF NOT EXISTS catalog_version ON catalog(cat, version);"
     "CREATE TABLE IF NOT EXISTS files(id TEXT PRIMARY KEY, sha TEXT NOT NULL, name TEXT NOT NULL,"
     " received TEXT NOT NULL, received_unix INTEGER NOT NULL, size INTEGER NOT NULL, period TEXT,"
-    " status TEXT NOT NULL, total INTEGER NOT NULL DEFAULT 0, passed INTEGER NOT NULL DEFAULT 0,"
+    " status INTEGER NOT NULL, total INTEGER NOT NULL DEFAULT 0, passed INTEGER NOT NULL DEFAULT 0,"
     " failed INTEGER NOT NULL DEFAULT 0, errors TEXT);"
     "CREATE INDEX IF NOT EXISTS files_received ON files(received_unix);"
     "CREATE INDEX IF NOT EXISTS files_status ON files(status);";
@@ -45,6 +45,19 @@ int sim_code_ok(const char *code)
 static int db_fail(sim_ent *e, df_error *err, const char *what)
 {
     return df_errorf(err, "%s/state.db: %s: %s", e->dir, what, sqlite3_errmsg(e->db));
+}
+
+/* 1 if the files table holds states by name (a store before states were numbers). */
+static int old_store(sim_ent *e)
+{
+    sqlite3_stmt *st;
+    int old = 0;
+    if (sqlite3_prepare_v2(e->db, "SELECT 1 FROM files WHERE CAST(status AS TEXT) GLOB '*[^0-9]*' LIMIT 1", -1, &st,
+                           NULL) == SQLITE_OK) {
+        old = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+    }
+    return old;
 }
 
 int sim_ent_open(const char *data_dir, const char *code, int create, sim_ent **out, df_error *err)
@@ -74,7 +87,7 @@ int sim_ent_open(const char *data_dir, const char *code, int create, sim_ent **o
             return -1;
         }
     }
-    char p[1200];
+    char p[DF_PATH_MAX];
     snprintf(p, sizeof p, "%s/files", e->dir);
     if (mkdir(p, 0755) != 0 && errno != EEXIST) {
         df_error_errno(err, "cannot create %s", p);
@@ -94,6 +107,13 @@ int sim_ent_open(const char *data_dir, const char *code, int create, sim_ent **o
     if (sqlite3_exec(e->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
         df_errorf(err, "%s: cannot set up: %s", p, msg ? msg : "?");
         sqlite3_free(msg);
+        sqlite3_close(e->db);
+        free(e);
+        return -1;
+    }
+    if (old_store(e)) {
+        df_errorf(err, "%s: written by an older drugflow-sim, which stored the file states by name; make a new "
+                  "data folder (drugflow-sim seed)", p);
         sqlite3_close(e->db);
         free(e);
         return -1;
@@ -420,13 +440,13 @@ int sim_catalog_changes(sim_ent *e, const df_catalog_def *def, long long since, 
         size_t len = (size_t)sqlite3_column_bytes(st, 0);
         long long added = sqlite3_column_int64(st, 1);
         int deleted = sqlite3_column_int(st, 2);
-        const char *op;
+        df_catalog_op op;
         if (deleted) {
             if (added > since)
                 continue; /* added and deleted since: the client never saw it */
-            op = "DELETE";
+            op = DF_CATOP_DELETE;
         } else {
-            op = added > since ? "ADD" : "UPDATE";
+            op = added > since ? DF_CATOP_ADD : DF_CATOP_UPDATE;
         }
         if (cb(arg, op, cols ? cols : "", len) != 0) {
             df_errorf(err, "out of memory");
@@ -549,7 +569,7 @@ int sim_file_record(sim_ent *e, const char *id, const char *sha_hex, const char 
     sim_iso_time(now, iso, sizeof iso);
     if (sqlite3_prepare_v2(e->db,
                            "INSERT OR IGNORE INTO files(id,sha,name,received,received_unix,size,period,status)"
-                           " VALUES(?1,?2,?3,?4,?5,?6,?7,'PENDING')",
+                           " VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
                            -1, &st, NULL) != SQLITE_OK) {
         db_fail(e, err, "prepare");
         goto out;
@@ -561,6 +581,7 @@ int sim_file_record(sim_ent *e, const char *id, const char *sha_hex, const char 
     sqlite3_bind_int64(st, 5, now);
     sqlite3_bind_int64(st, 6, size);
     sqlite3_bind_text(st, 7, period, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 8, DF_STATE_PENDING);
     if (sqlite3_step(st) != SQLITE_DONE) {
         db_fail(e, err, "record file");
         goto out;
@@ -587,12 +608,12 @@ int sim_file_exists(sim_ent *e, const char *id)
     return found;
 }
 
-int sim_file_set_status(sim_ent *e, const char *id, const char *status, df_error *err)
+int sim_file_set_status(sim_ent *e, const char *id, df_server_state state, df_error *err)
 {
-    return sim_file_set_result(e, id, status, -1, -1, -1, NULL, err);
+    return sim_file_set_result(e, id, state, -1, -1, -1, NULL, err);
 }
 
-int sim_file_set_result(sim_ent *e, const char *id, const char *status, long long total, long long passed,
+int sim_file_set_result(sim_ent *e, const char *id, df_server_state state, long long total, long long passed,
                         long long failed, const char *errors, df_error *err)
 {
     pthread_mutex_lock(&e->mu);
@@ -605,7 +626,7 @@ int sim_file_set_result(sim_ent *e, const char *id, const char *status, long lon
         goto out;
     }
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, (int)state);
     if (total >= 0) {
         sqlite3_bind_int64(st, 3, total);
         sqlite3_bind_int64(st, 4, passed);
@@ -657,7 +678,9 @@ int sim_file_query(sim_ent *e, const char *const *ids, long long since_unix,
             snprintf(f.id, sizeof f.id, "%s", (const char *)sqlite3_column_text(st, 0));
             snprintf(f.name, sizeof f.name, "%s", (const char *)sqlite3_column_text(st, 1));
             snprintf(f.received, sizeof f.received, "%s", (const char *)sqlite3_column_text(st, 2));
-            snprintf(f.status, sizeof f.status, "%s", (const char *)sqlite3_column_text(st, 3));
+            f.state = sqlite3_column_int(st, 3);
+            if (f.state < 0 || f.state >= DF_STATE_COUNT)
+                f.state = DF_STATE_PENDING;
             f.total = sqlite3_column_int64(st, 4);
             f.passed = sqlite3_column_int64(st, 5);
             f.failed = sqlite3_column_int64(st, 6);
@@ -688,12 +711,14 @@ int sim_file_pending(sim_ent *e, int (*cb)(void *arg, sim_ent *e, const char *id
     size_t n = 0, cap = 0;
     int rc = -1;
     if (sqlite3_prepare_v2(e->db,
-                           "SELECT id FROM files WHERE status IN ('PENDING','PROCESSING') ORDER BY received_unix, id",
+                           "SELECT id FROM files WHERE status IN (?1, ?2) ORDER BY received_unix, id",
                            -1, &st, NULL) != SQLITE_OK) {
         db_fail(e, err, "prepare");
         pthread_mutex_unlock(&e->mu);
         return -1;
     }
+    sqlite3_bind_int(st, 1, DF_STATE_PENDING);
+    sqlite3_bind_int(st, 2, DF_STATE_PROCESSING);
     int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         if (n == cap) {
@@ -842,4 +867,26 @@ void sim_buf_free(sim_buf *b)
 {
     free(b->p);
     memset(b, 0, sizeof *b);
+}
+
+void sim_elem(sim_buf *b, const char *name, const char *text)
+{
+    sim_buf_addf(b, "<%s>", name);
+    sim_buf_esc(b, text, strlen(text));
+    sim_buf_addf(b, "</%s>", name);
+}
+
+void sim_elem_int(sim_buf *b, const char *name, long long v)
+{
+    sim_buf_addf(b, "<%s>%lld</%s>", name, v, name);
+}
+
+void sim_entry_base(const df_profile *p, char *out, size_t n)
+{
+    const char *u = strstr(p->endpoint_practice, "://");
+    const char *path = u ? strchr(u + 3, '/') : NULL;
+    if (!path)
+        path = "/";
+    size_t l = strlen(path);
+    snprintf(out, n, "%s%s", path, l && path[l - 1] == '/' ? "" : "/");
 }

@@ -112,7 +112,7 @@ for round in $(seq 1 "$ROUNDS"); do
     diff "$T/local.sha" "$T/server.sha" >/dev/null ||
         fail "round $round: the server's files are not the $chunks chunks exactly once: $(diff "$T/local.sha" "$T/server.sha" | head)"
     # Processed, and the records add up.
-    pending=$(sql "SELECT count(*) FROM files WHERE period='$period' AND status IN ('PENDING','PROCESSING')")
+    pending=$(sql "SELECT count(*) FROM files WHERE period='$period' AND status IN (0, 1)")  # pending, processing (df_server_state)
     assert_eq "$pending" 0 "round $round: files still pending"
     read -r total passed failed < <(sql -separator ' ' "SELECT sum(total), sum(passed), sum(failed) FROM files WHERE period='$period'")
     records=$(cat "$dir"/"$batch"_*.xml | grep -o '<RecordCount>[0-9]*' | sed 's/<RecordCount>//' | awk '{s += $1} END {print s}')

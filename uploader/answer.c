@@ -10,15 +10,9 @@
 #define MAX_DEPTH 8
 #define MAX_TEXT (64u << 10)
 
-/* Element names of the interface's envelope (INTERFACE.md §2, §6). */
-static const char E_RESPONSE[] = "Response", E_CODE[] = "Code", E_MESSAGE[] = "Message", E_FILEID[] = "FileId",
-                  E_DUPLICATE[] = "Duplicate", E_VERSION[] = "Version", E_FILES[] = "Files", E_FILE[] = "File",
-                  E_FILENAME[] = "FileName", E_STATUS[] = "Status", E_TOTAL[] = "Total", E_PASSED[] = "Passed",
-                  E_FAILED[] = "Failed", E_ERRORS[] = "Errors", E_ERROR[] = "Error", A_SEQ[] = "seq",
-                  A_CODE[] = "code", A_OP[] = "op";
-
 typedef struct walker walker;
 struct walker {
+    const df_protocol *pr; /* every name of the answer */
     xmlTextReaderPtr r;
     df_error *err;
     char parse_msg[256];
@@ -84,6 +78,9 @@ static int prolog_has_doctype(const char *buf, size_t len)
 /* Drives the reader over the whole answer; the callbacks see elements by depth. */
 static int walk(walker *w, const char *buf, size_t len, size_t limit)
 {
+    if (len == 0 || !buf)
+        return df_errorf(w->err, "empty answer: HTTP 200 without a body, where the interface always answers "
+                         "with a <%s>", df_an(w->pr, DF_AN_ROOT));
     if (len > limit)
         return df_errorf(w->err, "the server's answer is %zu bytes, more than the %zu allowed; refused", len, limit);
     if (len > 0x7fffffff)
@@ -120,8 +117,9 @@ static int walk(walker *w, const char *buf, size_t len, size_t limit)
                 break;
             }
             if (depth == 0) {
-                if (saw_root || strcmp(name, E_RESPONSE) != 0) {
-                    rc = df_errorf(w->err, "the server's answer is not a <%s> but <%s>", E_RESPONSE, name);
+                if (saw_root || strcmp(name, df_an(w->pr, DF_AN_ROOT)) != 0) {
+                    rc = df_errorf(w->err, "the server's answer is not a <%s> but <%s>", df_an(w->pr, DF_AN_ROOT),
+                                   name);
                     break;
                 }
                 saw_root = 1;
@@ -164,7 +162,7 @@ static int walk(walker *w, const char *buf, size_t len, size_t limit)
     if (rc == 0 && !saw_root)
         rc = df_errorf(w->err, "the server's answer is empty");
     if (rc == 0 && w->a && w->a->code < 0)
-        rc = df_errorf(w->err, "the server's answer has no <%s>", E_CODE);
+        rc = df_errorf(w->err, "the server's answer has no <%s>", df_an(w->pr, DF_AN_CODE));
     xmlFreeTextReader(w->r);
     free(w->text);
     return rc;
@@ -189,21 +187,27 @@ static int parse_ll(walker *w, const char *what, const char *s, long long *out)
 static int envelope_end(walker *w, const char *name, const char *text, size_t len)
 {
     df_answer *a = w->a;
+    const df_protocol *pr = w->pr;
     long long v;
-    if (!strcmp(name, E_CODE)) {
-        if (parse_ll(w, E_CODE, text, &v) != 0)
+    if (!strcmp(name, df_an(pr, DF_AN_CODE))) {
+        if (parse_ll(w, name, text, &v) != 0)
             return -1;
+        if (v < 0 || v > 0x7fffffff)
+            return df_errorf(w->err, "the server's answer has <%s>%lld</%s>, not a code", name, v, name);
         a->code = (int)v;
-    } else if (!strcmp(name, E_MESSAGE)) {
+    } else if (!strcmp(name, df_an(pr, DF_AN_MESSAGE))) {
         snprintf(a->message, sizeof a->message, "%.*s", (int)len, text);
-    } else if (!strcmp(name, E_FILEID)) {
+    } else if (!strcmp(name, df_an(pr, DF_AN_FILE_ID))) {
         if (len == 0 || len >= sizeof a->file_id)
-            return df_errorf(w->err, "the server's answer has a FileId of %zu bytes", len);
+            return df_errorf(w->err, "the server's answer has a <%s> of %zu bytes", name, len);
         memcpy(a->file_id, text, len + 1);
-    } else if (!strcmp(name, E_DUPLICATE)) {
-        a->duplicate = !strcmp(text, "true") || !strcmp(text, "1");
-    } else if (!strcmp(name, E_VERSION)) {
-        if (parse_ll(w, E_VERSION, text, &v) != 0)
+    } else if (!strcmp(name, df_an(pr, DF_AN_DUPLICATE))) {
+        if (strcmp(text, pr->duplicate_true) != 0 && strcmp(text, pr->duplicate_false) != 0)
+            return df_errorf(w->err, "the server's answer has <%s>%.40s</%s>, neither %s nor %s (the profile's "
+                             "values)", name, text, name, pr->duplicate_true, pr->duplicate_false);
+        a->duplicate = !strcmp(text, pr->duplicate_true);
+    } else if (!strcmp(name, df_an(pr, DF_AN_VERSION))) {
+        if (parse_ll(w, name, text, &v) != 0)
             return -1;
         a->version = v;
     }
@@ -222,10 +226,10 @@ static int plain_end(walker *w, int depth, const char *name, const char *text, s
     return depth == 1 ? envelope_end(w, name, text, len) : 0;
 }
 
-int df_answer_parse(const char *buf, size_t len, size_t limit, df_answer *a, df_error *err)
+int df_answer_parse(const df_protocol *pr, const char *buf, size_t len, size_t limit, df_answer *a, df_error *err)
 {
     answer_init(a);
-    walker w = {.err = err, .end = plain_end, .a = a};
+    walker w = {.pr = pr, .err = err, .end = plain_end, .a = a};
     return walk(&w, buf, len, limit);
 }
 
@@ -242,11 +246,13 @@ typedef struct results_ctx {
 static int results_start(walker *w, int depth, const char *name)
 {
     results_ctx *c = w->ctx;
-    if (depth == 2 && !strcmp(name, E_FILE) && !strcmp(w->path[1], E_FILES)) {
+    const df_protocol *pr = w->pr;
+    if (depth == 2 && !strcmp(name, df_an(pr, DF_AN_FILE)) && !strcmp(w->path[1], df_an(pr, DF_AN_FILES))) {
         memset(&c->f, 0, sizeof c->f);
-    } else if (depth == 4 && !strcmp(name, E_ERROR) && !strcmp(w->path[3], E_ERRORS)) {
-        xmlChar *s = xmlTextReaderGetAttribute(w->r, (const xmlChar *)A_SEQ);
-        xmlChar *code = xmlTextReaderGetAttribute(w->r, (const xmlChar *)A_CODE);
+        c->f.state = -1;
+    } else if (depth == 4 && !strcmp(name, df_an(pr, DF_AN_ERROR)) && !strcmp(w->path[3], df_an(pr, DF_AN_ERRORS))) {
+        xmlChar *s = xmlTextReaderGetAttribute(w->r, (const xmlChar *)df_an(pr, DF_AN_ERROR_SEQ));
+        xmlChar *code = xmlTextReaderGetAttribute(w->r, (const xmlChar *)df_an(pr, DF_AN_ERROR_CODE));
         c->err_seq = s ? atoll((const char *)s) : 0;
         snprintf(c->err_code, sizeof c->err_code, "%s", code ? (const char *)code : "");
         xmlFree(s);
@@ -255,33 +261,54 @@ static int results_start(walker *w, int depth, const char *name)
     return 0;
 }
 
+/* A file's element at depth 3. */
+static int file_field(walker *w, df_file_result *f, const char *name, const char *text, size_t len)
+{
+    const df_protocol *pr = w->pr;
+    if (!strcmp(name, df_an(pr, DF_AN_FILE_ID)))
+        snprintf(f->file_id, sizeof f->file_id, "%.*s", (int)len, text);
+    else if (!strcmp(name, df_an(pr, DF_AN_FILE_NAME)))
+        snprintf(f->file_name, sizeof f->file_name, "%.*s", (int)len, text);
+    else if (!strcmp(name, df_an(pr, DF_AN_STATUS))) {
+        char st[DF_PROTO_NAME_MAX];
+        const char *b = text, *e = text + len;
+        while (b < e && (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n'))
+            b++;
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+            e--;
+        snprintf(st, sizeof st, "%.*s", (int)(e - b), b);
+        f->state = (size_t)(e - b) < sizeof st ? df_protocol_state(pr, st) : -1;
+        if (f->state < 0)
+            return df_errorf(w->err, "the server's answer has <%s>%.40s</%s>, a state the profile does not name",
+                             name, st, name);
+    } else if (!strcmp(name, df_an(pr, DF_AN_TOTAL)))
+        return parse_ll(w, name, text, &f->total);
+    else if (!strcmp(name, df_an(pr, DF_AN_PASSED)))
+        return parse_ll(w, name, text, &f->passed);
+    else if (!strcmp(name, df_an(pr, DF_AN_FAILED)))
+        return parse_ll(w, name, text, &f->failed);
+    return 0;
+}
+
 static int results_end(walker *w, int depth, const char *name, const char *text, size_t len)
 {
     results_ctx *c = w->ctx;
     df_file_result *f = &c->f;
+    const df_protocol *pr = w->pr;
     if (depth == 1)
         return envelope_end(w, name, text, len);
-    if (depth < 2 || strcmp(w->path[1], E_FILES) != 0)
+    if (depth < 2 || strcmp(w->path[1], df_an(pr, DF_AN_FILES)) != 0)
         return 0;
-    if (depth == 2 && !strcmp(name, E_FILE)) {
+    if (depth == 2 && !strcmp(name, df_an(pr, DF_AN_FILE))) {
         if (!f->file_id[0])
-            return df_errorf(w->err, "the server's answer has a <%s> without <%s>", E_FILE, E_FILEID);
+            return df_errorf(w->err, "the server's answer has a <%s> without <%s>", name, df_an(pr, DF_AN_FILE_ID));
+        if (f->state < 0)
+            return df_errorf(w->err, "the server's answer has a <%s> without <%s>", name, df_an(pr, DF_AN_STATUS));
         return c->fn(c->arg, f) ? df_errorf(w->err, "%s", "stopped") : 0;
     }
-    if (depth == 3) {
-        if (!strcmp(name, E_FILEID))
-            snprintf(f->file_id, sizeof f->file_id, "%.*s", (int)len, text);
-        else if (!strcmp(name, E_FILENAME))
-            snprintf(f->file_name, sizeof f->file_name, "%.*s", (int)len, text);
-        else if (!strcmp(name, E_STATUS))
-            snprintf(f->status, sizeof f->status, "%.*s", (int)len, text);
-        else if (!strcmp(name, E_TOTAL))
-            return parse_ll(w, E_TOTAL, text, &f->total);
-        else if (!strcmp(name, E_PASSED))
-            return parse_ll(w, E_PASSED, text, &f->passed);
-        else if (!strcmp(name, E_FAILED))
-            return parse_ll(w, E_FAILED, text, &f->failed);
-    } else if (depth == 4 && !strcmp(name, E_ERROR) && f->nerrors < DF_MAX_RECORD_ERRORS) {
+    if (depth == 3)
+        return file_field(w, f, name, text, len);
+    if (depth == 4 && !strcmp(name, df_an(pr, DF_AN_ERROR)) && f->nerrors < pr->errors_max) {
         struct df_answer_error *e = &f->errors[f->nerrors++];
         e->seq = c->err_seq;
         snprintf(e->code, sizeof e->code, "%s", c->err_code);
@@ -290,7 +317,7 @@ static int results_end(walker *w, int depth, const char *name, const char *text,
     return 0;
 }
 
-int df_answer_parse_results(const char *buf, size_t len, size_t limit, df_answer *a,
+int df_answer_parse_results(const df_protocol *pr, const char *buf, size_t len, size_t limit, df_answer *a,
                             int (*fn)(void *arg, const df_file_result *f), void *arg, df_error *err)
 {
     answer_init(a);
@@ -299,7 +326,7 @@ int df_answer_parse_results(const char *buf, size_t len, size_t limit, df_answer
         return df_errorf(err, "out of memory");
     c->fn = fn;
     c->arg = arg;
-    walker w = {.err = err, .start = results_start, .end = results_end, .ctx = c, .a = a};
+    walker w = {.pr = pr, .err = err, .start = results_start, .end = results_end, .ctx = c, .a = a};
     int rc = walk(&w, buf, len, limit);
     free(c);
     return rc;
@@ -311,7 +338,7 @@ typedef struct catalog_ctx {
     const df_catalog_def *def;
     df_catalog_item_fn fn;
     void *arg;
-    char op[16];
+    df_catalog_op op;
     char *cols[DF_MAX_CATALOG_COLUMNS];
     size_t lens[DF_MAX_CATALOG_COLUMNS];
 } catalog_ctx;
@@ -330,8 +357,16 @@ static int catalog_start(walker *w, int depth, const char *name)
     catalog_ctx *c = w->ctx;
     if (depth == 2 && !strcmp(name, c->def->item) && !strcmp(w->path[1], c->def->list)) {
         catalog_clear(c);
-        xmlChar *op = xmlTextReaderGetAttribute(w->r, (const xmlChar *)A_OP);
-        snprintf(c->op, sizeof c->op, "%s", op ? (const char *)op : "ADD");
+        xmlChar *op = xmlTextReaderGetAttribute(w->r, (const xmlChar *)df_an(w->pr, DF_AN_OP));
+        int k = op ? df_protocol_op(w->pr, (const char *)op) : DF_CATOP_ADD;
+        if (k < 0) {
+            df_errorf(w->err, "the server's answer has a <%s %s=\"%.40s\">, a change the profile does not name (%s, "
+                      "%s or %s)", name, df_an(w->pr, DF_AN_OP), (const char *)op, w->pr->ops[DF_CATOP_ADD],
+                      w->pr->ops[DF_CATOP_UPDATE], w->pr->ops[DF_CATOP_DELETE]);
+            xmlFree(op);
+            return -1;
+        }
+        c->op = (df_catalog_op)k;
         xmlFree(op);
     }
     return 0;
@@ -365,12 +400,12 @@ static int catalog_end(walker *w, int depth, const char *name, const char *text,
     return 0;
 }
 
-int df_answer_parse_catalog(const char *buf, size_t len, size_t limit, const df_catalog_def *def, df_answer *a,
-                            df_catalog_item_fn fn, void *arg, df_error *err)
+int df_answer_parse_catalog(const df_protocol *pr, const char *buf, size_t len, size_t limit,
+                            const df_catalog_def *def, df_answer *a, df_catalog_item_fn fn, void *arg, df_error *err)
 {
     answer_init(a);
     catalog_ctx c = {.def = def, .fn = fn, .arg = arg};
-    walker w = {.err = err, .start = catalog_start, .end = catalog_end, .ctx = &c, .a = a};
+    walker w = {.pr = pr, .err = err, .start = catalog_start, .end = catalog_end, .ctx = &c, .a = a};
     int rc = walk(&w, buf, len, limit);
     catalog_clear(&c);
     return rc;

@@ -9,10 +9,11 @@
 #ifndef DF_UPLOADER_CATALOG_PULL_H
 #define DF_UPLOADER_CATALOG_PULL_H
 
+#include "base/backoff.h"
 #include "base/error.h"
 #include "mapping/profile.h"
-#include "uploader/client.h"
-#include "uploader/journal.h"
+struct df_client;
+#include "workspace/journal.h"
 
 typedef struct df_pull_result {
     char name[DF_NAME_MAX];
@@ -24,7 +25,7 @@ typedef struct df_pull_result {
 /* Returns 0 when every catalog was pulled, 1 when the server could not be
  * asked or refused (err says why; the journal is unchanged for that
  * catalog), -1 on a journal error. */
-int df_catalog_pull(df_client *c, df_journal *j, const df_profile *p, int attempts,
+int df_catalog_pull(struct df_client *c, df_journal *j, const df_profile *p, const df_retry *retry,
                     df_pull_result res[DF_MAX_CATALOGS], int *nres, df_error *err);
 
 /* The entry (profile `entries`) serving a catalog of the profile, or NULL. */

@@ -1,20 +1,24 @@
 /* uploader/client.c — mutual-TLS HTTPS requests on libcurl's multi interface; see client.h. */
-#include "uploader/client.h"
+#include "uploader/transfer.h"
 
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "uploader/answer.h"
+#include "writer/token.h"
 
 struct df_client {
     const df_profile *profile;
     char base[1100];
-    char ca[4096];
+    char ca[DF_PATH_MAX];
     char *key_pem, *cert_pem;
     size_t key_len, cert_len;
+    const char *engine_uri;     /* a key on a token: libcurl loads it through the engine */
+    char proxy[1024];           /* "" : libcurl's environment; "none": none */
     long connect_timeout, transfer_timeout;
 };
 
@@ -40,6 +44,41 @@ int df_endpoint_resolve(const df_profile *p, const char *endpoint, char *out, si
     return 0;
 }
 
+int df_proxy_check(const char *proxy, const char *what, df_error *err)
+{
+    static const char *const schemes[] = {"http://", "https://", "socks4://", "socks4a://", "socks5://",
+                                          "socks5h://", NULL};
+    if (!proxy || !proxy[0] || !strcmp(proxy, "none"))
+        return 0;
+    for (int i = 0; schemes[i]; i++)
+        if (!strncasecmp(proxy, schemes[i], strlen(schemes[i])) && proxy[strlen(schemes[i])])
+            return 0;
+    return df_errorf(err, "%s '%.100s' is not a proxy address: give http://host:port (or https://, "
+                     "socks5h://…; user:password@ before the host if the proxy asks), or none", what, proxy);
+}
+
+const char *df_client_proxy(const df_client *c)
+{
+    if (!strcmp(c->proxy, "none"))
+        return "";
+    if (c->proxy[0])
+        return c->proxy;
+    const char *e = getenv("https_proxy");
+    if (!e || !*e)
+        e = getenv("HTTPS_PROXY");
+    return e ? e : "";
+}
+
+/* The enterprise certificate for TLS: key and chain as PEM, or the chain
+ * alone when the key stays on its token. */
+static int client_identity(df_client *c, const df_key *k, df_error *err)
+{
+    c->engine_uri = df_key_engine_uri(k);
+    int rc = c->engine_uri ? df_key_export_cert_pem(k, &c->cert_pem, &c->cert_len, err)
+                           : df_key_export_pem(k, &c->key_pem, &c->key_len, &c->cert_pem, &c->cert_len, err);
+    return rc != 0 ? df_error_prefix(err, "the enterprise certificate for TLS") : 0;
+}
+
 int df_client_open(df_client **out, const df_client_options *o, df_error *err)
 {
     *out = NULL;
@@ -59,9 +98,11 @@ int df_client_open(df_client **out, const df_client_options *o, df_error *err)
         free(c);
         return df_errorf(err, "no enterprise certificate: set 'certificate: key:' in the configuration");
     }
-    if (df_signer_export_pem(o->identity, &c->key_pem, &c->key_len, &c->cert_pem, &c->cert_len, err) != 0) {
-        free(c);
-        return df_error_prefix(err, "the enterprise certificate for TLS");
+    if (df_proxy_check(o->proxy, "tls.proxy (or DRUGFLOW_PROXY)", err) != 0 ||
+        snprintf(c->proxy, sizeof c->proxy, "%s", o->proxy ? o->proxy : "") >= (int)sizeof c->proxy ||
+        client_identity(c, o->identity, err) != 0) {
+        df_client_free(c);
+        return -1;
     }
     *out = c;
     return 0;
@@ -122,6 +163,7 @@ static int setup(df_client *c, df_transfer *t, const char *entry, size_t limit, 
     if (!t->easy)
         return df_errorf(err, "out of memory (curl)");
     snprintf(t->url, sizeof t->url, "%s%s", c->base, entry);
+    t->proxy = df_client_proxy(c);
     CURL *e = t->easy;
     struct curl_blob cert = {c->cert_pem, c->cert_len, CURL_BLOB_NOCOPY};
     struct curl_blob key = {c->key_pem, c->key_len, CURL_BLOB_NOCOPY};
@@ -135,8 +177,21 @@ static int setup(df_client *c, df_transfer *t, const char *entry, size_t limit, 
         bad |= curl_easy_setopt(e, CURLOPT_CAINFO, c->ca) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &cert) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM") != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &key) != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM") != CURLE_OK;
+    if (c->engine_uri) {
+        /* The engine writer/token.c registered, module and PIN set. */
+        if (curl_easy_setopt(e, CURLOPT_SSLENGINE, DF_TOKEN_ENGINE_ID) != CURLE_OK) {
+            df_transfer_cleanup(t);
+            return df_errorf(err, "libcurl cannot use the OpenSSL PKCS#11 engine for the token's key (is "
+                             "libcurl built with OpenSSL engine support?)");
+        }
+        bad |= curl_easy_setopt(e, CURLOPT_SSLKEY, c->engine_uri) != CURLE_OK;
+        bad |= curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "ENG") != CURLE_OK;
+    } else {
+        bad |= curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &key) != CURLE_OK;
+        bad |= curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM") != CURLE_OK;
+    }
+    if (c->proxy[0]) /* else libcurl reads https_proxy and no_proxy itself */
+        bad |= curl_easy_setopt(e, CURLOPT_PROXY, strcmp(c->proxy, "none") ? c->proxy : "") != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, c->connect_timeout) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT, c->transfer_timeout) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
@@ -159,8 +214,9 @@ int df_transfer_upload(df_client *c, df_transfer *t, const char *path, const cha
         return -1;
     t->mime = curl_mime_init(t->easy);
     curl_mimepart *part = t->mime ? curl_mime_addpart(t->mime) : NULL;
-    if (!part || curl_mime_name(part, "file") != CURLE_OK || curl_mime_filedata(part, path) != CURLE_OK ||
-        curl_mime_filename(part, name) != CURLE_OK || curl_mime_type(part, "application/xml") != CURLE_OK ||
+    const df_protocol *pr = &c->profile->protocol;
+    if (!part || curl_mime_name(part, pr->upload_part) != CURLE_OK || curl_mime_filedata(part, path) != CURLE_OK ||
+        curl_mime_filename(part, name) != CURLE_OK || curl_mime_type(part, pr->upload_content_type) != CURLE_OK ||
         curl_easy_setopt(t->easy, CURLOPT_MIMEPOST, t->mime) != CURLE_OK) {
         df_transfer_cleanup(t);
         return df_errorf(err, "%s: cannot prepare the upload", path);
@@ -194,6 +250,40 @@ void df_transfer_cleanup(df_transfer *t)
     t->user = user;
 }
 
+/* A proxy URL for messages: a password in it shown as ***. */
+static void proxy_shown(const char *proxy, char *out, size_t n)
+{
+    const char *at = strrchr(proxy, '@'), *scheme = strstr(proxy, "://");
+    const char *colon = scheme ? strchr(scheme + 3, ':') : NULL;
+    if (at && colon && colon < at)
+        snprintf(out, n, "%.*s:***%s", (int)(colon - proxy), proxy, at);
+    else
+        snprintf(out, n, "%s", proxy);
+}
+
+/* A transport failure on the way through a proxy: a refused tunnel is not
+ * retried; every message names the proxy. */
+static df_tx_class proxy_failure(df_transfer *t, const char *why, char *msg, size_t n)
+{
+    char shown[1100];
+    long connect_code = 0;
+    proxy_shown(t->proxy, shown, sizeof shown);
+    curl_easy_getinfo(t->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
+    if (connect_code == 407) {
+        snprintf(msg, n, "%s: the proxy %s asks for credentials (HTTP 407): give them in tls.proxy or "
+                 "DRUGFLOW_PROXY as http://USER:PASSWORD@host:port", t->url, shown);
+        return DF_TX_REFUSED;
+    }
+    if (connect_code >= 400) {
+        snprintf(msg, n, "%s: the proxy %s refuses the tunnel to the server (HTTP %ld): ask the network's "
+                 "administrators to allow HTTPS to this address", t->url, shown, connect_code);
+        return DF_TX_REFUSED;
+    }
+    snprintf(msg, n, "%s: %s (through the proxy %s: is it running, and is tls.proxy, DRUGFLOW_PROXY or "
+             "https_proxy right?)", t->url, why, shown);
+    return DF_TX_TRANSIENT;
+}
+
 df_tx_class df_transfer_classify(df_transfer *t, CURLcode cc, long *http, char *msg, size_t n)
 {
     *http = 0;
@@ -219,6 +309,20 @@ df_tx_class df_transfer_classify(df_transfer *t, CURLcode cc, long *http, char *
             snprintf(msg, n, "%s: %s (the server was not trusted or the request could not be made; nothing "
                      "was sent)", t->url, why);
             return DF_TX_REFUSED;
+        case CURLE_SSL_ENGINE_NOTFOUND:
+        case CURLE_SSL_ENGINE_INITFAILED:
+        case CURLE_SSL_ENGINE_SETFAILED:
+            snprintf(msg, n, "%s: %s (the key on the token could not be used for TLS)", t->url, why);
+            return DF_TX_REFUSED;
+        case CURLE_COULDNT_RESOLVE_PROXY:
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_PROXY:
+        case CURLE_RECV_ERROR:
+        case CURLE_SEND_ERROR:
+            if (t->proxy && t->proxy[0])
+                return proxy_failure(t, why, msg, n);
+            snprintf(msg, n, "%s: %s", t->url, why);
+            return DF_TX_TRANSIENT;
         default:
             snprintf(msg, n, "%s: %s", t->url, why);
             return DF_TX_TRANSIENT;
@@ -265,20 +369,9 @@ df_tx_class df_client_perform(df_client *c, df_transfer *t, long *http, char *ms
     return k;
 }
 
-const char *df_code_advice(int code)
+void df_answer_code_message(const df_protocol *pr, int code, const char *message, char *out, size_t n)
 {
-    switch (code) {
-    case 0: return "OK";
-    case 1001: return "the certificate is not recognised or the enterprise is not registered: check the "
-                      "certificate in the configuration and the registration with the provincial system";
-    case 2001: return "bad request (a parameter or part is missing): a drugflow or profile error, please report it";
-    case 2002: return "file too large: convert again with a smaller --chunk-bytes";
-    case 2003: return "not well-formed XML or wrong root element: check the profile and the file";
-    case 2004: return "that period is archived and its data may not be changed: request a deletion through "
-                      "the enterprise portal (企业专属网页); once it is approved, send the data again";
-    case 5000: return "the server is busy: retried later";
-    default: return "unknown code";
-    }
+    snprintf(out, n, "%s %d %s — %s", df_an(pr, DF_AN_CODE), code, message, df_protocol_advice(pr, code));
 }
 
 int df_form_add(char **form, size_t *len, const char *key, const char *value)
@@ -302,4 +395,42 @@ int df_form_add(char **form, size_t *len, const char *key, const char *value)
     f[o] = 0;
     *len = o;
     return 0;
+}
+
+int df_client_probe(df_client *c, char *msg, size_t n)
+{
+    df_transfer t;
+    df_error err;
+    const df_protocol *pr = &c->profile->protocol;
+    char *form = NULL;
+    size_t flen = 0;
+    if (df_form_add(&form, &flen, pr->results_since, "2999-01-01") != 0) {
+        snprintf(msg, n, "out of memory");
+        return -1;
+    }
+    int fr = df_transfer_form(c, &t, c->profile->entry_results, form, DF_ANSWER_MAX_SMALL, &err);
+    free(form);
+    if (fr != 0) {
+        snprintf(msg, n, "%s", err.msg);
+        return -1;
+    }
+    long http;
+    char why[1200];
+    df_tx_class k = df_client_perform(c, &t, &http, why, sizeof why);
+    df_answer a;
+    int rc = -1;
+    if (k != DF_TX_OK)
+        snprintf(msg, n, "%s", why);
+    else if (df_answer_parse(pr, t.body, t.len, DF_ANSWER_MAX_SMALL, &a, &err) != 0)
+        snprintf(msg, n, "%s", err.msg);
+    else if (df_protocol_class(pr, a.code) != DF_CODE_OK) {
+        char cm[900];
+        df_answer_code_message(pr, a.code, a.message, cm, sizeof cm);
+        snprintf(msg, n, "%s: %s", c->base, cm);
+    } else {
+        snprintf(msg, n, "%s answers over mutual TLS", c->base);
+        rc = 0;
+    }
+    df_transfer_cleanup(&t);
+    return rc;
 }

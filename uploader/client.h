@@ -8,25 +8,34 @@
  * the system's), TLS 1.2 or newer, HTTPS only, with connect and transfer
  * timeouts. Answers above a size limit are refused while they arrive.
  *
- * A df_transfer is one request: the upload loop runs many at once on its
- * own multi handle (upload.h); df_client_perform runs one to completion. */
+ * A key on a USB token (writer/token.h) cannot be handed over as PEM:
+ * libcurl then takes it through the OpenSSL engine "pkcs11" (CURLOPT_SSLENGINE,
+ * key type "ENG", the key's PKCS#11 URI), with the certificate as a blob.
+ *
+ * Corporate networks go out through a proxy: tls.proxy / DRUGFLOW_PROXY, else
+ * the standard https_proxy. The tunnel is CONNECT; TLS and its verification
+ * stay end to end with the server.
+ *
+ * One request on libcurl is a df_transfer (transfer.h), for the uploader's
+ * own modules; this header is the client's face for everyone else. */
 #ifndef DF_UPLOADER_CLIENT_H
 #define DF_UPLOADER_CLIENT_H
 
-#include <curl/curl.h>
 #include <stddef.h>
 
 #include "base/error.h"
 #include "mapping/profile.h"
-#include "writer/signer.h"
+#include "writer/key.h"
 
 typedef struct df_client_options {
     const df_profile *profile;  /* entries, and the practice/production addresses */
     const char *endpoint;       /* practice | production | https://host:port/path/ */
     const char *ca;             /* server CA bundle (PEM), or NULL/"" for the system's */
-    const df_signer *identity;  /* the enterprise key and certificate */
+    const df_key *identity;     /* the enterprise key and certificate */
     long connect_timeout;       /* seconds */
     long transfer_timeout;      /* seconds */
+    const char *proxy;          /* http(s)://[user:pass@]host:port or socks5h://…; "none": no
+                                 * proxy; NULL/"": libcurl's https_proxy/HTTPS_PROXY (and no_proxy) */
 } df_client_options;
 
 typedef struct df_client df_client;
@@ -38,46 +47,23 @@ void df_client_free(df_client *c);
 const char *df_client_base(const df_client *c);
 const df_profile *df_client_profile(const df_client *c);
 
+/* Checks a proxy setting ("none", or a URL with scheme http, https, socks4,
+ * socks4a, socks5 or socks5h); what names the setting for the message. */
+int df_proxy_check(const char *proxy, const char *what, df_error *err);
+/* The proxy a client goes through ("" for none): the setting, else https_proxy. */
+const char *df_client_proxy(const df_client *c);
+
 /* Resolves practice/production/URL to a base URL ending in '/'. */
 int df_endpoint_resolve(const df_profile *p, const char *endpoint, char *out, size_t n, df_error *err);
 
-typedef struct df_transfer {
-    CURL *easy;
-    curl_mime *mime;
-    char *form;             /* urlencoded body */
-    char *body;             /* answer */
-    size_t len, cap, limit;
-    int too_big;
-    char url[1200];
-    char errbuf[CURL_ERROR_SIZE];
-    void *user;
-} df_transfer;
+/* A harmless request that proves the server answers over mutual TLS and
+ * knows the enterprise (a results query for a time in the future). 0, or
+ * -1 with msg saying what failed (transport, TLS, an answer code). */
+int df_client_probe(df_client *c, char *msg, size_t n);
 
-/* Prepares an upload of the file at path as multipart part `file` named
- * name (application/xml), streamed from disk. */
-int df_transfer_upload(df_client *c, df_transfer *t, const char *path, const char *name, df_error *err);
-/* Prepares a form POST to entry: body is application/x-www-form-urlencoded. */
-int df_transfer_form(df_client *c, df_transfer *t, const char *entry, const char *body, size_t limit,
-                     df_error *err);
-void df_transfer_cleanup(df_transfer *t);
+/* "Code 2004 message — advice" for an answer code: the profile's name of
+ * the code element and its advice for the code (`protocol: codes`). */
+void df_answer_code_message(const df_protocol *pr, int code, const char *message, char *out, size_t n);
 
-typedef enum {
-    DF_TX_OK,        /* HTTP 200 with a body to parse */
-    DF_TX_TRANSIENT, /* transport error, timeout, reset, HTTP 5xx: retry later */
-    DF_TX_REFUSED,   /* TLS verification failed, HTTP 4xx, oversized answer: do not retry */
-} df_tx_class;
-
-/* Classifies a finished transfer; msg gets a human explanation, *http the status. */
-df_tx_class df_transfer_classify(df_transfer *t, CURLcode cc, long *http, char *msg, size_t n);
-
-/* Runs one transfer to completion on a multi handle of its own. Returns
- * its class; msg/http as df_transfer_classify. */
-df_tx_class df_client_perform(df_client *c, df_transfer *t, long *http, char *msg, size_t n);
-
-/* The interface's meaning of an answer Code, with what to do (INTERFACE.md §2). */
-const char *df_code_advice(int code);
-
-/* Appends "key=urlencoded(value)&" pairs to a growing string. */
-int df_form_add(char **form, size_t *len, const char *key, const char *value);
 
 #endif

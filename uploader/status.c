@@ -1,15 +1,17 @@
 /* uploader/status.c — polling, storing and reporting the server's results; see status.h. */
 #include "uploader/status.h"
 
+#include "uploader/transfer.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "base/atomic_file.h"
+#include "base/path.h"
 #include "uploader/answer.h"
-
-#define IDS_PER_REQUEST 100
+#include "report/fixlist.h"
 
 typedef struct id_list {
     df_chunk_row *rows;
@@ -38,25 +40,110 @@ typedef struct poll_ctx {
     int final;
     df_error *err;
     int failed;
+    const df_protocol *pr;   /* the server's state names, for messages */
 } poll_ctx;
+
+/* The journal's final state for a server state, or -1 while it is not final. */
+static int final_state(int server_state)
+{
+    switch (server_state) {
+    case DF_STATE_PASSED: return DF_CS_PASSED;
+    case DF_STATE_PARTIAL: return DF_CS_PARTIAL;
+    case DF_STATE_FAILED: return DF_CS_FAILED;
+    default: return -1; /* pending, processing */
+    }
+}
+
+/* Why the server's result for chunk r cannot be true, or NULL: counts that
+ * do not add up or do not fit the chunk, a status its counts contradict. */
+static const char *impossible(const df_file_result *f, df_chunk_state st, const df_chunk_row *r, char *why, size_t n)
+{
+    long long t = f->total, p = f->passed, x = f->failed;
+    if (t < 0 || p < 0 || x < 0)
+        snprintf(why, n, "negative counts (total %lld, passed %lld, failed %lld)", t, p, x);
+    else if (p + x != t)
+        snprintf(why, n, "passed %lld + failed %lld is not the total %lld", p, x, t);
+    else if (st == DF_CS_PASSED && x != 0)
+        snprintf(why, n, "PASSED with %lld failed record(s)", x);
+    else if (st == DF_CS_PARTIAL && x == 0)
+        snprintf(why, n, "PARTIAL without a failed record");
+    else if (st == DF_CS_FAILED && p != 0)
+        snprintf(why, n, "FAILED with %lld passed record(s)", p);
+    else if (t != r->records && (st != DF_CS_FAILED || t != 0))
+        snprintf(why, n, "a total of %lld, but the chunk holds %lld record(s)", t, r->records);
+    else if (f->file_name[0] && strcmp(f->file_name, r->name) != 0)
+        snprintf(why, n, "the server names file id %s '%.100s', not %s", f->file_id, f->file_name, r->name);
+    else
+        return NULL;
+    return why;
+}
+
+typedef struct sharers {
+    df_chunk_row rows[8];
+    int n;
+} sharers;
+
+static int add_sharer(void *arg, const df_chunk_row *r)
+{
+    sharers *s = arg;
+    if (s->n < 8)
+        s->rows[s->n] = *r;
+    s->n++;
+    return 0;
+}
+
+/* One FileId for two chunks cannot be (their headers differ): every chunk
+ * holding it is an ANOMALY. 1 if so (and done), 0 if the FileId is this
+ * chunk's alone, -1 on a journal error. */
+static int shared_file_id(poll_ctx *c, const df_file_result *f)
+{
+    sharers sh = {.n = 0};
+    if (df_journal_chunks_by_file_id(c->j, f->file_id, add_sharer, &sh, c->err) != 0)
+        return -1;
+    if (sh.n < 2)
+        return 0;
+    char why[512];
+    int k = snprintf(why, sizeof why, "the server gave file id %s to %d chunks:", f->file_id, sh.n);
+    for (int i = 0; i < sh.n && i < 8 && k > 0 && (size_t)k < sizeof why; i++)
+        k += snprintf(why + k, sizeof why - (size_t)k, " %s", sh.rows[i].name);
+    for (int i = 0; i < sh.n && i < 8; i++)
+        if (df_journal_set_anomaly(c->j, sh.rows[i].id, f->total, f->passed, f->failed, why, c->err) != 0)
+            return -1;
+    return 1;
+}
+
+/* A final result: stored, or an ANOMALY when it cannot be true. */
+static int store_result(poll_ctx *c, const df_file_result *f, df_chunk_state st, df_chunk_row *r)
+{
+    int shared = shared_file_id(c, f);
+    if (shared != 0)
+        return shared < 0 ? -1 : 0;
+    char why[400];
+    if (impossible(f, st, r, why, sizeof why)) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s (the server said %s)", why, c->pr->states[f->state]);
+        return df_journal_set_anomaly(c->j, r->id, f->total, f->passed, f->failed, msg, c->err);
+    }
+    df_record_error errs[DF_MAX_RECORD_ERRORS];
+    for (int e = 0; e < f->nerrors; e++) {
+        errs[e].seq = f->errors[e].seq;
+        snprintf(errs[e].code, sizeof errs[e].code, "%s", f->errors[e].code);
+        snprintf(errs[e].message, sizeof errs[e].message, "%s", f->errors[e].message);
+    }
+    return df_journal_set_result(c->j, r->id, st, f->total, f->passed, f->failed, errs, f->nerrors, c->err);
+}
 
 static int on_file(void *arg, const df_file_result *f)
 {
     poll_ctx *c = arg;
-    df_chunk_state st;
-    if (df_chunk_state_parse(f->status, &st) != 0 || !df_chunk_state_final(st))
-        return 0; /* PENDING, PROCESSING */
+    int fs = final_state(f->state);
+    if (fs < 0)
+        return 0;
+    df_chunk_state st = (df_chunk_state)fs;
     for (size_t i = 0; i < c->n; i++) {
         if (strcmp(c->rows[i].file_id, f->file_id) != 0 || c->rows[i].state != DF_CS_UPLOADED)
             continue;
-        df_record_error errs[DF_MAX_RECORD_ERRORS];
-        for (int e = 0; e < f->nerrors; e++) {
-            errs[e].seq = f->errors[e].seq;
-            snprintf(errs[e].code, sizeof errs[e].code, "%s", f->errors[e].code);
-            snprintf(errs[e].message, sizeof errs[e].message, "%s", f->errors[e].message);
-        }
-        if (df_journal_set_result(c->j, c->rows[i].id, st, f->total, f->passed, f->failed, errs, f->nerrors,
-                                  c->err) != 0) {
+        if (store_result(c, f, st, &c->rows[i]) != 0) {
             c->failed = 1;
             return 1;
         }
@@ -92,12 +179,14 @@ int df_status_poll(const df_status_options *o, df_status_totals *t, df_error *er
             return 0;
         }
         int transient = 0;
-        for (size_t first = 0; first < l.n; first += IDS_PER_REQUEST) {
-            size_t n = l.n - first < IDS_PER_REQUEST ? l.n - first : IDS_PER_REQUEST;
+        const df_protocol *pr = &df_client_profile(o->client)->protocol;
+        size_t per = (size_t)pr->results_max_ids;
+        for (size_t first = 0; first < l.n; first += per) {
+            size_t n = l.n - first < per ? l.n - first : per;
             char *form = NULL;
             size_t flen = 0;
             for (size_t i = 0; i < n; i++)
-                if (df_form_add(&form, &flen, "fileId", l.rows[first + i].file_id) != 0) {
+                if (df_form_add(&form, &flen, pr->results_file_id, l.rows[first + i].file_id) != 0) {
                     free(form);
                     free(l.rows);
                     return df_errorf(err, "out of memory");
@@ -115,9 +204,10 @@ int df_status_poll(const df_status_options *o, df_status_totals *t, df_error *er
             df_tx_class k = df_client_perform(o->client, &tx, &http, msg, sizeof msg);
             if (k == DF_TX_OK) {
                 df_answer a;
-                poll_ctx c = {o->journal, l.rows + first, n, 0, err, 0};
+                poll_ctx c = {o->journal, l.rows + first, n, 0, err, 0, &df_client_profile(o->client)->protocol};
                 df_error perr;
-                if (df_answer_parse_results(tx.body, tx.len, DF_ANSWER_MAX_RESULTS, &a, on_file, &c, &perr) != 0) {
+                df_code_class cls = DF_CODE_OK;
+                if (df_answer_parse_results(pr, tx.body, tx.len, DF_ANSWER_MAX_RESULTS, &a, on_file, &c, &perr) != 0) {
                     if (c.failed) {
                         df_transfer_cleanup(&tx);
                         free(l.rows);
@@ -125,13 +215,11 @@ int df_status_poll(const df_status_options *o, df_status_totals *t, df_error *er
                     }
                     snprintf(msg, sizeof msg, "%s: %s", tx.url, perr.msg);
                     k = DF_TX_REFUSED;
-                } else if (a.code == 5000) {
-                    k = DF_TX_TRANSIENT;
-                    snprintf(msg, sizeof msg, "%s: Code 5000 %s", tx.url, a.message);
-                } else if (a.code != 0) {
-                    k = DF_TX_REFUSED;
-                    snprintf(msg, sizeof msg, "%s: Code %d %s — %s", tx.url, a.code, a.message,
-                             df_code_advice(a.code));
+                } else if ((cls = df_protocol_class(pr, a.code)) != DF_CODE_OK) {
+                    k = cls == DF_CODE_TRANSIENT ? DF_TX_TRANSIENT : DF_TX_REFUSED;
+                    char cm[900];
+                    df_answer_code_message(pr, a.code, a.message, cm, sizeof cm);
+                    snprintf(msg, sizeof msg, "%s: %s", tx.url, cm);
                 }
             }
             df_transfer_cleanup(&tx);
@@ -187,11 +275,12 @@ static int report_row(void *arg, const df_chunk_row *r)
     case DF_CS_PASSED: t->passed++; break;
     case DF_CS_PARTIAL: t->partial++; break;
     case DF_CS_FAILED: t->failed++; break;
+    case DF_CS_ANOMALY: t->anomalies++; break;
     case DF_CS_UPLOADED: t->pending++; break;
     case DF_CS_REFUSED: t->refused++; break;
     default: t->not_uploaded++; break;
     }
-    if (df_chunk_state_final(r->state)) {
+    if (df_chunk_state_final(r->state) && r->state != DF_CS_ANOMALY) {
         t->rec_total += r->total;
         t->rec_passed += r->passed;
         t->rec_failed += r->failed;
@@ -201,7 +290,7 @@ static int report_row(void *arg, const df_chunk_row *r)
     if (strcmp(c->batch, r->batch) != 0) {
         snprintf(c->batch, sizeof c->batch, "%s", r->batch);
         fprintf(c->out, "\nbatch %s\n%5s  %-36s %9s  %-9s  %-32s %9s %9s %9s\n", r->batch, "chunk", "file",
-                "records", "state", "FileId", "total", "passed", "failed");
+                "records", "state", "file id", "total", "passed", "failed");
     }
     char tot[32] = "-", pas[32] = "-", fai[32] = "-";
     if (df_chunk_state_final(r->state)) {
@@ -214,6 +303,8 @@ static int report_row(void *arg, const df_chunk_row *r)
             r->file_id[0] ? r->file_id : "-", tot, pas, fai);
     if (r->state == DF_CS_REFUSED)
         fprintf(c->out, "       refused: %s\n", r->message);
+    if (r->state == DF_CS_ANOMALY)
+        fprintf(c->out, "       anomaly, not counted as reported: %s\n", r->message);
     return 0;
 }
 
@@ -229,8 +320,10 @@ int df_status_report(df_journal *j, const char *batch, FILE *out, df_status_tota
         return -1;
     if (out) {
         fprintf(out, "\n%d chunk(s), %lld record(s): %d PASSED, %d PARTIAL, %d FAILED, %d pending, %d refused, "
-                "%d not uploaded\n", t->chunks, t->records, t->passed, t->partial, t->failed, t->pending, t->refused,
-                t->not_uploaded);
+                "%d not uploaded%s", t->chunks, t->records, t->passed, t->partial, t->failed, t->pending, t->refused,
+                t->not_uploaded, t->anomalies ? ", " : "\n");
+        if (t->anomalies)
+            fprintf(out, "%d ANOMALY (results that cannot be true)\n", t->anomalies);
         if (t->passed + t->partial + t->failed)
             fprintf(out, "records checked by the server: %lld, passed %lld, failed %lld\n", t->rec_total,
                     t->rec_passed, t->rec_failed);
@@ -242,101 +335,56 @@ void df_status_json(const df_status_totals *t, FILE *out)
 {
     fprintf(out, "\"chunks\": %d, \"records\": %lld, \"passed\": %d, \"partial\": %d, \"failed\": %d, "
             "\"pending\": %d, \"refused\": %d, \"not_uploaded\": %d, \"records_checked\": %lld, "
-            "\"records_passed\": %lld, \"records_failed\": %lld, \"timed_out\": %s, \"network_error\": %s",
-            t->chunks, t->records, t->passed, t->partial, t->failed, t->pending, t->refused, t->not_uploaded,
-            t->rec_total, t->rec_passed, t->rec_failed, t->timed_out ? "true" : "false",
+            "\"records_passed\": %lld, \"records_failed\": %lld, \"anomalies\": %d, \"timed_out\": %s, "
+            "\"network_error\": %s", t->chunks, t->records, t->passed, t->partial, t->failed, t->pending, t->refused,
+            t->not_uploaded, t->rec_total, t->rec_passed, t->rec_failed, t->anomalies, t->timed_out ? "true" : "false",
             t->network ? "true" : "false");
 }
 
-/* ---- server-errors.csv ---- */
+/* ---- polling, reporting and the error files together ---- */
 
-typedef struct csv_ctx {
+typedef struct batch_ctx {
     df_journal *j;
-    df_atomic_file af;
-    df_error *err;
+    const char *only;
     int failed;
-    long long rows;
-    const df_chunk_row *chunk;
-    char *line;
-    size_t cap;
-} csv_ctx;
+    df_error *err;
+    FILE *msg;
+    int format;
+} batch_ctx;
 
-static void csv_field(char *out, size_t *o, const char *s)
+static int write_batch_errors(void *arg, const df_batch_info *b)
 {
-    int quote = strpbrk(s, ",\"\r\n") != NULL;
-    if (quote)
-        out[(*o)++] = '"';
-    for (; *s; s++) {
-        if (*s == '"')
-            out[(*o)++] = '"';
-        out[(*o)++] = *s;
-    }
-    if (quote)
-        out[(*o)++] = '"';
-}
-
-static int csv_error(void *arg, const df_record_error *e)
-{
-    csv_ctx *c = arg;
-    char seq[64], cseq[32];
-    snprintf(seq, sizeof seq, "%lld", e->seq);
-    snprintf(cseq, sizeof cseq, "%d", c->chunk->seq);
-    const char *f[] = {c->chunk->name, c->chunk->file_id, cseq, seq, e->code, e->message};
-    size_t need = 16;
-    for (size_t i = 0; i < 6; i++)
-        need += 2 * strlen(f[i]) + 3;
-    if (need > c->cap) {
-        char *l = realloc(c->line, need);
-        if (!l) {
-            c->failed = df_errorf(c->err, "out of memory");
-            return 1;
-        }
-        c->line = l;
-        c->cap = need;
-    }
-    size_t o = 0;
-    for (size_t i = 0; i < 6; i++) {
-        if (i)
-            c->line[o++] = ',';
-        csv_field(c->line, &o, f[i]);
-    }
-    c->line[o++] = '\r';
-    c->line[o++] = '\n';
-    if (df_atomic_write(&c->af, c->line, o, c->err) != 0) {
-        c->failed = -1;
+    batch_ctx *c = arg;
+    if (c->only && strcmp(c->only, b->id) != 0)
+        return 0;
+    if (!b->out_dir[0] || access(b->out_dir, W_OK) != 0)
+        return 0;
+    df_fix_files f;
+    if (df_fix_files_write(c->j, b->id, b->out_dir, c->format, &f, c->err) != 0) {
+        c->failed = 1;
         return 1;
     }
-    c->rows++;
+    if (!c->msg)
+        return 0;
+    if (f.server_errors)
+        fprintf(c->msg, "batch %s: %lld record error(s) from the server, traced to their input lines, in %s\n",
+                b->id, f.server_errors, f.server_errors_path);
+    if (f.unlisted)
+        fprintf(c->msg, "batch %s: the server failed %lld more record(s) without listing them (it lists at most "
+                "100 per file); fix the listed ones and send the batch again to see the rest\n", b->id, f.unlisted);
+    if (f.fix.from_drugflow + f.fix.from_server)
+        fprintf(c->msg, "batch %s: %lld row(s) to fix (%lld rejected by drugflow, %lld failed by the server), by "
+                "input file and line, in %s\n", b->id, f.fix.from_drugflow + f.fix.from_server, f.fix.from_drugflow,
+                f.fix.from_server, f.fixlist_path);
     return 0;
 }
 
-static int csv_chunk(void *arg, const df_chunk_row *r)
+int df_status_run(const df_status_options *o, FILE *table, FILE *msgs, df_status_totals *t, df_error *err)
 {
-    csv_ctx *c = arg;
-    if (!df_chunk_state_final(r->state))
-        return 0;
-    c->chunk = r;
-    if (df_journal_record_errors(c->j, r->id, csv_error, c, c->err) != 0) {
-        c->failed = -1;
-        return 1;
-    }
-    return c->failed ? 1 : 0;
-}
-
-int df_status_write_errors(df_journal *j, const char *batch, const char *path, long long *nrows, df_error *err)
-{
-    csv_ctx c = {.j = j, .err = err};
-    *nrows = 0;
-    if (df_atomic_open(&c.af, path, err) != 0)
+    if (df_status_poll(o, t, err) != 0 || df_status_report(o->journal, o->batch, table, t, err) != 0)
         return -1;
-    static const char head[] = "\xEF\xBB\xBF" "FileName,FileId,ChunkSeq,RecordSeq,Code,Message\r\n";
-    if (df_atomic_write(&c.af, head, sizeof head - 1, err) != 0 ||
-        df_journal_chunks(j, batch, DF_JSEL_ALL, csv_chunk, &c, err) != 0 || c.failed) {
-        df_atomic_abort(&c.af);
-        free(c.line);
+    batch_ctx bc = {o->journal, o->batch, 0, err, msgs, o->errors_format};
+    if (df_journal_batches(o->journal, write_batch_errors, &bc, err) != 0 || bc.failed)
         return -1;
-    }
-    free(c.line);
-    *nrows = c.rows;
-    return df_atomic_commit(&c.af, err);
+    return 0;
 }

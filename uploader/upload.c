@@ -1,91 +1,24 @@
 /* uploader/upload.c — the upload loop and its bounded job queue; see upload.h. */
 #include "uploader/upload.h"
 
-#include <stdint.h>
+#include "uploader/transfer.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "uploader/answer.h"
+#include "uploader/client.h"
+#include "uploader/reconcile.h"
 
-/* ---- queue ---- */
-
-int df_upload_queue_init(df_upload_queue *q, size_t cap, df_error *err)
+int df_upload_queue_init(df_queue *q, size_t cap, df_error *err)
 {
-    memset(q, 0, sizeof *q);
-    q->cap = cap ? cap : 1;
-    q->items = calloc(q->cap, sizeof *q->items);
-    if (!q->items)
-        return df_errorf(err, "out of memory");
-    pthread_mutex_init(&q->mu, NULL);
-    pthread_cond_init(&q->not_full, NULL);
-    return 0;
+    return df_queue_init(q, cap ? cap : 1, sizeof(df_upload_job), err);
 }
 
-void df_upload_queue_destroy(df_upload_queue *q)
+static void wake_multi(void *multi)
 {
-    if (!q->items)
-        return;
-    pthread_mutex_destroy(&q->mu);
-    pthread_cond_destroy(&q->not_full);
-    free(q->items);
-    q->items = NULL;
-}
-
-static void wake(df_upload_queue *q)
-{
-    if (q->multi)
-        curl_multi_wakeup(q->multi);
-}
-
-int df_upload_queue_push(df_upload_queue *q, const df_upload_job *job)
-{
-    pthread_mutex_lock(&q->mu);
-    while (q->count == q->cap && !q->aborted)
-        pthread_cond_wait(&q->not_full, &q->mu);
-    if (q->aborted) {
-        pthread_mutex_unlock(&q->mu);
-        return -1;
-    }
-    q->items[(q->head + q->count) % q->cap] = *job;
-    q->count++;
-    wake(q);
-    pthread_mutex_unlock(&q->mu);
-    return 0;
-}
-
-void df_upload_queue_close(df_upload_queue *q)
-{
-    pthread_mutex_lock(&q->mu);
-    q->closed = 1;
-    wake(q);
-    pthread_mutex_unlock(&q->mu);
-}
-
-/* 1 got a job, 0 none now, -1 none ever again. */
-static int queue_pop(df_upload_queue *q, df_upload_job *job)
-{
-    pthread_mutex_lock(&q->mu);
-    int rc = 0;
-    if (q->count) {
-        *job = q->items[q->head];
-        q->head = (q->head + 1) % q->cap;
-        q->count--;
-        pthread_cond_broadcast(&q->not_full);
-        rc = 1;
-    } else if (q->closed || q->aborted) {
-        rc = -1;
-    }
-    pthread_mutex_unlock(&q->mu);
-    return rc;
-}
-
-static void queue_abort(df_upload_queue *q)
-{
-    pthread_mutex_lock(&q->mu);
-    q->aborted = 1;
-    pthread_cond_broadcast(&q->not_full);
-    pthread_mutex_unlock(&q->mu);
+    curl_multi_wakeup(multi);
 }
 
 /* ---- loop ---- */
@@ -105,25 +38,25 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static unsigned long long rng_next(unsigned long long *s)
-{
-    /* splitmix64: jitter only, not security */
-    unsigned long long z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
+/* What the server holds of one batch, asked once per loop (reconcile.h). */
+typedef struct known_batch {
+    char id[128];
+    int asked;               /* 1: files holds the answer; 0: the server could not be asked */
+    df_server_files files;
+} known_batch;
 
 typedef struct loop {
     const df_upload_options *o;
     df_upload_stats *st;
+    known_batch *known;
+    size_t nknown;
     CURLM *multi;
     int active;
     task *waiting;       /* retry later, unsorted */
     int stop;            /* start nothing new (server down, TLS refused, journal error) */
     int fatal;
     df_error *err;
-    unsigned long long rng;
+    df_backoff backoff;
 } loop;
 
 static void note(loop *l, const char *fmt_msg)
@@ -156,7 +89,7 @@ static void retry_later(loop *l, task *k, const char *why)
 {
     const df_upload_options *o = l->o;
     k->attempt++;
-    if (k->attempt >= o->attempts) {
+    if (!df_backoff_again(&l->backoff, k->attempt)) {
         l->st->gave_up++;
         char m[1200];
         snprintf(m, sizeof m, "%s: %s (gave up after %d attempts)", k->job.name, why, k->attempt);
@@ -167,13 +100,7 @@ static void retry_later(loop *l, task *k, const char *why)
         free(k);
         return;
     }
-    long long d = o->base_ms;
-    for (int i = 1; i < k->attempt && d < o->cap_ms; i++)
-        d *= 2;
-    if (d > o->cap_ms)
-        d = o->cap_ms;
-    d = (long long)(rng_next(&l->rng) % (unsigned long long)(d + 1)); /* full jitter */
-    k->due_ms = now_ms() + d;
+    k->due_ms = now_ms() + df_backoff_delay_ms(&l->backoff, k->attempt);
     k->next = l->waiting;
     l->waiting = k;
 }
@@ -187,19 +114,19 @@ static void finish(loop *l, task *k, CURLcode cc)
     df_tx_class cls = df_transfer_classify(&k->t, cc, &http, msg, sizeof msg);
     df_answer a = {0};
     a.code = -1;
+    const df_protocol *pr = &df_client_profile(o->client)->protocol;
     if (cls == DF_TX_OK) {
-        if (df_answer_parse(k->t.body, k->t.len, DF_ANSWER_MAX_SMALL, &a, &e) != 0) {
+        df_code_class k2 = DF_CODE_OK;
+        if (df_answer_parse(pr, k->t.body, k->t.len, DF_ANSWER_MAX_SMALL, &a, &e) != 0) {
             cls = DF_TX_REFUSED;
             snprintf(msg, sizeof msg, "%s: %s", k->t.url, e.msg);
-        } else if (a.code == 5000) {
-            cls = DF_TX_TRANSIENT;
-            snprintf(msg, sizeof msg, "Code 5000 %s", a.message);
-        } else if (a.code != 0) {
-            cls = DF_TX_REFUSED;
-            snprintf(msg, sizeof msg, "Code %d %s — %s", a.code, a.message, df_code_advice(a.code));
+        } else if ((k2 = df_protocol_class(pr, a.code)) != DF_CODE_OK) {
+            cls = k2 == DF_CODE_TRANSIENT ? DF_TX_TRANSIENT : DF_TX_REFUSED;
+            df_answer_code_message(pr, a.code, a.message, msg, sizeof msg);
         } else if (!a.file_id[0]) {
             cls = DF_TX_REFUSED;
-            snprintf(msg, sizeof msg, "Code 0 without a FileId: the answer is not as the interface describes");
+            snprintf(msg, sizeof msg, "%s %d without <%s>: the answer is not as the profile describes",
+                     df_an(pr, DF_AN_CODE), a.code, df_an(pr, DF_AN_FILE_ID));
         }
     }
     const char *outcome = cls == DF_TX_OK ? "ok" : cls == DF_TX_TRANSIENT ? "transient" : "refused";
@@ -231,7 +158,8 @@ static void finish(loop *l, task *k, CURLcode cc)
     if (df_journal_set_refused(o->journal, k->job.chunk, a.code >= 0 ? a.code : (int)http, msg, &e) != 0)
         goto fatal;
     l->st->refused++;
-    if (a.code < 0 || a.code == 1001) {
+    const df_code_def *cd = a.code >= 0 ? df_protocol_code(pr, a.code) : NULL;
+    if (a.code < 0 || (cd && cd->stop)) {
         /* TLS or identity: every other chunk would meet the same fate, and nothing was sent */
         l->st->tls_refused += a.code < 0 && http == 0;
         l->stop = 1;
@@ -246,6 +174,70 @@ fatal:
         *l->err = e;
     l->fatal = 1;
     l->stop = 1;
+}
+
+/* The server's answer for a batch: asked on its first chunk, kept after. */
+static known_batch *known_for(loop *l, const char *batch)
+{
+    for (size_t i = 0; i < l->nknown; i++)
+        if (!strcmp(l->known[i].id, batch))
+            return &l->known[i];
+    known_batch *k = realloc(l->known, (l->nknown + 1) * sizeof *k);
+    if (!k)
+        return NULL;
+    l->known = k;
+    known_batch *b = &k[l->nknown++];
+    memset(b, 0, sizeof *b);
+    snprintf(b->id, sizeof b->id, "%s", batch);
+    df_batch_info info;
+    int found;
+    df_error e;
+    if (df_journal_batch_get(l->o->journal, batch, &info, &found, &e) != 0 || !found)
+        memset(&info, 0, sizeof info);
+    char since[40];
+    df_reconcile_since(&info, since, sizeof since);
+    b->asked = df_reconcile_fetch(l->o->client, &l->o->retry, batch, since, &b->files, &e) == 0;
+    if (!b->asked) {
+        note(l, e.msg);
+        if (l->o->progress)
+            fprintf(l->o->progress, "drugflow: %s\n", e.msg);
+    }
+    return b;
+}
+
+/* Before a chunk's first attempt: 1 if it must not be sent (the server
+ * holds it: adopted; or the server could not be asked), 0 to send. */
+static int held_by_server(loop *l, const df_upload_job *job)
+{
+    known_batch *b = known_for(l, job->batch);
+    df_error e;
+    if (!b) {
+        df_errorf(l->err, "out of memory");
+        l->fatal = l->stop = 1;
+        return 1;
+    }
+    if (!b->asked) {
+        l->st->not_asked++;
+        l->stop = 1; /* the server is down or refusing: leave the rest for a later run */
+        return 1;
+    }
+    int count;
+    const df_server_file *f = df_server_files_find(&b->files, job->name, &count);
+    if (!f)
+        return 0;
+    if (df_journal_adopt(l->o->journal, job->chunk, f->file_id, &e) != 0) {
+        *l->err = e;
+        l->fatal = l->stop = 1;
+        return 1;
+    }
+    l->st->adopted++;
+    if (count > 1 && l->st->server_doubles++ == 0)
+        snprintf(l->st->note, sizeof l->st->note, "the server holds %s %d times (the first, file id %s, is taken); "
+                 "ask the provincial help desk or the enterprise portal to delete the others", job->name, count,
+                 f->file_id);
+    if (l->o->progress)
+        fprintf(l->o->progress, "adopted %s → %s (the server already holds it)\n", job->name, f->file_id);
+    return 1;
 }
 
 /* The waiting task due first, if due by now; else NULL and *wait_ms. */
@@ -275,21 +267,13 @@ int df_upload_run(const df_upload_options *o, df_upload_stats *stats, df_error *
     df_upload_options opt = *o;
     if (opt.parallel < 1)
         opt.parallel = 4;
-    if (opt.attempts < 1)
-        opt.attempts = 8;
-    if (opt.base_ms <= 0)
-        opt.base_ms = 500;
-    if (opt.cap_ms < opt.base_ms)
-        opt.cap_ms = opt.base_ms > 30000 ? opt.base_ms : 30000;
     loop l = {.o = &opt, .st = stats, .err = err};
-    l.rng = (unsigned long long)now_ms() ^ ((unsigned long long)(uintptr_t)&l << 16);
+    df_backoff_init(&l.backoff, &opt.retry);
     l.multi = curl_multi_init();
     if (!l.multi)
         return df_errorf(err, "out of memory (curl)");
     curl_multi_setopt(l.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)opt.parallel);
-    pthread_mutex_lock(&o->queue->mu);
-    o->queue->multi = l.multi;
-    pthread_mutex_unlock(&o->queue->mu);
+    df_queue_set_push_hook(o->queue, wake_multi, l.multi);
 
     int drained = 0;
     for (;;) {
@@ -299,11 +283,13 @@ int df_upload_run(const df_upload_options *o, df_upload_stats *stats, df_error *
             task *k = take_due(&l, &wait_ms);
             if (!k) {
                 df_upload_job job;
-                int g = drained ? -1 : queue_pop(o->queue, &job);
+                int g = drained ? -1 : df_queue_try_pop(o->queue, &job);
                 if (g < 0)
                     drained = 1;
                 if (g <= 0)
                     break;
+                if (opt.reconcile && held_by_server(&l, &job))
+                    continue;
                 k = calloc(1, sizeof *k);
                 if (!k) {
                     df_errorf(err, "out of memory");
@@ -321,10 +307,7 @@ int df_upload_run(const df_upload_options *o, df_upload_stats *stats, df_error *
         }
         if (l.stop && !drained) {
             /* Stop taking jobs: producers are released, the chunks stay in the journal. */
-            queue_abort(o->queue);
-            df_upload_job job;
-            while (queue_pop(o->queue, &job) > 0)
-                ;
+            df_queue_abort(o->queue);
             drained = 1;
         }
         if (l.stop) {
@@ -361,11 +344,70 @@ int df_upload_run(const df_upload_options *o, df_upload_stats *stats, df_error *
             wait_ms = 0;
         curl_multi_poll(l.multi, NULL, 0, (int)wait_ms, NULL);
     }
-    pthread_mutex_lock(&o->queue->mu);
-    o->queue->multi = NULL;
-    o->queue->aborted = 1; /* nothing consumes any more */
-    pthread_cond_broadcast(&o->queue->not_full);
-    pthread_mutex_unlock(&o->queue->mu);
+    df_queue_set_push_hook(o->queue, NULL, NULL);
+    df_queue_abort(o->queue); /* nothing consumes any more: producers return at once */
     curl_multi_cleanup(l.multi);
+    for (size_t i = 0; i < l.nknown; i++)
+        df_server_files_free(&l.known[i].files);
+    free(l.known);
     return l.fatal ? -1 : 0;
+}
+
+void df_upload_stats_add(df_upload_stats *a, const df_upload_stats *b)
+{
+    a->adopted += b->adopted;
+    a->server_doubles += b->server_doubles;
+    a->not_asked += b->not_asked;
+    if (!a->note[0])
+        memcpy(a->note, b->note, sizeof b->note);
+    a->uploaded += b->uploaded;
+    a->duplicates += b->duplicates;
+    a->refused += b->refused;
+    a->gave_up += b->gave_up;
+    a->tls_refused += b->tls_refused;
+    a->attempts += b->attempts;
+    if (!a->first_error[0])
+        memcpy(a->first_error, b->first_error, sizeof b->first_error);
+}
+
+static int count_rows(void *arg, const df_chunk_row *r)
+{
+    (void)r;
+    (*(int *)arg)++;
+    return 0;
+}
+
+static int push_row(void *arg, const df_chunk_row *r)
+{
+    df_upload_job job = {.chunk = r->id, .seq = r->seq};
+    snprintf(job.batch, sizeof job.batch, "%s", r->batch);
+    snprintf(job.name, sizeof job.name, "%s", r->name);
+    snprintf(job.path, sizeof job.path, "%s", r->path);
+    return df_queue_push(arg, &job) != 0;
+}
+
+int df_upload_pending(const df_upload_options *o, const char *batch, df_upload_stats *stats, int *nqueued,
+                      df_error *err)
+{
+    int n = 0;
+    memset(stats, 0, sizeof *stats);
+    *nqueued = 0;
+    if (df_journal_chunks(o->journal, batch, DF_JSEL_TO_UPLOAD, count_rows, &n, err) != 0)
+        return -1;
+    if (n == 0)
+        return 0;
+    df_queue q;
+    if (df_upload_queue_init(&q, (size_t)n, err) != 0)
+        return -1;
+    if (df_journal_chunks(o->journal, batch, DF_JSEL_TO_UPLOAD, push_row, &q, err) != 0) {
+        df_queue_destroy(&q);
+        return -1;
+    }
+    *nqueued = (int)df_queue_count(&q);
+    df_queue_close(&q);
+    df_upload_options uo = *o;
+    uo.queue = &q;
+    int rc = df_upload_run(&uo, stats, err);
+    df_queue_destroy(&q);
+    return rc;
 }

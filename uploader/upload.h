@@ -4,57 +4,49 @@
  *
  * A chunk goes `uploading` in the journal before its first byte is sent and
  * `uploaded` with its FileId as soon as the answer arrives. Transport
- * errors, HTTP 5xx and Code 5000 are retried up to `attempts` times, with a
- * delay drawn uniformly from [0, min(cap, base·2^k)]; HTTP 4xx, failed TLS
- * verification and any other Code refuse the chunk at once (journal state
- * `refused`, with the interface's advice). Jobs come from a df_upload_queue:
+ * errors, HTTP 5xx and answer codes of class transient (profile `protocol:
+ * codes`) are retried up to `attempts` times, with a delay drawn as
+ * base/backoff.h says; HTTP 4xx, failed TLS verification and any other code
+ * refuse the chunk at once (journal state `refused`, with the profile's
+ * advice); a code with `stop: true` stops the other uploads too. Jobs come
+ * from a bounded queue:
  * filled up front by `drugflow upload`, or by the converter's writer
  * threads as chunks are committed in `drugflow run` (bounded: producers
  * wait while it is full). */
 #ifndef DF_UPLOADER_UPLOAD_H
 #define DF_UPLOADER_UPLOAD_H
 
-#include <pthread.h>
 #include <stdio.h>
 
+#include "base/backoff.h"
 #include "base/error.h"
-#include "uploader/client.h"
-#include "uploader/journal.h"
+#include "base/path.h"
+#include "base/queue.h"
+#include "workspace/journal.h"
+
+struct df_client;
 
 typedef struct df_upload_job {
     long long chunk;    /* journal id */
+    char batch[128];
     int seq;
     char name[256];
-    char path[4096];
+    char path[DF_PATH_MAX];
 } df_upload_job;
 
-/* A bounded queue of jobs between producers and the upload loop. */
-typedef struct df_upload_queue {
-    pthread_mutex_t mu;
-    pthread_cond_t not_full;
-    df_upload_job *items;
-    size_t cap, head, count;
-    int closed;    /* no more pushes will come */
-    int aborted;   /* the loop stopped: pushes return at once */
-    void *multi;   /* the loop's CURLM, woken on push */
-} df_upload_queue;
-
-int df_upload_queue_init(df_upload_queue *q, size_t cap, df_error *err);
-void df_upload_queue_destroy(df_upload_queue *q);
-/* Waits for room; returns -1 if the loop has stopped taking jobs. */
-int df_upload_queue_push(df_upload_queue *q, const df_upload_job *job);
-/* No more jobs: the loop ends once the queue is drained. */
-void df_upload_queue_close(df_upload_queue *q);
+/* Jobs come through a df_queue (base/queue.h) of df_upload_job items; the
+ * loop sets the queue's push hook to wake its libcurl poll. */
+int df_upload_queue_init(df_queue *q, size_t cap, df_error *err);
 
 typedef struct df_upload_options {
-    df_client *client;
+    struct df_client *client;
     df_journal *journal;
-    df_upload_queue *queue;
+    df_queue *queue;     /* of df_upload_job */
     int parallel;        /* transfers at once (default 4) */
-    int attempts;        /* per chunk, for transient failures (default 8) */
-    long base_ms;        /* first backoff (default 500) */
-    long cap_ms;         /* longest backoff (default 30000) */
+    df_retry retry;      /* attempts per chunk and backoff for transient failures */
     FILE *progress;      /* one line per outcome, or NULL */
+    int reconcile;       /* before a batch's first upload, ask the server what it holds and adopt
+                            those chunks instead of sending them (reconcile.h) */
 } df_upload_options;
 
 typedef struct df_upload_stats {
@@ -63,13 +55,29 @@ typedef struct df_upload_stats {
     int refused;         /* refused by the server or TLS: not retried */
     int gave_up;         /* transient failures until the attempts ran out */
     int tls_refused;     /* of refused: TLS verification or transport refusal (nothing sent) */
+    int adopted;         /* not sent: the server already held them (reconcile.h) */
+    int server_doubles;  /* names the server holds more than once */
+    int not_asked;       /* not sent: the server could not be asked what it holds */
     long long attempts;
     char first_error[1024];
+    char note[512];      /* about server_doubles */
 } df_upload_stats;
 
 /* Runs until the queue is closed and drained (or a journal error). The
  * queue's consumer; call from one thread. Returns -1 only on a journal or
- * internal error; outcomes per chunk are in stats and the journal. */
+ * internal error; outcomes per chunk are in stats and the journal. With
+ * o->reconcile, a chunk whose name the server already holds is adopted,
+ * not sent (stats->adopted); if the server cannot be asked about a batch
+ * (after the retry budget), none of its chunks is sent (stats->not_asked)
+ * and the loop stops as for a server that is down. */
 int df_upload_run(const df_upload_options *o, df_upload_stats *stats, df_error *err);
+
+/* Sends every chunk of batch (NULL: all batches) that the journal holds
+ * without FileId; o->queue is made here. *nqueued gets how many. */
+int df_upload_pending(const df_upload_options *o, const char *batch, df_upload_stats *stats, int *nqueued,
+                      df_error *err);
+
+/* Adds b's counts to a. */
+void df_upload_stats_add(df_upload_stats *a, const df_upload_stats *b);
 
 #endif

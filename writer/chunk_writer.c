@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "writer/sigalg.h"
+
 #define OUT_BUF_SIZE (256 * 1024)
 static const char XML_DECL[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
@@ -207,7 +209,7 @@ int df_chunk_open(df_chunk_writer *w, const df_profile *p, const df_chunk_meta *
     if (!w->out || ((digests & DF_CHUNK_FILE_DIGEST) && !w->whole) ||
         ((digests & DF_CHUNK_C14N_DIGEST) && !w->c14n) ||
         (w->whole && !EVP_DigestInit_ex(w->whole, EVP_sha256(), NULL)) ||
-        (w->c14n && !EVP_DigestInit_ex(w->c14n, EVP_sha256(), NULL))) {
+        (w->c14n && !EVP_DigestInit_ex(w->c14n, df_sigalg_md(p->signature.digest), NULL))) {
         df_chunk_abort(w);
         return df_errorf(err, "%s: out of memory", path);
     }
@@ -232,7 +234,7 @@ int df_chunk_open(df_chunk_writer *w, const df_profile *p, const df_chunk_meta *
      * an encoder in the output path that copies every byte once more. */
     if (xmlTextWriterWriteRaw(w->xw, BAD_CAST XML_DECL) < 0 ||
         xmlTextWriterStartElement(w->xw, BAD_CAST p->root) < 0 ||
-        xmlTextWriterWriteAttribute(w->xw, BAD_CAST "version", BAD_CAST p->version) < 0 ||
+        xmlTextWriterWriteAttribute(w->xw, BAD_CAST p->version_attribute, BAD_CAST p->version) < 0 ||
         xmlTextWriterWriteRaw(w->xw, BAD_CAST "\n") < 0 ||
         xmlTextWriterStartElement(w->xw, BAD_CAST p->header) < 0 ||
         xmlTextWriterWriteRaw(w->xw, BAD_CAST "\n") < 0) {
@@ -311,6 +313,7 @@ int df_chunk_finish_uncommitted(df_chunk_writer *w, df_sign_fn sign, void *sign_
         EVP_DigestUpdate(w->c14n, end, (size_t)endl);
         unsigned int dl = 0;
         EVP_DigestFinal_ex(w->c14n, res->c14n_digest, &dl);
+        res->c14n_digest_len = dl;
     }
     w->digesting = 0;
     if (sign) {
@@ -319,7 +322,7 @@ int df_chunk_finish_uncommitted(df_chunk_writer *w, df_sign_fn sign, void *sign_
             return df_errorf(err, "%s: signing needs the canonical digest", w->file.final_path);
         }
         df_buf sig = {0};
-        if (sign(sign_ctx, res->c14n_digest, &sig, err) != 0) {
+        if (sign(sign_ctx, res->c14n_digest, res->c14n_digest_len, &sig, err) != 0) {
             df_buf_free(&sig);
             df_error_prefix(err, "%s", w->file.final_path);
             df_chunk_abort(w);
@@ -389,4 +392,14 @@ void df_chunk_abort(df_chunk_writer *w)
     if (w->whole)
         EVP_MD_CTX_free(w->whole);
     w->c14n = w->whole = NULL;
+}
+
+void df_xml_init(void)
+{
+    xmlInitParser();
+}
+
+void df_xml_cleanup(void)
+{
+    xmlCleanupParser();
 }

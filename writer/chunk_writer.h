@@ -3,9 +3,10 @@
  * The chunk is written with libxml2's xmlTextWriter in exactly the bytes of
  * its Canonical XML 1.0 form (after the XML declaration): no empty-element
  * tags, C14N escaping, LF line ends, no whitespace outside the root. That
- * lets the writer feed the very bytes it writes to a SHA-256 digest, which
- * is the enveloped signature's reference digest once the Signature element
- * is left out: streaming signing without re-reading or a DOM.
+ * lets the writer feed the very bytes it writes to the profile's digest
+ * (SHA-256 in gd-v1), which is the enveloped signature's reference digest
+ * once the Signature element is left out: streaming signing without
+ * re-reading or a DOM.
  *
  * Records arrive pre-rendered (df_render_record) in blocks, so the hot path
  * is one digest update and one write(2) per block, straight from the
@@ -23,45 +24,7 @@
 #include "base/atomic_file.h"
 #include "base/error.h"
 #include "mapping/profile.h"
-
-/* The run values that fill the header (profile datafile.header_fields). */
-typedef struct df_chunk_meta {
-    const char *enterprise_code;
-    const char *enterprise_name;
-    const char *doc_type;
-    const char *period;
-    const char *batch_id;
-    const char *created_at;
-} df_chunk_meta;
-
-/* A growable byte buffer for small outputs (signature XML). */
-typedef struct df_buf {
-    char *data;
-    size_t len, cap;
-} df_buf;
-int df_buf_append(df_buf *b, const void *p, size_t n);
-void df_buf_free(df_buf *b);
-
-/* Produces the complete <Signature …>…</Signature> element for a chunk
- * whose enveloped-signature reference digest (SHA-256 over the canonical
- * form without the Signature) is `digest`. Implemented by writer/signer. */
-typedef int (*df_sign_fn)(void *ctx, const unsigned char digest[32], df_buf *signature_xml,
-                          df_error *err);
-
-typedef struct df_chunk_result {
-    char path[4096];
-    uint64_t records;
-    uint64_t bytes;               /* file size */
-    unsigned char c14n_digest[32]; /* reference digest (canonical, unsigned) */
-    unsigned char file_sha256[32]; /* SHA-256 of the file as written (DF_CHUNK_FILE_DIGEST) */
-    int has_file_sha256;
-    /* Where each record came from, in record order: (input index, physical
-     * line) pairs, delta-encoded (converter/lines.h; decode with
-     * df_chunk_lines_decode, converter/convert.h). Owned by the conversion
-     * summary, freed by df_summary_free; NULL when not known. */
-    unsigned char *lines;
-    size_t lines_len;
-} df_chunk_result;
+#include "writer/chunk.h"
 
 typedef struct df_chunk_writer {
     const df_profile *profile;

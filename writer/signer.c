@@ -1,39 +1,37 @@
-/* writer/signer.c — the enterprise key, and the two signers of data files
- * (INTERFACE.md §5); see signer.h.
+/* writer/signer.c — the two signers of data files (INTERFACE.md §5); see
+ * signer.h. The key they sign with comes from writer/key.h.
  *
- * Streaming: the chunk writer hands over the SHA-256 of the chunk's
- * canonical form (without the Signature). SignedInfo is a fixed text with
- * that digest in it, so its canonical form is known without a DOM. It is
+ * Streaming: the chunk writer hands over the profile's digest (SHA-256 in
+ * gd-v1) of the chunk's canonical form (without the Signature). SignedInfo
+ * is a text fixed by the profile's `signature:` section (namespace, the
+ * four algorithm URIs) with that digest in it, so its canonical form is
+ * known without a DOM; the three canonicalizations the profile may name
+ * give the same bytes for it (one element tree in one default namespace,
+ * no comments, no xml: attributes). It is
  * canonicalised as a document subset whose apex is SignedInfo: C14N 1.0
  * renders an element's namespace node unless the nearest output ancestor
  * already rendered the same one, and SignedInfo has no output ancestor, so
  * the default namespace it inherits from Signature is rendered on it. The
- * bytes signed are `<SignedInfo xmlns="…xmldsig#">…</SignedInfo>`; the
+ * bytes signed are `<SignedInfo xmlns="NAMESPACE">…</SignedInfo>`; the
  * element written into the file has no xmlns of its own. (Checked: xmlsec
  * signs the same SignedInfo to the very same SignatureValue; without the
  * xmlns, xmlsec1 --verify fails.)
  *
- * Reference: libxml2 DOM + libxmlsec1, for cross-checking. */
+ * KeyInfo holds the signer's certificate, or with key_info: chain also the
+ * key file's other certificates (writer/key.h df_key_chain_cert).
+ *
+ * Reference: libxml2 DOM + libxmlsec1, for cross-checking (RSA only). */
 #include "writer/signer.h"
+#include "writer/sigalg.h"
 #include "writer/verify.h"
+#include "base/atomic_file.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <termios.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/pkcs12.h>
-#include <openssl/provider.h>
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include <libxml/parser.h>
@@ -48,586 +46,161 @@
 #include <xmlsec/xmlsec.h>
 #include <xmlsec/xmltree.h>
 
-#define DSIG_NS "http://www.w3.org/2000/09/xmldsig#"
-#define PASS_MAX 1024
-#define KEY_FILE_MAX (1 << 20)
-
 struct df_signer {
-    EVP_PKEY *pkey;
-    X509 *cert;
-    STACK_OF(X509) *chain; /* further certificates of a PKCS#12, or NULL */
-    char *cert_b64;        /* base64 DER of cert, no line breaks */
-    size_t cert_b64_len;
-    char cn[256];
+    const df_key *key;
+    const df_signature_def *sig;
+    /* The fixed parts of a Signature, built once from the profile. */
+    df_buf c14n_open;  /* <SignedInfo xmlns="NS">: how the signed bytes begin */
+    df_buf sig_open;   /* <Signature xmlns="NS">\n<SignedInfo>: how the file's bytes begin */
+    df_buf si_body;    /* the methods and the Reference, up to <DigestValue> */
+    df_buf key_info;   /* </SignatureValue> … </Signature>, with the certificate(s) */
+    df_key *owned;      /* the key, when df_signer_load loaded it */
 };
 
-/* ---- small helpers --------------------------------------------------- */
-
-/* The reason of the last OpenSSL error, for messages; clears the queue. */
-static const char *ossl_reason(char *buf, size_t cap)
+static int put(df_buf *b, const char *s)
 {
-    unsigned long e = ERR_peek_last_error();
-    if (!e)
-        snprintf(buf, cap, "no detail from OpenSSL");
-    else
-        ERR_error_string_n(e, buf, cap);
-    ERR_clear_error();
-    return buf;
+    return df_buf_append(b, s, strlen(s));
 }
 
-static void format_asn1_time(const ASN1_TIME *t, char *buf, size_t cap)
+/* Base64 DER of a certificate into b. */
+static int put_cert(df_buf *b, X509 *cert)
 {
-    struct tm tm;
-    if (!t || !ASN1_TIME_to_tm(t, &tm) || !strftime(buf, cap, "%Y-%m-%d %H:%M:%S UTC", &tm))
-        snprintf(buf, cap, "(unreadable date)");
-}
-
-/* Reads a whole small file through one descriptor: the permission check
- * looks at the very file that is read. */
-static int read_private_file(const char *path, const char *what, int allow_open_perms,
-                             unsigned char **out, size_t *out_len, df_error *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return df_error_errno(err, "cannot open %s %s", what, path);
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        close(fd);
-        return df_error_errno(err, "cannot stat %s %s", what, path);
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return df_errorf(err, "%s %s is not a regular file", what, path);
-    }
-    if ((st.st_mode & 077) && !allow_open_perms) {
-        close(fd);
-        return df_errorf(err,
-                         "%s %s can be read or written by group or others (mode %04o); "
-                         "restrict it with `chmod 600 %s`, or accept it with --allow-open-key-permissions",
-                         what, path, (unsigned)(st.st_mode & 07777), path);
-    }
-    if (st.st_size > KEY_FILE_MAX) {
-        close(fd);
-        return df_errorf(err, "%s %s is too large (%lld bytes) to be a key or passphrase file", what,
-                         path, (long long)st.st_size);
-    }
-    size_t cap = (size_t)st.st_size + 1, len = 0;
-    unsigned char *buf = OPENSSL_secure_malloc(cap);
-    if (!buf) {
-        close(fd);
-        return df_errorf(err, "%s: out of memory", path);
-    }
-    for (;;) {
-        ssize_t n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            df_error_errno(err, "cannot read %s %s", what, path);
-            OPENSSL_secure_clear_free(buf, cap);
-            close(fd);
-            return -1;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-        if (len == cap) /* the file grew while read: take what st_size said */
-            break;
-    }
-    close(fd);
-    *out = buf;
-    *out_len = len;
-    return 0;
-}
-
-/* ---- passphrase ------------------------------------------------------ */
-
-typedef struct pass_state {
-    const df_key_options *opts;
-    const char *key_path;
-    char pass[PASS_MAX];
-    size_t len;
-    int have;      /* pass/len hold a passphrase */
-    int asked;     /* get_pass ran (the key wanted a passphrase) */
-    int failed;    /* get_pass failed; err is filled */
-    df_error *err;
-} pass_state;
-
-static int prompt_tty(pass_state *ps)
-{
-    int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return df_error_errno(ps->err, "cannot ask for the passphrase of %s on the terminal",
-                              ps->key_path);
-    struct termios old, noecho;
-    int restore = 0;
-    if (tcgetattr(fd, &old) == 0) {
-        noecho = old;
-        noecho.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-        noecho.c_lflag |= ICANON;
-        if (tcsetattr(fd, TCSAFLUSH, &noecho) == 0)
-            restore = 1;
-    }
-    char prompt[4200];
-    int pl = snprintf(prompt, sizeof prompt, "Passphrase for %s: ", ps->key_path);
-    if (pl > 0)
-        (void)!write(fd, prompt, (size_t)pl < sizeof prompt ? (size_t)pl : sizeof prompt - 1);
-    size_t len = 0;
-    int rc = 0, done = 0;
-    while (!done) {
-        char c;
-        ssize_t n = read(fd, &c, 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0 || c == '\n' || c == '\r') {
-            done = 1;
-            if (n < 0)
-                rc = df_error_errno(ps->err, "cannot read the passphrase of %s from the terminal",
-                                    ps->key_path);
-        } else if (len + 1 < sizeof ps->pass) {
-            ps->pass[len++] = c;
-        } else {
-            rc = df_errorf(ps->err, "the passphrase typed for %s is too long", ps->key_path);
-            done = 1;
-        }
-        OPENSSL_cleanse(&c, sizeof c);
-    }
-    if (restore)
-        tcsetattr(fd, TCSAFLUSH, &old);
-    (void)!write(fd, "\n", 1);
-    close(fd);
-    if (rc != 0) {
-        OPENSSL_cleanse(ps->pass, sizeof ps->pass);
+    unsigned char *der = NULL;
+    int dl = i2d_X509(cert, &der);
+    if (dl <= 0)
         return -1;
+    size_t room = 4 * (((size_t)dl + 2) / 3) + 1;
+    char *b64 = malloc(room);
+    int rc = -1;
+    if (b64) {
+        int n = EVP_EncodeBlock((unsigned char *)b64, der, dl);
+        rc = df_buf_append(b, b64, (size_t)n);
+        free(b64);
     }
-    ps->pass[len] = 0;
-    ps->len = len;
-    ps->have = 1;
-    return 0;
-}
-
-/* Fetches the passphrase: environment variable, then file, then terminal. */
-static int get_pass(pass_state *ps)
-{
-    const df_key_options *o = ps->opts;
-    ps->asked = 1;
-    if (ps->have)
-        return 0;
-    if (o->pass_env && o->pass_env[0]) {
-        const char *v = getenv(o->pass_env);
-        if (v) {
-            size_t n = strlen(v);
-            if (n >= sizeof ps->pass)
-                return df_errorf(ps->err, "the passphrase in environment variable %s is too long",
-                                 o->pass_env);
-            memcpy(ps->pass, v, n + 1);
-            ps->len = n;
-            ps->have = 1;
-            return 0;
-        }
-        if (!(o->pass_file && o->pass_file[0]) && !o->pass_prompt)
-            return df_errorf(ps->err,
-                             "%s needs a passphrase, and environment variable %s (named to hold it) "
-                             "is not set",
-                             ps->key_path, o->pass_env);
-    }
-    if (o->pass_file && o->pass_file[0]) {
-        unsigned char *buf;
-        size_t len;
-        if (read_private_file(o->pass_file, "passphrase file", o->allow_open_perms, &buf, &len,
-                              ps->err) != 0)
-            return -1;
-        size_t n = 0;
-        while (n < len && buf[n] != '\n')
-            n++;
-        if (n > 0 && buf[n - 1] == '\r')
-            n--;
-        int rc = 0;
-        if (n >= sizeof ps->pass) {
-            rc = df_errorf(ps->err, "the passphrase in %s is too long", o->pass_file);
-        } else {
-            memcpy(ps->pass, buf, n);
-            ps->pass[n] = 0;
-            ps->len = n;
-            ps->have = 1;
-        }
-        OPENSSL_secure_clear_free(buf, len + 1);
-        return rc;
-    }
-    if (o->pass_prompt)
-        return prompt_tty(ps);
-    return df_errorf(ps->err,
-                     "%s is protected by a passphrase and none was given: name an environment "
-                     "variable holding it (--passphrase-env VAR), a file (--passphrase-file FILE), "
-                     "or run from a terminal to be asked",
-                     ps->key_path);
-}
-
-static void pass_wipe(pass_state *ps)
-{
-    OPENSSL_cleanse(ps->pass, sizeof ps->pass);
-    ps->len = 0;
-    ps->have = 0;
-}
-
-static int pem_pass_cb(char *buf, int size, int rwflag, void *u)
-{
-    (void)rwflag;
-    pass_state *ps = u;
-    if (get_pass(ps) != 0) {
-        ps->failed = 1;
-        return -1;
-    }
-    if (ps->len > (size_t)size)
-        return -1;
-    memcpy(buf, ps->pass, ps->len);
-    return (int)ps->len;
-}
-
-/* ---- loading --------------------------------------------------------- */
-
-/* PKCS#12 from NETCA or Windows often encrypts certificates with RC2-40,
- * which OpenSSL 3 keeps in its legacy provider. */
-static pthread_once_t legacy_once = PTHREAD_ONCE_INIT;
-static int legacy_loaded;
-static OSSL_PROVIDER *default_provider, *legacy_provider; /* kept for the process */
-static void unload_providers(void)
-{
-    /* Runs before OpenSSL's own exit handler (registered earlier). */
-    if (legacy_provider)
-        OSSL_PROVIDER_unload(legacy_provider);
-    if (default_provider)
-        OSSL_PROVIDER_unload(default_provider);
-    legacy_provider = default_provider = NULL;
-}
-static void load_legacy_provider(void)
-{
-    /* Loading one provider explicitly stops the default one from loading
-     * implicitly, so load both. */
-    default_provider = OSSL_PROVIDER_load(NULL, "default");
-    legacy_provider = default_provider ? OSSL_PROVIDER_load(NULL, "legacy") : NULL;
-    legacy_loaded = legacy_provider != NULL;
-    atexit(unload_providers);
-    ERR_clear_error();
-}
-
-static int load_pkcs12(df_signer *s, const char *path, const unsigned char *data, size_t len,
-                       pass_state *ps, df_error *err)
-{
-    char why[256];
-    BIO *bio = BIO_new_mem_buf(data, (int)len);
-    PKCS12 *p12 = bio ? d2i_PKCS12_bio(bio, NULL) : NULL;
-    BIO_free(bio);
-    if (!p12)
-        return df_errorf(err,
-                         "%s is not a readable PKCS#12 (.p12/.pfx) file — damaged or another "
-                         "format? For a PEM key give the certificate too (%s)",
-                         path, ossl_reason(why, sizeof why));
-    const char *pass = NULL;
-    int plen = 0, rc = -1;
-    if (PKCS12_mac_present(p12)) {
-        /* A file without passphrase verifies with the empty one; only
-         * then is no passphrase asked for. */
-        if (PKCS12_verify_mac(p12, NULL, 0)) {
-            pass = NULL;
-        } else if (PKCS12_verify_mac(p12, "", 0)) {
-            pass = "";
-        } else {
-            if (get_pass(ps) != 0)
-                goto out;
-            pass = ps->pass;
-            plen = (int)ps->len;
-            if (!PKCS12_verify_mac(p12, pass, plen)) {
-                ERR_clear_error();
-                df_errorf(err, "wrong passphrase for %s (the PKCS#12 integrity check failed)",
-                          path);
-                goto out;
-            }
-        }
-    } else {
-        if (get_pass(ps) != 0)
-            goto out;
-        pass = ps->pass;
-    }
-    ERR_clear_error();
-    if (!PKCS12_parse(p12, pass, &s->pkey, &s->cert, &s->chain)) {
-        ERR_clear_error();
-        pthread_once(&legacy_once, load_legacy_provider);
-        if (!legacy_loaded || !PKCS12_parse(p12, pass, &s->pkey, &s->cert, &s->chain)) {
-            df_errorf(err,
-                      "%s: cannot decrypt the PKCS#12 contents (%s); a wrong passphrase or an "
-                      "unsupported encryption",
-                      path, ossl_reason(why, sizeof why));
-            goto out;
-        }
-    }
-    if (!s->pkey) {
-        df_errorf(err, "%s holds no private key", path);
-        goto out;
-    }
-    if (!s->cert) {
-        df_errorf(err, "%s holds no certificate matching its private key", path);
-        goto out;
-    }
-    rc = 0;
-out:
-    PKCS12_free(p12);
+    OPENSSL_free(der);
     return rc;
 }
 
-static int load_pem(df_signer *s, const char *key_path, const unsigned char *data, size_t len,
-                    const char *cert_path, pass_state *ps, df_error *err)
+/* The parts of the Signature that do not depend on the chunk. The URIs are
+ * checked at profile load: nothing in them needs escaping in an attribute. */
+static int build_parts(df_signer *s)
 {
-    char why[256];
-    BIO *bio = BIO_new_mem_buf(data, (int)len);
-    if (!bio)
-        return df_errorf(err, "%s: out of memory", key_path);
-    ERR_clear_error();
-    s->pkey = PEM_read_bio_PrivateKey(bio, NULL, pem_pass_cb, ps);
-    BIO_free(bio);
-    if (!s->pkey) {
-        if (ps->failed) {
-            ERR_clear_error();
-            return -1; /* err filled by get_pass */
-        }
-        if (ps->asked && ps->have) {
-            ERR_clear_error();
-            return df_errorf(err, "wrong passphrase for %s (the private key cannot be decrypted)",
-                             key_path);
-        }
-        return df_errorf(err, "%s holds no readable PEM private key — damaged or another format? (%s)",
-                         key_path, ossl_reason(why, sizeof why));
+    const df_signature_def *d = s->sig;
+    int bad = 0;
+    bad |= put(&s->c14n_open, "<SignedInfo xmlns=\"") | put(&s->c14n_open, d->ns) | put(&s->c14n_open, "\">");
+    bad |= put(&s->sig_open, "<Signature xmlns=\"") | put(&s->sig_open, d->ns) | put(&s->sig_open, "\">\n<SignedInfo>");
+    const char *body[] = {"\n<CanonicalizationMethod Algorithm=\"", d->c14n_uri, "\"></CanonicalizationMethod>\n"
+                          "<SignatureMethod Algorithm=\"", d->method_uri, "\"></SignatureMethod>\n"
+                          "<Reference URI=\"\">\n<Transforms>\n<Transform Algorithm=\"", d->enveloped_uri,
+                          "\"></Transform>\n</Transforms>\n<DigestMethod Algorithm=\"", d->digest_uri,
+                          "\"></DigestMethod>\n<DigestValue>"};
+    for (size_t i = 0; i < sizeof body / sizeof *body; i++)
+        bad |= put(&s->si_body, body[i]);
+    bad |= put(&s->key_info, "</SignatureValue>\n<KeyInfo>\n<X509Data>\n<X509Certificate>");
+    bad |= put_cert(&s->key_info, df_key_cert(s->key));
+    bad |= put(&s->key_info, "</X509Certificate>\n");
+    for (int i = 0; d->key_info == DF_KEYINFO_CHAIN && i < df_key_chain_count(s->key); i++) {
+        bad |= put(&s->key_info, "<X509Certificate>");
+        bad |= put_cert(&s->key_info, df_key_chain_cert(s->key, i));
+        bad |= put(&s->key_info, "</X509Certificate>\n");
     }
-    /* The certificate: its own file, or following the key in the same one. */
-    BIO *cb = NULL;
-    const char *cpath = cert_path ? cert_path : key_path;
-    if (cert_path) {
-        cb = BIO_new_file(cert_path, "r");
-        if (!cb) {
-            ERR_clear_error();
-            return df_error_errno(err, "cannot open certificate file %s", cert_path);
-        }
-    } else {
-        cb = BIO_new_mem_buf(data, (int)len);
-        if (!cb)
-            return df_errorf(err, "%s: out of memory", key_path);
-    }
-    s->cert = PEM_read_bio_X509(cb, NULL, NULL, NULL);
-    if (s->cert) {
-        /* Further certificates are the chain. */
-        X509 *x;
-        while ((x = PEM_read_bio_X509(cb, NULL, NULL, NULL)) != NULL) {
-            if (!s->chain)
-                s->chain = sk_X509_new_null();
-            if (!s->chain || !sk_X509_push(s->chain, x)) {
-                X509_free(x);
-                break;
-            }
-        }
-    }
-    ERR_clear_error();
-    BIO_free(cb);
-    if (!s->cert) {
-        if (cert_path)
-            return df_errorf(err, "%s holds no readable PEM certificate — damaged or another format?",
-                             cpath);
-        return df_errorf(err,
-                         "no certificate for the PEM key %s: give the certificate file as well",
-                         key_path);
-    }
-    return 0;
+    bad |= put(&s->key_info, "</X509Data>\n</KeyInfo>\n</Signature>");
+    return bad ? -1 : 0;
 }
 
-static int check_key_and_cert(df_signer *s, const char *key_path, const char *cert_path,
-                              df_error *err)
+int df_signer_key_kind(const df_signature_def *sig)
 {
-    const char *cpath = cert_path ? cert_path : key_path;
-    int id = EVP_PKEY_get_base_id(s->pkey);
-    if (id != EVP_PKEY_RSA) {
-        const char *t = EVP_PKEY_get0_type_name(s->pkey);
-        return df_errorf(err,
-                         "%s holds a key of type %s; the signature profile (INTERFACE.md §5) is "
-                         "RSA-SHA256, so an RSA key is needed",
-                         key_path, t ? t : "other than RSA");
-    }
-    if (!X509_check_private_key(s->cert, s->pkey)) {
-        ERR_clear_error();
-        return df_errorf(err, "the private key in %s does not match the certificate in %s", key_path,
-                         cpath);
-    }
-    char when[64];
-    const ASN1_TIME *nb = X509_get0_notBefore(s->cert), *na = X509_get0_notAfter(s->cert);
-    if (X509_cmp_current_time(na) <= 0) {
-        format_asn1_time(na, when, sizeof when);
-        return df_errorf(err, "the certificate in %s expired on %s; renew it with the CA (NETCA)",
-                         cpath, when);
-    }
-    if (X509_cmp_current_time(nb) >= 0) {
-        format_asn1_time(nb, when, sizeof when);
-        return df_errorf(err,
-                         "the certificate in %s is not valid yet: it becomes valid on %s (is the "
-                         "system clock right?)",
-                         cpath, when);
-    }
-    return 0;
+    return df_sigalg_is_rsa(sig->algorithm) ? DF_KEY_RSA : DF_KEY_SM2;
 }
 
-static int precompute(df_signer *s, const char *path, df_error *err)
-{
-    unsigned char *der = NULL;
-    int dl = i2d_X509(s->cert, &der);
-    if (dl <= 0)
-        return df_errorf(err, "%s: cannot encode the certificate", path);
-    s->cert_b64 = malloc(4 * (((size_t)dl + 2) / 3) + 1);
-    if (!s->cert_b64) {
-        OPENSSL_free(der);
-        return df_errorf(err, "%s: out of memory", path);
-    }
-    s->cert_b64_len = (size_t)EVP_EncodeBlock((unsigned char *)s->cert_b64, der, dl);
-    OPENSSL_free(der);
-    X509_NAME *subj = X509_get_subject_name(s->cert);
-    int i = subj ? X509_NAME_get_index_by_NID(subj, NID_commonName, -1) : -1;
-    if (i >= 0) {
-        unsigned char *u = NULL;
-        int ul = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, i)));
-        if (ul >= 0) {
-            snprintf(s->cn, sizeof s->cn, "%.*s", ul, (const char *)u);
-            OPENSSL_free(u);
-        }
-    }
-    ERR_clear_error();
-    return 0;
-}
-
-/* Before a private key or passphrase is in memory: no core dump can hold
- * them (RLIMIT_CORE 0), and the process is not dumpable (no core, no
- * ptrace attach by the same user, /proc/PID/mem closed). Best effort. */
-static void protect_key_memory(void)
-{
-    struct rlimit no_core = {0, 0};
-    (void)setrlimit(RLIMIT_CORE, &no_core);
-    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-}
-
-int df_signer_load(df_signer **out, const df_key_options *opts, df_error *err)
-{
-    *out = NULL;
-    protect_key_memory();
-    if (!opts || !opts->key_path || !opts->key_path[0])
-        return df_errorf(err, "no key file given (a .p12/.pfx, or a PEM key with its certificate)");
-    const char *kp = opts->key_path;
-    unsigned char *data = NULL;
-    size_t len = 0;
-    if (read_private_file(kp, "key file", opts->allow_open_perms, &data, &len, err) != 0)
-        return -1;
-    df_signer *s = calloc(1, sizeof *s);
-    pass_state *ps = OPENSSL_secure_zalloc(sizeof *ps);
-    if (!s || !ps) {
-        free(s);
-        OPENSSL_secure_clear_free(data, len + 1);
-        return df_errorf(err, "%s: out of memory", kp);
-    }
-    ps->opts = opts;
-    ps->key_path = kp;
-    ps->err = err;
-    int is_pem = opts->cert_path != NULL || (len >= 10 && memmem(data, len, "-----BEGIN", 10));
-    int rc = is_pem ? load_pem(s, kp, data, len, opts->cert_path, ps, err)
-                    : load_pkcs12(s, kp, data, len, ps, err);
-    pass_wipe(ps);
-    OPENSSL_secure_clear_free(ps, sizeof *ps);
-    OPENSSL_secure_clear_free(data, len + 1);
-    ERR_clear_error();
-    if (rc == 0)
-        rc = check_key_and_cert(s, kp, opts->cert_path, err);
-    if (rc == 0)
-        rc = precompute(s, kp, err);
-    if (rc != 0) {
-        df_signer_free(s);
-        return -1;
-    }
-    *out = s;
-    return 0;
-}
 
 void df_signer_free(df_signer *s)
 {
     if (!s)
         return;
-    EVP_PKEY_free(s->pkey);
-    X509_free(s->cert);
-    sk_X509_pop_free(s->chain, X509_free);
-    free(s->cert_b64);
+    df_buf_free(&s->c14n_open);
+    df_buf_free(&s->sig_open);
+    df_buf_free(&s->si_body);
+    df_buf_free(&s->key_info);
+    df_key_free(s->owned);
     free(s);
 }
 
-const char *df_signer_subject_cn(const df_signer *s)
+int df_signer_new(df_signer **out, const df_key *key, const df_signature_def *sig, df_error *err)
 {
-    return s->cn;
+    *out = NULL;
+    if (!df_sigalg_key_fits(sig, df_key_pkey(key)))
+        return df_errorf(err, "the key of %s does not fit the profile's signature algorithm %s",
+                         df_key_subject_cn(key), df_sig_alg_name(sig->algorithm));
+    df_signer *s = calloc(1, sizeof *s);
+    if (!s)
+        return df_errorf(err, "out of memory");
+    s->key = key;
+    s->sig = sig;
+    if (build_parts(s) != 0) {
+        df_signer_free(s);
+        return df_errorf(err, "signing: out of memory");
+    }
+    *out = s;
+    return 0;
+}
+
+int df_signer_load(df_signer **out, const df_key_options *o, const df_signature_def *sig, df_error *err)
+{
+    df_key *k;
+    *out = NULL;
+    df_key_options ko = *o;
+    ko.kind = df_signer_key_kind(sig);
+    if (df_key_load(&k, &ko, err) != 0)
+        return -1;
+    if (df_signer_new(out, k, sig, err) != 0) {
+        df_key_free(k);
+        return -1;
+    }
+    (*out)->owned = k;
+    return 0;
+}
+
+const df_key *df_signer_key(const df_signer *s)
+{
+    return s->key;
 }
 
 /* ---- streaming signer ------------------------------------------------ */
 
-#define SI_BODY_1                                                                                  \
-    "\n<CanonicalizationMethod Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\">"     \
-    "</CanonicalizationMethod>\n"                                                                  \
-    "<SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\">"            \
-    "</SignatureMethod>\n"                                                                         \
-    "<Reference URI=\"\">\n"                                                                       \
-    "<Transforms>\n"                                                                               \
-    "<Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"></Transform>\n" \
-    "</Transforms>\n"                                                                              \
-    "<DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"></DigestMethod>\n"        \
-    "<DigestValue>"
-#define SI_BODY_2 "</DigestValue>\n</Reference>\n</SignedInfo>"
+static const char SI_TAIL[] = "</DigestValue>\n</Reference>\n</SignedInfo>";
 
-int df_signer_sign_digest(void *ctx, const unsigned char digest[32], df_buf *out, df_error *err)
+int df_signer_sign_digest(void *ctx, const unsigned char *digest, size_t len, df_buf *out, df_error *err)
 {
     const df_signer *s = ctx;
-    static const char si_open_c14n[] = "<SignedInfo xmlns=\"" DSIG_NS "\">";
-    static const char si_open_doc[] = "<SignedInfo>";
-    char dv[48];
-    int dvl = EVP_EncodeBlock((unsigned char *)dv, digest, 32);
+    if (len != df_digest_alg_size(s->sig->digest))
+        return df_errorf(err, "signing: a %zu-byte digest, not the %zu of %s", len,
+                         df_digest_alg_size(s->sig->digest), df_digest_alg_name(s->sig->digest));
+    char dv[4 * (DF_DIGEST_MAX / 3 + 1) + 1];
+    int dvl = EVP_EncodeBlock((unsigned char *)dv, digest, (int)len);
 
     /* The canonical SignedInfo, as signed. */
-    char si[sizeof si_open_c14n + sizeof SI_BODY_1 + sizeof SI_BODY_2 + sizeof dv];
-    size_t sil = 0;
-#define SI_PUT(p, n)                                                                               \
-    do {                                                                                           \
-        memcpy(si + sil, (p), (n));                                                                \
-        sil += (n);                                                                                \
-    } while (0)
-    SI_PUT(si_open_c14n, sizeof si_open_c14n - 1);
-    SI_PUT(SI_BODY_1, sizeof SI_BODY_1 - 1);
-    SI_PUT(dv, (size_t)dvl);
-    SI_PUT(SI_BODY_2, sizeof SI_BODY_2 - 1);
-#undef SI_PUT
-
-    unsigned char sig[1024];
-    size_t sigl = sizeof sig;
-    char why[256];
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    if (!md)
+    df_buf si = {0};
+    if (df_buf_append(&si, s->c14n_open.data, s->c14n_open.len) || df_buf_append(&si, s->si_body.data, s->si_body.len) ||
+        df_buf_append(&si, dv, (size_t)dvl) || df_buf_append(&si, SI_TAIL, sizeof SI_TAIL - 1)) {
+        df_buf_free(&si);
         return df_errorf(err, "signing: out of memory");
-    if ((size_t)EVP_PKEY_get_size(s->pkey) > sizeof sig ||
-        EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, s->pkey) != 1 ||
-        EVP_DigestSign(md, sig, &sigl, (const unsigned char *)si, sil) != 1) {
-        EVP_MD_CTX_free(md);
-        return df_errorf(err, "RSA-SHA256 signing failed (%s)", ossl_reason(why, sizeof why));
     }
-    EVP_MD_CTX_free(md);
+    unsigned char sig[DF_SIGVALUE_MAX];
+    size_t sigl = sizeof sig;
+    char why[400];
+    int rc = df_sigalg_sign(s->sig, df_key_pkey(s->key), si.data, si.len, sig, &sigl, why, sizeof why);
+    df_buf_free(&si);
+    if (rc != 0)
+        return df_errorf(err, "%s", why);
     char sv[4 * (sizeof sig / 3 + 1) + 1];
     int svl = EVP_EncodeBlock((unsigned char *)sv, sig, (int)sigl);
 
-    static const char sig_open[] = "<Signature xmlns=\"" DSIG_NS "\">\n";
     static const char sv_open[] = "\n<SignatureValue>";
-    static const char ki[] = "</SignatureValue>\n<KeyInfo>\n<X509Data>\n<X509Certificate>";
-    static const char tail[] = "</X509Certificate>\n</X509Data>\n</KeyInfo>\n</Signature>";
-    if (df_buf_append(out, sig_open, sizeof sig_open - 1) != 0 ||
-        df_buf_append(out, si_open_doc, sizeof si_open_doc - 1) != 0 ||
-        df_buf_append(out, si + sizeof si_open_c14n - 1, sil - (sizeof si_open_c14n - 1)) != 0 ||
-        df_buf_append(out, sv_open, sizeof sv_open - 1) != 0 ||
-        df_buf_append(out, sv, (size_t)svl) != 0 || df_buf_append(out, ki, sizeof ki - 1) != 0 ||
-        df_buf_append(out, s->cert_b64, s->cert_b64_len) != 0 ||
-        df_buf_append(out, tail, sizeof tail - 1) != 0)
+    if (df_buf_append(out, s->sig_open.data, s->sig_open.len) != 0 ||
+        df_buf_append(out, s->si_body.data, s->si_body.len) != 0 || df_buf_append(out, dv, (size_t)dvl) != 0 ||
+        df_buf_append(out, SI_TAIL, sizeof SI_TAIL - 1) != 0 || df_buf_append(out, sv_open, sizeof sv_open - 1) != 0 ||
+        df_buf_append(out, sv, (size_t)svl) != 0 || df_buf_append(out, s->key_info.data, s->key_info.len) != 0)
         return df_errorf(err, "signing: out of memory");
     return 0;
 }
@@ -639,17 +212,20 @@ static const char *xmlsec_reason(void)
     return df_xmlsec_error()[0] ? df_xmlsec_error() : "no detail from xmlsec";
 }
 
-/* An xmlsec key holding our key pair and certificate. */
-static xmlSecKeyPtr make_xmlsec_key(const df_signer *s)
+/* An xmlsec key holding our key pair and certificate (and, for key_info
+ * chain, the further certificates, which xmlsec then writes into X509Data). */
+static xmlSecKeyPtr make_xmlsec_key(const df_key *k, int chain)
 {
+    EVP_PKEY *pkey = df_key_pkey(k);
+    X509 *cert = df_key_cert(k);
     xmlSecKeyPtr key = xmlSecKeyCreate();
     if (!key)
         return NULL;
-    if (!EVP_PKEY_up_ref(s->pkey))
+    if (!EVP_PKEY_up_ref(pkey))
         goto fail;
-    xmlSecKeyDataPtr kd = xmlSecOpenSSLEvpKeyAdopt(s->pkey);
+    xmlSecKeyDataPtr kd = xmlSecOpenSSLEvpKeyAdopt(pkey);
     if (!kd) {
-        EVP_PKEY_free(s->pkey);
+        EVP_PKEY_free(pkey);
         goto fail;
     }
     if (xmlSecKeySetValue(key, kd) < 0) {
@@ -659,15 +235,22 @@ static xmlSecKeyPtr make_xmlsec_key(const df_signer *s)
     xmlSecKeyDataPtr xd = xmlSecKeyEnsureData(key, xmlSecOpenSSLKeyDataX509Id);
     if (!xd)
         goto fail;
-    X509 *c1 = X509_dup(s->cert);
+    X509 *c1 = X509_dup(cert);
     if (!c1 || xmlSecOpenSSLKeyDataX509AdoptKeyCert(xd, c1) < 0) {
         X509_free(c1);
         goto fail;
     }
-    X509 *c2 = X509_dup(s->cert);
+    X509 *c2 = X509_dup(cert);
     if (!c2 || xmlSecOpenSSLKeyDataX509AdoptCert(xd, c2) < 0) {
         X509_free(c2);
         goto fail;
+    }
+    for (int i = 0; chain && i < df_key_chain_count(k); i++) {
+        X509 *c = X509_dup(df_key_chain_cert(k, i));
+        if (!c || xmlSecOpenSSLKeyDataX509AdoptCert(xd, c) < 0) {
+            X509_free(c);
+            goto fail;
+        }
     }
     return key;
 fail:
@@ -675,8 +258,8 @@ fail:
     return NULL;
 }
 
-/* Base64 text of a node (whitespace allowed) into exactly 32 bytes. */
-static int decode_digest(const xmlChar *text, unsigned char out[32])
+/* Base64 text of a node (whitespace allowed) into exactly len bytes. */
+static int decode_digest(const xmlChar *text, unsigned char *out, size_t len)
 {
     char clean[128];
     size_t n = 0;
@@ -687,12 +270,14 @@ static int decode_digest(const xmlChar *text, unsigned char out[32])
             return -1;
         clean[n++] = (char)*p;
     }
-    if (n != 44 || clean[43] != '=' || clean[42] == '=')
+    size_t pad = (3 - len % 3) % 3;
+    if (n != 4 * ((len + 2) / 3) || (pad && clean[n - 1] != '=') || (pad == 2 && clean[n - 2] != '=') ||
+        clean[n - pad - 1] == '=')
         return -1;
-    unsigned char tmp[33];
-    if (EVP_DecodeBlock(tmp, (const unsigned char *)clean, (int)n) != 33)
+    unsigned char tmp[DF_DIGEST_MAX + 3];
+    if (EVP_DecodeBlock(tmp, (const unsigned char *)clean, (int)n) != (int)(len + pad))
         return -1;
-    memcpy(out, tmp, 32);
+    memcpy(out, tmp, len);
     return 0;
 }
 
@@ -709,9 +294,15 @@ static int close_cb(void *ctx)
 }
 
 int df_signer_reference_sign_file(void *ctx, const char *in_path, const char *out_path,
-                                  unsigned char digest[32], df_error *err)
+                                  unsigned char *digest, df_error *err)
 {
     const df_signer *s = ctx;
+    if (!df_sigalg_is_rsa(s->sig->algorithm))
+        return df_errorf(err, "the reference signer is libxmlsec1, which has no %s: sign with --sign streaming "
+                         "(drugflow verify checks it)", df_sig_alg_name(s->sig->algorithm));
+    if (df_key_engine_uri(s->key))
+        return df_errorf(err, "the reference signer (libxmlsec1) cannot sign with a key on a token (%s): "
+                         "use the streaming signer (--sign streaming, the default)", df_key_engine_uri(s->key));
     if (df_xmlsec_init(err) != 0)
         return -1;
     df_xmlsec_clear_error();
@@ -737,8 +328,8 @@ int df_signer_reference_sign_file(void *ctx, const char *in_path, const char *ou
         df_errorf(err, "%s is signed already", in_path);
         goto out;
     }
-    xmlNodePtr sig = xmlSecTmplSignatureCreate(doc, xmlSecTransformInclC14NId,
-                                               xmlSecTransformRsaSha256Id, NULL);
+    xmlNodePtr sig = xmlSecTmplSignatureCreate(doc, df_sigalg_xmlsec(s->sig, DF_ROLE_C14N),
+                                               df_sigalg_xmlsec(s->sig, DF_ROLE_METHOD), NULL);
     if (!sig) {
         df_errorf(err, "%s: cannot create the signature template (%s)", in_path, xmlsec_reason());
         goto out;
@@ -750,16 +341,16 @@ int df_signer_reference_sign_file(void *ctx, const char *in_path, const char *ou
         df_errorf(err, "%s: cannot add the signature template", in_path);
         goto out;
     }
-    xmlNodePtr ref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL,
+    xmlNodePtr ref = xmlSecTmplSignatureAddReference(sig, df_sigalg_xmlsec(s->sig, DF_ROLE_DIGEST), NULL,
                                                      BAD_CAST "", NULL);
     xmlNodePtr ki = ref ? xmlSecTmplSignatureEnsureKeyInfo(sig, NULL) : NULL;
-    if (!ref || !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) || !ki ||
+    if (!ref || !xmlSecTmplReferenceAddTransform(ref, df_sigalg_xmlsec(s->sig, DF_ROLE_ENVELOPED)) || !ki ||
         !xmlSecTmplKeyInfoAddX509Data(ki)) {
         df_errorf(err, "%s: cannot fill the signature template (%s)", in_path, xmlsec_reason());
         goto out;
     }
     dsig = xmlSecDSigCtxCreate(NULL);
-    if (!dsig || !(dsig->signKey = make_xmlsec_key(s))) {
+    if (!dsig || !(dsig->signKey = make_xmlsec_key(s->key, s->sig->key_info == DF_KEYINFO_CHAIN))) {
         df_errorf(err, "%s: cannot prepare the key for xmlsec (%s)", in_path, xmlsec_reason());
         goto out;
     }
@@ -770,7 +361,7 @@ int df_signer_reference_sign_file(void *ctx, const char *in_path, const char *ou
     if (digest) {
         xmlNodePtr dvn = xmlSecFindNode(ref, xmlSecNodeDigestValue, xmlSecDSigNs);
         xmlChar *t = dvn ? xmlNodeGetContent(dvn) : NULL;
-        int bad = !t || decode_digest(t, digest) != 0;
+        int bad = !t || decode_digest(t, digest, df_digest_alg_size(s->sig->digest)) != 0;
         xmlFree(t);
         if (bad) {
             df_errorf(err, "%s: no readable DigestValue after signing", in_path);
@@ -801,55 +392,3 @@ out:
     return rc;
 }
 
-/* ---- export for the TLS client -------------------------------------- */
-
-static int bio_to_string(BIO *b, char **out, size_t *out_len)
-{
-    char *p = NULL;
-    long n = BIO_get_mem_data(b, &p);
-    if (n <= 0)
-        return -1;
-    char *c = malloc((size_t)n + 1);
-    if (!c)
-        return -1;
-    memcpy(c, p, (size_t)n);
-    c[n] = 0;
-    *out = c;
-    *out_len = (size_t)n;
-    return 0;
-}
-
-int df_signer_export_pem(const df_signer *s, char **key_pem, size_t *key_len, char **cert_pem,
-                         size_t *cert_len, df_error *err)
-{
-    *key_pem = *cert_pem = NULL;
-    *key_len = *cert_len = 0;
-    /* The secure-memory BIO wipes its buffer when freed. */
-    BIO *kb = BIO_new(BIO_s_secmem());
-    BIO *cb = BIO_new(BIO_s_mem());
-    int rc = -1;
-    if (!kb || !cb || !PEM_write_bio_PrivateKey(kb, s->pkey, NULL, NULL, 0, NULL, NULL) ||
-        !PEM_write_bio_X509(cb, s->cert))
-        goto out;
-    for (int i = 0; s->chain && i < sk_X509_num(s->chain); i++)
-        if (!PEM_write_bio_X509(cb, sk_X509_value(s->chain, i)))
-            goto out;
-    if (bio_to_string(kb, key_pem, key_len) != 0 || bio_to_string(cb, cert_pem, cert_len) != 0)
-        goto out;
-    rc = 0;
-out:
-    BIO_free(kb);
-    BIO_free(cb);
-    ERR_clear_error();
-    if (rc != 0) {
-        if (*key_pem) {
-            OPENSSL_cleanse(*key_pem, *key_len);
-            free(*key_pem);
-        }
-        free(*cert_pem);
-        *key_pem = *cert_pem = NULL;
-        *key_len = *cert_len = 0;
-        return df_errorf(err, "cannot export the key and certificate as PEM: out of memory");
-    }
-    return 0;
-}

@@ -1,14 +1,20 @@
 /* writer/verify.h — verification of a data file's enveloped XML-DSig
- * signature (INTERFACE.md §5) with libxmlsec1, for `drugflow verify`, the
- * signer's self-check and drugflow-sim.
+ * signature (INTERFACE.md §5) as the profile's `signature:` section says,
+ * for `drugflow verify`, the signer's self-check and drugflow-sim.
  *
  * A file is valid when: it is well-formed XML without a DOCTYPE (parsed with
  * no network access, no DTD loading, no entity expansion); its root has
- * exactly one dsig:Signature, the root's last element child; the signature
- * has exactly one Reference, URI="" (the whole document); the key comes
- * only from KeyInfo/X509Data (a bare KeyValue is refused); the signer's
- * certificate chains to the trusted CA and is within its validity period;
- * and the digest and signature values match.
+ * exactly one Signature (in the profile's namespace), the root's last
+ * element child; the signature has exactly the profile's shape
+ * (sig_policy.h: one Reference URI="", only the enveloped-signature
+ * transform, the profile's canonicalization, digest and signature methods,
+ * KeyInfo/X509Data with the signer's certificate, or its chain), checked
+ * before anything of it runs; the signer's certificate (KeyInfo's first)
+ * may sign, chains to the trusted CA and is within its validity period; and
+ * the digest and signature values match. RSA signatures are verified by
+ * libxmlsec1 with only the profile's transforms enabled; SM2-with-SM3 ones
+ * (which libxmlsec1 does not know) by OpenSSL over libxml2's canonical
+ * SignedInfo and document (verify_direct.h).
  *
  * Usage:
  *     df_verify_result r;
@@ -25,6 +31,7 @@
 
 #include <stddef.h>
 #include "base/error.h"
+#include "mapping/protocol.h"
 
 typedef struct df_verify_result {
     int valid;              /* 1: signature verified against the trusted CA */
@@ -45,15 +52,22 @@ int df_xmlsec_init(df_error *err);
 const char *df_xmlsec_error(void);
 void df_xmlsec_clear_error(void);
 
-/* Verifies the file at path against the CA certificate(s) in the PEM file
- * trusted_ca_pem. Returns 0 when the verification ran (look at out->valid),
+/* Verifies the file at path, signed as sig says, against the CA
+ * certificate(s) in the PEM file trusted_ca_pem. Returns 0 when the verification ran (look at out->valid),
  * -1 when it could not (err filled: CA file unreadable, xmlsec failure
  * unrelated to the file). A file that cannot be read or parsed is a
  * verification that ran: valid 0 with the reason. */
-int df_verify_file(const char *path, const char *trusted_ca_pem, df_verify_result *out,
-                   df_error *err);
+int df_verify_file_sig(const char *path, const char *trusted_ca_pem, const df_signature_def *sig,
+                       df_verify_result *out, df_error *err);
 
 /* The same for a document held in memory. */
+int df_verify_memory_sig(const void *buf, size_t len, const char *trusted_ca_pem, const df_signature_def *sig,
+                         df_verify_result *out, df_error *err);
+
+/* The same with gd-v1's signature (RSA-SHA256, SHA-256, C14N 1.0, the
+ * certificate only), its URIs taken from libxmlsec1 (df_sigalg_default). */
+int df_verify_file(const char *path, const char *trusted_ca_pem, df_verify_result *out,
+                   df_error *err);
 int df_verify_memory(const void *buf, size_t len, const char *trusted_ca_pem,
                      df_verify_result *out, df_error *err);
 

@@ -12,7 +12,8 @@ SIM_PIDS=()
 PKI=$BUILD/e2e-pki
 (
     flock 9
-    [ -f "$PKI/done" ] || { "$ROOT/samples/pki/make-pki.sh" --force "$PKI" >/dev/null && touch "$PKI/done"; }
+    [ -f "$PKI/done" ] && [ -f "$PKI/sm2-ca.pem" ] ||
+        { "$ROOT/samples/pki/make-pki.sh" --force --sm2 "$PKI" >/dev/null && touch "$PKI/done"; }
 ) 9>"$BUILD/e2e-pki.lock"
 PASS=$(cat "$PKI/passphrase")
 

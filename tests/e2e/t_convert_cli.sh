@@ -27,7 +27,7 @@ usage_error() { # WHAT ARGS...
     shift
     run convert "$@"
     assert_eq "$rc" 2 "$what: exit status"
-    grep -q "^drugflow" "$T/err" || fail "$what: no message: $(cat "$T/err")"
+    grep -qE "^drugflow|^[0-9-]+T[0-9:.]+[+-][0-9:]+ drugflow\[[0-9]+\] error: " "$T/err" || fail "$what: no message: $(cat "$T/err")"
     [ ! -e "$T/u" ] || fail "$what: the output folder was created"
 }
 usage_error "no arguments"

@@ -69,5 +69,5 @@ cmp -s "$(chunks "$T/hdr")" "$(chunks "$T/nohdr")" || fail "no header: the chunk
 # Without a header, row i is on line i, and rejects.csv names columns by number.
 want=$(for ((i = 6; i <= 40; i += 6)); do echo "$i"; done | tr '\n' ' ')
 assert_eq "$(grep -a "^$T/nohdr.csv," "$T/nohdr/rejects.csv" | cut -d, -f2 | tr '\n' ' ')" "$want" "no header: lines"
-head -n 1 "$T/nohdr/rejects.csv" | grep -q 'file,line,reasons,message,column 1,column 2,' || fail "no header: rejects header"
+head -n 1 "$T/nohdr/rejects.csv" | grep -q 'file,line,reasons,message,suggestion,column 1,column 2,' || fail "no header: rejects header"
 echo "input shapes convert"

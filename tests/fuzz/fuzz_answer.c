@@ -25,7 +25,7 @@ static int on_file(void *arg, const df_file_result *f)
 {
     (void)arg;
     if (strnlen(f->file_id, sizeof f->file_id) == sizeof f->file_id ||
-        strnlen(f->status, sizeof f->status) == sizeof f->status || f->nerrors < 0 ||
+        f->state < 0 || f->state >= DF_STATE_COUNT || f->nerrors < 0 ||
         f->nerrors > DF_MAX_RECORD_ERRORS)
         abort();
     for (int i = 0; i < f->nerrors; i++)
@@ -35,11 +35,11 @@ static int on_file(void *arg, const df_file_result *f)
     return 0;
 }
 
-static int on_item(void *arg, const char *op, const char *const *cols, const size_t *lens, df_error *err)
+static int on_item(void *arg, df_catalog_op op, const char *const *cols, const size_t *lens, df_error *err)
 {
     const df_catalog_def *def = arg;
     (void)err;
-    if (!op)
+    if ((unsigned)op >= DF_CATOP_COUNT)
         abort();
     for (int i = 0; i < def->ncolumns; i++)
         if (!cols[i] || strlen(cols[i]) != lens[i])
@@ -58,18 +58,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *buf = (const char *)data;
     df_answer a;
     df_error err = {{0}};
-    check(df_answer_parse(buf, size, DF_ANSWER_MAX_SMALL, &a, &err), &err);
+    check(df_answer_parse(&profile.protocol, buf, size, DF_ANSWER_MAX_SMALL, &a, &err), &err);
     err.msg[0] = 0;
-    check(df_answer_parse_results(buf, size, DF_ANSWER_MAX_RESULTS, &a, on_file, NULL, &err), &err);
+    check(df_answer_parse_results(&profile.protocol, buf, size, DF_ANSWER_MAX_RESULTS, &a, on_file, NULL, &err), &err);
     for (int i = 0; i < profile.ncatalogs; i++) {
         err.msg[0] = 0;
-        check(df_answer_parse_catalog(buf, size, DF_ANSWER_MAX_CATALOG, &profile.catalogs[i], &a, on_item,
+        check(df_answer_parse_catalog(&profile.protocol, buf, size, DF_ANSWER_MAX_CATALOG, &profile.catalogs[i], &a, on_item,
                                       (void *)&profile.catalogs[i], &err),
               &err);
     }
     /* a small limit: an answer above it is refused, never parsed */
     err.msg[0] = 0;
-    if (size > 16 && df_answer_parse(buf, size, 16, &a, &err) == 0)
+    if (size > 16 && df_answer_parse(&profile.protocol, buf, size, 16, &a, &err) == 0)
         abort();
     return 0;
 }

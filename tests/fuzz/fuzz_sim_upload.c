@@ -14,8 +14,18 @@
 
 #include "mapping/profile.h"
 #include "simulator/sim.h"
+#include "writer/sigalg.h"
 #include "writer/signer.h"
 #include "writer/verify.h"
+
+/* gd-v1's signature (RSA-SHA256), for the signers the tests make. */
+static const df_signature_def *gd_v1_sig(void)
+{
+    static df_signature_def d;
+    if (!d.ns[0])
+        df_sigalg_default(&d);
+    return &d;
+}
 
 #define ENT "91440101MA59TEST0A"
 
@@ -56,7 +66,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         sim_catrow *rows;
         size_t n;
         long changes;
-        if (sim_load_catalog_csv(fz_path(f), &profile.catalogs[i], &rows, &n, &err) != 0 ||
+        if (sim_load_catalog_csv(fz_path(f), &profile.catalogs[i], DF_ENC_UTF8, &rows, &n, &err) != 0 ||
             sim_catalog_apply(ent, &profile.catalogs[i], rows, n, 1, &changes, &err) != 0)
             die("catalog", &err);
         sim_free_rows(rows, n);
@@ -65,7 +75,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (sim_processor_start(&pr, &profile, ca, fz_path("samples/schema/gd-v1.xsd"), 1, 4, 1, &err) != 0)
         die("processor", &err);
     df_key_options ko = {.key_path = p12, .pass_file = passfile, .allow_open_perms = 1};
-    if (df_signer_load(&signer, &ko, &err) != 0)
+    if (df_signer_load(&signer, &ko, gd_v1_sig(), &err) != 0)
         die("signer", &err);
     snprintf(unsigned_path, sizeof unsigned_path, "%s/unsigned.xml", fz_scratch());
     return 0;

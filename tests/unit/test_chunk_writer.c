@@ -398,10 +398,12 @@ Test(chunk_writer, every_doc_type_validates)
 /* ---- signature placement ---------------------------------------------- */
 
 static unsigned char cw_seen_digest[32];
-static int cw_fake_sign(void *ctx, const unsigned char digest[32], df_buf *sig, df_error *err)
+static size_t cw_seen_len;
+static int cw_fake_sign(void *ctx, const unsigned char *digest, size_t len, df_buf *sig, df_error *err)
 {
     (void)ctx;
     (void)err;
+    cw_seen_len = len;
     memcpy(cw_seen_digest, digest, 32);
     static const char s[] = "<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"><SignedInfo></SignedInfo>"
                             "</Signature>";
@@ -415,6 +417,8 @@ Test(chunk_writer, signature_is_the_last_child_and_outside_the_digest)
     cw_write_chunk("plain.xml", 5, NULL, NULL, &plain, p1, sizeof p1);
     cw_write_chunk("signed.xml", 5, cw_fake_sign, NULL, &signed_, p2, sizeof p2);
     cr_expect(memcmp(cw_seen_digest, signed_.c14n_digest, 32) == 0, "the signer gets the reference digest");
+    cr_expect_eq(cw_seen_len, 32, "gd-v1's digest is SHA-256");
+    cr_expect_eq(signed_.c14n_digest_len, 32);
     cr_expect(memcmp(plain.c14n_digest, signed_.c14n_digest, 32) == 0, "the signature is not part of the digest");
     size_t len;
     char *file = cw_read_all(p2, &len);
@@ -427,10 +431,11 @@ Test(chunk_writer, signature_is_the_last_child_and_outside_the_digest)
     cr_expect_eq(system(cmd), 0, "a signed file does not validate");
 }
 
-static int cw_failing_sign(void *ctx, const unsigned char digest[32], df_buf *sig, df_error *err)
+static int cw_failing_sign(void *ctx, const unsigned char *digest, size_t len, df_buf *sig, df_error *err)
 {
     (void)ctx;
     (void)digest;
+    (void)len;
     (void)sig;
     return df_errorf(err, "no key");
 }

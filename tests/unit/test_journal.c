@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "uploader/journal.h"
+#include "workspace/journal.h"
 
 static char ws[256];
 
@@ -166,14 +166,14 @@ Test(journal, catalogs_apply_in_one_transaction)
     const char *c1[] = {"甲公司", "CC1", "L1"}, *c2[] = {"乙公司", "CC2", "L2"};
     size_t l1[] = {strlen(c1[0]), 3, 2}, l2[] = {strlen(c2[0]), 3, 2};
     cr_assert_eq(df_journal_begin(j, &err), 0);
-    cr_assert_eq(df_journal_catalog_apply(j, def, "ADD", c1, l1, &err), 0, "%s", err.msg);
-    cr_assert_eq(df_journal_catalog_apply(j, def, "ADD", c2, l2, &err), 0);
+    cr_assert_eq(df_journal_catalog_apply(j, def, DF_CATOP_ADD, c1, l1, &err), 0, "%s", err.msg);
+    cr_assert_eq(df_journal_catalog_apply(j, def, DF_CATOP_ADD, c2, l2, &err), 0);
     cr_assert_eq(df_journal_catalog_set_version(j, "partner", 5, &err), 0);
     cr_assert_eq(df_journal_commit(j, &err), 0);
     /* a failed pull leaves everything as it was */
     cr_assert_eq(df_journal_begin(j, &err), 0);
-    cr_assert_eq(df_journal_catalog_apply(j, def, "DELETE", c1, l1, &err), 0);
-    cr_assert_neq(df_journal_catalog_apply(j, def, "MERGE", c1, l1, &err), 0);
+    cr_assert_eq(df_journal_catalog_apply(j, def, DF_CATOP_DELETE, c1, l1, &err), 0);
+    cr_assert_neq(df_journal_catalog_apply(j, def, (df_catalog_op)DF_CATOP_COUNT, c1, l1, &err), 0);
     df_journal_rollback(j);
     long long v, n;
     cr_assert_eq(df_journal_catalog_version(j, "partner", &v, &err), 0);
@@ -207,5 +207,53 @@ Test(journal, same_final_result_twice)
     cr_assert_eq(df_journal_set_result(j, id, DF_CS_PASSED, 10, 10, 0, NULL, 0, &err), 0, "%s", err.msg);
     cr_assert_neq(df_journal_set_result(j, id, DF_CS_FAILED, 10, 0, 10, NULL, 0, &err), 0,
                   "PASSED → FAILED must be refused");
+    drop(j);
+}
+
+/* A chunk the server already holds is adopted: uploaded with the server's
+ * FileId without an upload, an attempt "reconcile/adopted" on record; never
+ * a chunk that has a FileId already. */
+Test(journal, adopt_what_the_server_holds)
+{
+    df_journal *j = open_fresh();
+    df_error err;
+    long long id = add_chunk(j, 1, "aa");
+    cr_assert_eq(df_journal_adopt(j, id, "SRV1", &err), 0, "%s", err.msg);
+    df_chunk_row r;
+    int found;
+    cr_assert_eq(df_journal_chunk_get(j, "B1", 1, &r, &found, &err), 0, "%s", err.msg);
+    cr_expect_eq(r.state, DF_CS_UPLOADED);
+    cr_expect_str_eq(r.file_id, "SRV1");
+    cr_expect_eq(r.attempts, 1, "the adoption is on record");
+    cr_expect_neq(df_journal_adopt(j, id, "SRV2", &err), 0, "adopted twice");
+    long long id2 = add_chunk(j, 2, "bb");
+    cr_assert_eq(df_journal_set_state(j, id2, DF_CS_UPLOADING, &err), 0, "%s", err.msg);
+    cr_assert_eq(df_journal_adopt(j, id2, "SRV2", &err), 0, "an upload whose answer was lost: %s", err.msg);
+    drop(j);
+}
+
+/* A result that cannot be true is an ANOMALY, final, never PASSED; it can
+ * also replace a final result when a second chunk turns up with its FileId. */
+Test(journal, anomaly_is_final_and_never_passed)
+{
+    cr_assert(df_chunk_transition_ok(DF_CS_UPLOADED, DF_CS_ANOMALY));
+    cr_assert(df_chunk_transition_ok(DF_CS_PASSED, DF_CS_ANOMALY));
+    cr_assert(df_chunk_transition_ok(DF_CS_ANOMALY, DF_CS_ANOMALY));
+    cr_assert_not(df_chunk_transition_ok(DF_CS_ANOMALY, DF_CS_PASSED));
+    cr_assert_not(df_chunk_transition_ok(DF_CS_SIGNED, DF_CS_ANOMALY));
+    cr_assert(df_chunk_state_final(DF_CS_ANOMALY));
+    df_journal *j = open_fresh();
+    df_error err;
+    long long id = add_chunk(j, 1, "aa");
+    cr_assert_eq(df_journal_set_state(j, id, DF_CS_UPLOADING, &err), 0, "%s", err.msg);
+    cr_assert_eq(df_journal_set_uploaded(j, id, "F1", 0, &err), 0, "%s", err.msg);
+    cr_assert_eq(df_journal_set_anomaly(j, id, 10, 11, -1, "negative counts", &err), 0, "%s", err.msg);
+    cr_expect_neq(df_journal_set_result(j, id, DF_CS_PASSED, 10, 10, 0, NULL, 0, &err), 0, "ANOMALY → PASSED");
+    df_chunk_row r;
+    int found;
+    cr_assert_eq(df_journal_chunk_get(j, "B1", 1, &r, &found, &err), 0, "%s", err.msg);
+    cr_expect_eq(r.state, DF_CS_ANOMALY);
+    cr_expect_str_eq(r.message, "negative counts");
+    cr_expect_eq(r.failed, -1, "the server's claim is kept");
     drop(j);
 }

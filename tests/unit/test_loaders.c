@@ -72,10 +72,13 @@ static void ld_position(const char *text, const char *needle, int *line, int *co
     }
 }
 
+/* The profile ld_mutated_profile starts from (the SM2 cases change it). */
+static const char *ld_source = LD_SAMPLE_PROFILE;
+
 /* Writes the shipped profile with the first `from` replaced by `to`. */
 static void ld_mutated_profile(const char *path, const char *from, const char *to)
 {
-    char *src = ld_slurp(LD_SAMPLE_PROFILE);
+    char *src = ld_slurp(ld_source);
     char *at = strstr(src, from);
     cr_assert_not_null(at, "'%s' not in the sample profile", from);
     FILE *f = fopen(path, "wb");
@@ -401,14 +404,60 @@ Test(loaders, mapping_bad_date_directive)
                     6, 24, "unknown directive %q");
 }
 
-Test(loaders, mapping_date_format_without_day)
+Test(loaders, mapping_date_format_needs_year_and_month)
 {
     ld_mapping_case("noday",
                     "doc_type: SALE\n"
                     "fields:\n"
                     "  BillNo: a\n"
-                    "  BillDate: {column: b, date: \"%Y-%m\"}\n",
-                    4, 31, "needs %Y, %m and %d");
+                    "  BillDate: {column: b, date: \"%m-%d\"}\n",
+                    4, 31, "needs %Y and %m");
+    ld_mapping_case("nomonth",
+                    "doc_type: SALE\n"
+                    "fields:\n"
+                    "  BillNo: a\n"
+                    "  BillDate: {column: b, date: \"%Y-%d\"}\n",
+                    4, 31, "needs %Y and %m");
+}
+
+/* Month formats (有效期至 "2028.04") load, month_day picks the day. */
+Test(loaders, mapping_month_formats_and_month_day)
+{
+    static const struct {
+        const char *decl;  /* ExpiryDate's mapping */
+        int ok, month_day, line, col;
+        const char *msg;
+    } cases[] = {
+        {"{column: e, date: [\"%Y.%m\", \"%Y年%m月\"]}", 1, DF_MONTH_DAY_LAST, 0, 0, NULL},
+        {"{column: e, date: \"%Y.%m\", month_day: last}", 1, DF_MONTH_DAY_LAST, 0, 0, NULL},
+        {"{column: e, date: [\"%Y-%m-%d\", \"%Y%m\"], month_day: first}", 1, DF_MONTH_DAY_FIRST, 0, 0, NULL},
+        {"{column: e, date: \"%Y.%m\", month_day: middle}", 0, 0, 11, 53, "'month_day' is 'last'"},
+        {"{column: e, date: \"%Y-%m-%d\", month_day: first}", 0, 0, 11, 56, "applies to month formats"},
+        {"{column: e, month_day: first}", 0, 0, 11, 38, "applies to month formats"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[1024], path[128];
+        snprintf(text, sizeof text,
+                 "doc_type: INVENTORY\nfields:\n  StockDate: s\n  DrugCode: c\n  DrugName: n\n  PackSpec: p\n"
+                 "  Manufacturer: m\n  ApprovalNo: a\n  BatchNo: b\n  Quantity: q\n  ExpiryDate: %s\n  Unit: u\n",
+                 cases[i].decl);
+        df_error err = {{0}};
+        int rc = ld_load_mapping_text("monthday", text, &err, path, sizeof path);
+        if (cases[i].ok) {
+            cr_expect_eq(rc, 0, "%s: %s", cases[i].decl, err.msg);
+            if (rc == 0) {
+                int fi = df_doctype_field_index(ld_mapping.dt, "ExpiryDate");
+                cr_expect_eq(ld_mapping.src[fi].month_day, cases[i].month_day, "%s", cases[i].decl);
+                df_mapping_free(&ld_mapping);
+            }
+            continue;
+        }
+        char where[160];
+        snprintf(where, sizeof where, "%s:%d:%d", path, cases[i].line, cases[i].col);
+        cr_expect_neq(rc, 0, "%s loads", cases[i].decl);
+        cr_expect(strstr(err.msg, where) && strstr(err.msg, cases[i].msg), "%s: want %s and '%s', got: %s",
+                  cases[i].decl, where, cases[i].msg, err.msg);
+    }
 }
 
 Test(loaders, mapping_date_format_literal_percent)
@@ -418,8 +467,8 @@ Test(loaders, mapping_date_format_literal_percent)
                     "doc_type: SALE\n"
                     "fields:\n"
                     "  BillNo: a\n"
-                    "  BillDate: {column: b, date: \"%Y-%m-%%d\"}\n",
-                    4, 31, "needs %Y, %m and %d");
+                    "  BillDate: {column: b, date: \"%m-%%d\"}\n",
+                    4, 31, "needs %Y and %m");
     ld_mapping_case("pctend",
                     "doc_type: SALE\n"
                     "fields:\n"
@@ -606,4 +655,91 @@ Test(loaders, profile_missing_file)
     df_error err = {{0}};
     cr_expect_neq(df_profile_load(&ld_broken, "/nonexistent/p.yaml", &err), 0);
     cr_expect(strstr(err.msg, "/nonexistent/p.yaml") != NULL, "%s", err.msg);
+}
+
+/* ---- the protocol: and signature: sections (issue 13) ------------------ */
+
+/* Each mistake in the wire protocol or the signature is found when the
+ * profile is loaded, at its file, line and column. */
+Test(loaders, profile_protocol_and_signature_mistakes)
+{
+    static const struct {
+        const char *name, *from, *to, *at, *what;
+    } cases[] = {
+        {"pp_xml", "    root: Response\n", "    root: \"Res ponse\"\n", "\"Res ponse\"", "which is not an XML name"},
+        {"pp_colon", "    error_seq: seq ", "    error_seq: x:seq ", "x:seq", "which is not an XML name"},
+        {"pp_verattr", "  version_attribute: version\n", "  version_attribute: 1v\n", "1v\n",
+         "not a valid XML element name"},
+        {"pp_form", "    catalog_version: since ", "    catalog_version: \"since=\" ", "\"since=\"",
+         "not a form field name"},
+        {"pp_type", "    upload_content_type: application/xml", "    upload_content_type: xml", "xml   #",
+         "not a content type"},
+        {"pp_ids", "    results_max_ids: 100 ", "    results_max_ids: 5000 ", "5000", "out of range"},
+        {"pp_missing", "    received_at: ReceivedAt\n", "", "content_type: \"application", "needs 'received_at'"},
+        {"pp_noclass", "2001: {class: permanent, means: bad_request", "2001: {means: bad_request", "{means: bad_request",
+         "code 2001 needs a 'class'"},
+        {"pp_class", "{class: transient, means: busy", "{class: retry, means: busy", "retry", "needs a 'class'"},
+        {"pp_means2", "means: too_large", "means: bad_request", "bad_request,   advice: \"file too large",
+         "already means bad_request"},
+        {"pp_meansclass", "{class: transient, means: busy", "{class: permanent, means: busy",
+         "permanent, means: busy", "a code that means busy has class transient"},
+        {"pp_nomeans", "{class: archived,  means: archived,", "{class: archived,", "0:    {class: ok",
+         "no code means archived"},
+        {"pp_codename", "    5000: {class:", "    busy: {class:", "busy: {class", "expected a whole number"},
+        {"pp_states", "    partial: PARTIAL", "    partial: PASSED", "pending: PENDING", "two states are both 'PASSED'"},
+        {"pp_dupval", "    duplicate_false: \"false\"", "    duplicate_false: \"true\"", "content_type: \"application",
+         "duplicate_true and duplicate_false are both"},
+        {"ps_method", "  algorithm: rsa-sha256\n", "  algorithm: rsa-sha512\n", "http://www.w3.org/2001/04/xmldsig-more#",
+         "libxmlsec1 (and stock xmlsec1 --verify) knows it as 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512'"},
+        {"ps_digest", "xmlenc#sha256", "xmlenc#sha257", "http://www.w3.org/2001/04/xmlenc#sha257",
+         "is not the URI of sha256"},
+        {"ps_c14n", "REC-xml-c14n-20010315", "REC-xml-c14n-2001031", "http://www.w3.org/TR/2001/REC-xml-c14n-2001031",
+         "none of the canonicalizations"},
+        {"ps_ns", "  namespace: http://www.w3.org/2000/09/xmldsig#\n", "  namespace: urn:example:dsig\n",
+         "urn:example:dsig", "XML-DSig namespace"},
+        {"ps_alg", "  algorithm: rsa-sha256\n", "  algorithm: dsa-sha1\n", "dsa-sha1", "'algorithm' is rsa-sha256"},
+        {"ps_sm3", "  digest: sha256\n", "  digest: sm3\n", "sm3\n  namespace", "goes with algorithm sm2-sm3 only"},
+        {"ps_keyinfo", "  key_info: certificate", "  key_info: zzall", "zzall", "'key_info' is certificate"},
+        {"ps_sm2opt", "  key_info: certificate", "  key_info: certificate\n  sm2_id: \"1\"", "\"1\"",
+         "apply to algorithm sm2-sm3 only"},
+        {"ps_sm2uri", "  algorithm: rsa-sha256\n  digest: sha256\n",
+         "  algorithm: sm2-sm3\n  digest: sm3\n  sm2_id: \"1234567812345678\"\n  sm2_value: der\n",
+         "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", "is libxmlsec1's URI of"},
+        {"ps_uri", "  enveloped_transform: http://www.w3.org/2000/09/xmldsig#enveloped-signature",
+         "  enveloped_transform: \"enveloped signature\"", "\"enveloped signature\"", "not an absolute URI"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        ld_profile_case(cases[i].name, cases[i].from, cases[i].to, cases[i].at, cases[i].what);
+    /* From the SM2 profile: its own options and URIs. */
+    ld_source = "../../samples/profile/gd-v1-sm2.yaml";
+    ld_profile_case("ps_sm2val", "  sm2_value: der", "  sm2_value: hex", "hex", "'sm2_value': der");
+    ld_profile_case("ps_sm2id", "  sm2_id: \"1234567812345678\"\n", "", "algorithm: sm2-sm3", "needs 'sm2_id'");
+    ld_profile_case("ps_sm2digest", "urn:drugflow:xmldsig:sm3", "http://www.w3.org/2001/04/xmlenc#sha256",
+                    "http://www.w3.org/2001/04/xmlenc#sha256", "is libxmlsec1's URI of");
+    ld_source = LD_SAMPLE_PROFILE;
+}
+
+/* The shipped profile's protocol and signature, as INTERFACE.md describes them. */
+Test(loaders, shipped_protocol_tables)
+{
+    const df_protocol *pr = &ld_profile.protocol;
+    cr_expect_str_eq(df_an(pr, DF_AN_ROOT), "Response");
+    cr_expect_str_eq(pr->results_file_id, "fileId");
+    cr_expect_eq(pr->results_max_ids, 100);
+    cr_expect_eq(pr->ncodes, 7);
+    cr_expect_eq(df_protocol_means(pr, DF_MEANS_BUSY), 5000);
+    cr_expect_eq(df_protocol_means(pr, DF_MEANS_ARCHIVED), 2004);
+    cr_expect_eq(df_protocol_state(pr, "PROCESSING"), DF_STATE_PROCESSING);
+    cr_expect_eq(df_protocol_op(pr, "DELETE"), DF_CATOP_DELETE);
+    const df_signature_def *s = &ld_profile.signature;
+    cr_expect_eq(s->algorithm, DF_SIG_RSA_SHA256);
+    cr_expect_eq(s->digest, DF_DIGEST_SHA256);
+    cr_expect_eq(s->c14n, DF_C14N_10);
+    cr_expect_eq(s->key_info, DF_KEYINFO_CERTIFICATE);
+    static df_profile sm2;
+    df_error err;
+    cr_assert_eq(df_profile_load(&sm2, "../../samples/profile/gd-v1-sm2.yaml", &err), 0, "%s", err.msg);
+    cr_expect_eq(sm2.signature.algorithm, DF_SIG_SM2_SM3);
+    cr_expect_eq(sm2.signature.digest, DF_DIGEST_SM3);
+    cr_expect_str_eq(sm2.signature.sm2_id, "1234567812345678");
 }

@@ -524,3 +524,48 @@ Test(rules, many_violations_are_capped_but_all_reasons_kept)
     df_check_message(&r, ru_sale, msg, sizeof msg); /* truncates, stays terminated */
     cr_expect_lt(strlen(msg), sizeof msg);
 }
+
+/* Messages quote values whole (issue 12): a user compares them with the
+ * catalog character for character. Before, names were cut at 40 bytes
+ * ('佛山市第746大药房(连锁)有限' for …有限公司). */
+Test(rules, messages_quote_values_whole)
+{
+    static char long_name[200 * 3 + 1], long_pack[200 * 4 + 1];
+    ru_repeat(long_name, "药", 196);
+    strcat(long_name, "有限公司"); /* 200 characters, 600 bytes: allowed */
+    ru_repeat(long_pack, "\xf0\xa0\x80\x80", 200); /* U+20000, four bytes each */
+    const struct {
+        const char *field, *value, *want;
+    } cases[] = {
+        {"PartnerName", "佛山市第746大药房(连锁)有限公司", "PartnerName '佛山市第746大药房(连锁)有限公司' is not in"},
+        {"PartnerName", long_name, long_name},
+        {"PackSpec", long_pack, long_pack},
+        {"BillDate", "2026年10月05日星期一上午十点整的那一张单据的日期", "'2026年10月05日星期一上午十点整的那一张单据的日期'"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        ru_reset();
+        ru_set(cases[k].field, cases[k].value);
+        df_check_result r;
+        cr_assert_neq(ru_check(&r), 0, "case %zu", k);
+        char msg[8192];
+        df_check_message(&r, ru_sale, msg, sizeof msg);
+        cr_expect(strstr(msg, cases[k].want), "case %zu: '%s' not quoted whole: %s", k, cases[k].field, msg);
+    }
+}
+
+Test(rules, quoting_is_bounded_and_keeps_characters_whole)
+{
+    char buf[DF_DETAIL_MAX / 2];
+    static char big[5000 * 3 + 1];
+    ru_repeat(big, "错", 5000);
+    df_quote_value(buf, sizeof buf, big, strlen(big), 0);
+    size_t chars = 0;
+    cr_assert(df_valid_utf8_text(buf, strlen(buf), &chars), "valid UTF-8: %s", buf);
+    cr_expect_eq(chars, (size_t)DF_QUOTE_MAX_CHARS + 3, "64 characters, the quotes and the ellipsis: %zu", chars);
+    cr_expect(strstr(buf, "…'"), "the cut is marked: %s", buf);
+    char tiny[16];
+    df_quote_value(tiny, sizeof tiny, big, strlen(big), 200); /* a buffer too small: still whole characters */
+    cr_expect(df_valid_utf8_text(tiny, strlen(tiny), NULL), "valid UTF-8 in a small buffer: %s", tiny);
+    df_quote_value(buf, sizeof buf, "ab", 2, 1);
+    cr_expect_str_eq(buf, "'a…'");
+}

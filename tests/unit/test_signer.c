@@ -31,7 +31,17 @@
 #include "mapping/catalog.h"
 #include "mapping/mapping.h"
 #include "writer/chunk_writer.h"
+#include "writer/sigalg.h"
 #include "writer/signer.h"
+
+/* gd-v1's signature (RSA-SHA256), for the signers the tests make. */
+static const df_signature_def *gd_v1_sig(void)
+{
+    static df_signature_def d;
+    if (!d.ns[0])
+        df_sigalg_default(&d);
+    return &d;
+}
 
 #define SG_PASS "test-pass"
 #define SG_ENV_DIR "DF_TEST_SIGNER_DIR"
@@ -116,7 +126,7 @@ static df_signer *sg_signer(const char *file, const char *cert)
     df_key_options o = {.key_path = kp, .cert_path = cert ? cp : NULL, .pass_env = "DF_SG_PASS"};
     df_signer *s = NULL;
     df_error err = {{0}};
-    cr_assert(df_signer_load(&s, &o, &err) == 0, "loading %s: %s", file, err.msg);
+    cr_assert(df_signer_load(&s, &o, gd_v1_sig(), &err) == 0, "loading %s: %s", file, err.msg);
     return s;
 }
 
@@ -259,7 +269,7 @@ Test(signer, streaming_chunk_verifies_with_xmlsec1)
     sg_scratch(dir, sizeof dir);
     sg_path(f, sizeof f, dir, "stream.xml");
     df_signer *s = sg_signer("ent-a.p12", NULL);
-    cr_assert_str_eq(df_signer_subject_cn(s), "91440101MA59TESTAA");
+    cr_assert_str_eq(df_key_subject_cn(df_signer_key(s)), "91440101MA59TESTAA");
     df_chunk_result res;
     sg_make_chunk(f, 200, 0, df_signer_sign_digest, s, &res);
     size_t len;
@@ -341,7 +351,7 @@ Test(signer, pem_key_and_certificate_sign_the_same)
     sg_scratch(dir, sizeof dir);
     sg_path(f, sizeof f, dir, "pem.xml");
     df_signer *s = sg_signer("ent-a.key", "ent-a.pem");
-    cr_assert_str_eq(df_signer_subject_cn(s), "91440101MA59TESTAA");
+    cr_assert_str_eq(df_key_subject_cn(df_signer_key(s)), "91440101MA59TESTAA");
     df_chunk_result r;
     sg_make_chunk(f, 20, 0, df_signer_sign_digest, s, &r);
     sg_assert_verifies(f);
@@ -425,12 +435,13 @@ Test(signer, tampering_makes_xmlsec1_fail)
 
 Test(signer, foreign_signer_does_not_verify_against_our_ca)
 {
-    /* A self-signed certificate is not trusted: xmlsec1 refuses it. */
+    /* A self-signed (end-entity) certificate is not trusted: xmlsec1 refuses it. */
     char dir[1200], f[1300], cmd[4000];
     sg_scratch(dir, sizeof dir);
     snprintf(cmd, sizeof cmd,
              "cd '%s' && openssl req -x509 -new -newkey rsa:2048 -nodes -keyout self.key "
-             "-out self.pem -days 30 -subj /CN=self >/dev/null 2>&1 && chmod 600 self.key",
+             "-out self.pem -days 30 -subj /CN=self -addext basicConstraints=critical,CA:FALSE "
+             "-addext keyUsage=critical,digitalSignature >/dev/null 2>&1 && chmod 600 self.key",
              dir);
     cr_assert(system(cmd) == 0);
     char kp[1300], cp[1300];
@@ -439,7 +450,7 @@ Test(signer, foreign_signer_does_not_verify_against_our_ca)
     df_key_options o = {.key_path = kp, .cert_path = cp};
     df_signer *s = NULL;
     df_error err = {{0}};
-    cr_assert(df_signer_load(&s, &o, &err) == 0, "%s", err.msg);
+    cr_assert(df_signer_load(&s, &o, gd_v1_sig(), &err) == 0, "%s", err.msg);
     sg_path(f, sizeof f, dir, "self.xml");
     df_chunk_result r;
     sg_make_chunk(f, 5, 0, df_signer_sign_digest, s, &r);
@@ -463,7 +474,7 @@ static void *sg_worker(void *arg)
         unsigned char d[32];
         memset(d, k, sizeof d);
         df_error err;
-        if (df_signer_sign_digest(j->s, d, &b, &err) != 0)
+        if (df_signer_sign_digest(j->s, d, sizeof d, &b, &err) != 0)
             return (void *)1;
         df_buf_free(&b);
     }
@@ -545,7 +556,7 @@ Test(signer, export_pem_gives_matching_key_and_certificate)
     char *k, *c;
     size_t kl, cl;
     df_error err = {{0}};
-    cr_assert(df_signer_export_pem(s, &k, &kl, &c, &cl, &err) == 0, "%s", err.msg);
+    cr_assert(df_key_export_pem(df_signer_key(s), &k, &kl, &c, &cl, &err) == 0, "%s", err.msg);
     cr_assert(strstr(k, "-----BEGIN PRIVATE KEY-----"));
     BIO *kb = BIO_new_mem_buf(k, (int)kl), *cb = BIO_new_mem_buf(c, (int)cl);
     EVP_PKEY *pk = PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL);
@@ -569,7 +580,7 @@ static void sg_load_fails(df_key_options *o, const char *want)
 {
     df_signer *s = NULL;
     df_error err = {{0}};
-    cr_assert(df_signer_load(&s, o, &err) != 0, "loading %s should fail with \"%s\"", o->key_path,
+    cr_assert(df_signer_load(&s, o, gd_v1_sig(), &err) != 0, "loading %s should fail with \"%s\"", o->key_path,
               want);
     cr_assert(s == NULL);
     cr_assert(strstr(err.msg, want), "message \"%s\" lacks \"%s\"", err.msg, want);
@@ -640,7 +651,7 @@ Test(signer_keys, open_permissions_refused_unless_allowed)
     o.allow_open_perms = 1;
     df_signer *s = NULL;
     df_error err = {{0}};
-    cr_assert(df_signer_load(&s, &o, &err) == 0, "%s", err.msg);
+    cr_assert(df_signer_load(&s, &o, gd_v1_sig(), &err) == 0, "%s", err.msg);
     df_signer_free(s);
     /* A passphrase file open to others is refused the same way. */
     char pf[1300];
@@ -661,18 +672,18 @@ Test(signer_keys, passphrase_from_env_or_file)
     df_signer *s = NULL;
     df_error err = {{0}};
     sg_opts(&o, kp, cp, sizeof kp, "ent-a.p12", NULL);
-    cr_assert(df_signer_load(&s, &o, &err) == 0, "%s", err.msg);
+    cr_assert(df_signer_load(&s, &o, gd_v1_sig(), &err) == 0, "%s", err.msg);
     df_signer_free(s);
     char pf[1200];
     sg_path(pf, sizeof pf, sg_pki(), "passphrase");
     o.pass_env = NULL;
     o.pass_file = pf;
-    cr_assert(df_signer_load(&s, &o, &err) == 0, "%s", err.msg);
+    cr_assert(df_signer_load(&s, &o, gd_v1_sig(), &err) == 0, "%s", err.msg);
     df_signer_free(s);
     sg_opts(&o, kp, cp, sizeof kp, "ent-a.key", "ent-a.pem");
     o.pass_env = NULL;
     o.pass_file = pf;
-    cr_assert(df_signer_load(&s, &o, &err) == 0, "%s", err.msg);
+    cr_assert(df_signer_load(&s, &o, gd_v1_sig(), &err) == 0, "%s", err.msg);
     df_signer_free(s);
     /* A passphrase file with CRLF and no further lines, or no newline. */
     char dir[1200], pf2[1300], cmd[4000];
@@ -683,11 +694,11 @@ Test(signer_keys, passphrase_from_env_or_file)
     sg_opts(&o, kp, cp, sizeof kp, "ent-a.p12", NULL);
     o.pass_env = NULL;
     o.pass_file = pf2;
-    cr_assert(df_signer_load(&s, &o, &err) == 0, "%s", err.msg);
+    cr_assert(df_signer_load(&s, &o, gd_v1_sig(), &err) == 0, "%s", err.msg);
     df_signer_free(s);
     snprintf(cmd, sizeof cmd, "printf 'test-pass' > '%s'", pf2);
     cr_assert(system(cmd) == 0);
-    cr_assert(df_signer_load(&s, &o, &err) == 0, "%s", err.msg);
+    cr_assert(df_signer_load(&s, &o, gd_v1_sig(), &err) == 0, "%s", err.msg);
     df_signer_free(s);
     /* An unset variable, or no source at all, is said so. */
     sg_opts(&o, kp, cp, sizeof kp, "ent-a.p12", NULL);
@@ -734,11 +745,11 @@ static void sg_prompt(const char *typed, char *shown, size_t cap, int *status)
         df_key_options o = {.key_path = kp, .pass_prompt = 1};
         df_signer *s = NULL;
         df_error err = {{0}};
-        int rc = df_signer_load(&s, &o, &err);
+        int rc = df_signer_load(&s, &o, gd_v1_sig(), &err);
         if (rc != 0)
             printf("ERROR: %s\n", err.msg);
         else
-            printf("LOADED %s\n", df_signer_subject_cn(s));
+            printf("LOADED %s\n", df_key_subject_cn(df_signer_key(s)));
         fflush(stdout);
         _exit(rc == 0 ? 0 : 1);
     }

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "mapping/decimal.h"
 #include "mapping/transform.h"
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -56,12 +57,23 @@ static void tx_date_bad(const char *fmt, const char *in)
     cr_expect_not(df_date_parse(fmt, in, strlen(in), out), "'%s' with format '%s' should not parse", in, fmt);
 }
 
-static void tx_decimal(const char *in, const char *want)
+static void tx_decimal_mode(int comma, const char *in, const char *want)
 {
     char out[128];
-    size_t n = df_decimal_normalise(in, strlen(in), out, sizeof out);
-    cr_expect(n == strlen(want) && memcmp(out, want, n) == 0, "normalise('%s') gave '%.*s', want '%s'", in, (int)n,
-              out, want);
+    size_t n = 0;
+    int rc = df_decimal_normalise(in, strlen(in), comma, out, sizeof out, &n);
+    if (!want) {
+        cr_expect_eq(rc, -1, "normalise('%s'%s) should be malformed, gave '%.*s'", in, comma ? ", comma" : "",
+                     (int)n, out);
+        return;
+    }
+    cr_expect(rc == 0 && n == strlen(want) && memcmp(out, want, n) == 0, "normalise('%s'%s) gave %d '%.*s', want '%s'",
+              in, comma ? ", comma" : "", rc, (int)n, out, want);
+}
+
+static void tx_decimal(const char *in, const char *want)
+{
+    tx_decimal_mode(0, in, want);
 }
 
 /* ---- trim ------------------------------------------------------------- */
@@ -247,6 +259,13 @@ Test(transform, date_with_time_parts)
     /* The time is part of the format: a date alone does not match it, and
      * a date with a time does not match a date-only format. */
     tx_date_bad("%Y-%m-%d %H:%M:%S", "2026-10-02");
+    /* The time part is checked, not just read. */
+    tx_date_bad("%Y-%m-%d %H:%M:%S", "2026-10-02 25:61:99");
+    tx_date_bad("%Y-%m-%d %H:%M:%S", "2026-10-02 24:00:00");
+    tx_date_bad("%Y-%m-%d %H:%M:%S", "2026-10-02 23:60:00");
+    tx_date_bad("%Y-%m-%d %H:%M:%S", "2026-10-02 23:59:60");
+    tx_date_bad("%Y/%m/%d %H:%M", "2026/10/2 99:00");
+    tx_date_ok("%Y-%m-%d %H:%M:%S", "2026-10-02 23:59:59", "2026-10-02");
     tx_date_bad("%Y-%m-%d", "2026-10-02 08:05:09");
 }
 
@@ -275,6 +294,65 @@ Test(transform, date_malformed_inputs_do_not_match)
     tx_date_bad("%Y-%m-%d", "２０２６-10-02"); /* full-width digits are not read */
 }
 
+/* Month-only dates (有效期至 on labels: "2028.04", "2028年04月"): the last
+ * day of the month by default, or the first. */
+Test(transform, date_month_formats)
+{
+    static const struct {
+        const char *fmt, *in;
+        int month_day;
+        const char *want; /* NULL: no match */
+    } cases[] = {
+        {"%Y.%m", "2028.04", DF_MONTH_DAY_LAST, "2028-04-30"},
+        {"%Y.%m", "2028.4", DF_MONTH_DAY_LAST, "2028-04-30"},
+        {"%Y.%m", "2028.04", DF_MONTH_DAY_FIRST, "2028-04-01"},
+        {"%Y年%m月", "2028年04月", DF_MONTH_DAY_LAST, "2028-04-30"},
+        {"%Y年%m月", "2028年4月", DF_MONTH_DAY_FIRST, "2028-04-01"},
+        {"%Y%m", "202812", DF_MONTH_DAY_LAST, "2028-12-31"},
+        {"%Y-%m", "2028-02", DF_MONTH_DAY_LAST, "2028-02-29"}, /* leap year */
+        {"%Y-%m", "2027-02", DF_MONTH_DAY_LAST, "2027-02-28"},
+        {"%Y-%m", "2100-02", DF_MONTH_DAY_LAST, "2100-02-28"}, /* century, not leap */
+        {"%Y-%m", "2000-02", DF_MONTH_DAY_LAST, "2000-02-29"},
+        {"%Y年%m月%d日", "2028年4月30日", DF_MONTH_DAY_FIRST, "2028-04-30"}, /* a day given is kept */
+        {"%Y.%m", "2028.13", DF_MONTH_DAY_LAST, NULL},
+        {"%Y.%m", "2028.00", DF_MONTH_DAY_FIRST, NULL},
+        {"%Y.%m", "2028.04.01", DF_MONTH_DAY_LAST, NULL},
+        {"%Y年%m月", "2028.04", DF_MONTH_DAY_LAST, NULL},
+        {"%Y.%m", "2028.", DF_MONTH_DAY_LAST, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char out[11] = "";
+        int ok = df_date_parse_month(cases[i].fmt, cases[i].in, strlen(cases[i].in), cases[i].month_day, out);
+        if (!cases[i].want) {
+            cr_expect_not(ok, "'%s' with '%s' should not parse (gave %s)", cases[i].in, cases[i].fmt, out);
+            continue;
+        }
+        cr_expect(ok, "'%s' with '%s' should parse", cases[i].in, cases[i].fmt);
+        cr_expect_str_eq(out, cases[i].want, "'%s' with '%s'", cases[i].in, cases[i].fmt);
+    }
+    /* df_date_parse: a month is its last day. */
+    tx_date_ok("%Y.%m", "2026.11", "2026-11-30");
+}
+
+Test(transform, month_day_through_transform)
+{
+    df_field_source s;
+    memset(&s, 0, sizeof s);
+    s.mapped = 1;
+    s.trim = 1;
+    s.ndate_formats = 2;
+    strcpy(s.date_formats[0], "%Y-%m-%d");
+    strcpy(s.date_formats[1], "%Y.%m");
+    char out[64];
+    cr_expect_eq(tx_run(&s, "2028.04", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "2028-04-30");
+    s.month_day = DF_MONTH_DAY_FIRST;
+    cr_expect_eq(tx_run(&s, "2028.04", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "2028-04-01");
+    cr_expect_eq(tx_run(&s, "2028-04-17", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "2028-04-17");
+}
+
 Test(transform, date_through_transform_tries_each_format)
 {
     df_field_source s;
@@ -298,9 +376,39 @@ Test(transform, decimal_thousands_separators)
 {
     tx_decimal("1,234.50", "1234.50");
     tx_decimal("1,234,567", "1234567");
+    tx_decimal("1,234,567.89", "1234567.89");
     tx_decimal("1，234", "1234"); /* full-width comma U+FF0C */
+    tx_decimal("１，２３４，５６７．８９", "1234567.89");
     tx_decimal("1 234", "1234");
     tx_decimal("1\xE3\x80\x80" "234", "1234"); /* ideographic space */
+    tx_decimal("999", "999");
+}
+
+/* Separators anywhere else would change the number: malformed (E_FORMAT). */
+Test(transform, decimal_separators_outside_groups_of_three_are_malformed)
+{
+    static const char *const bad[] = {
+        "12,34", "1,,2", "5 5", "1,2", "1,23", "1,2345", "1234,567", ",123", "123,", "1,234,56",
+        "0,123", "00,123", "1,234 567", "1 234,567", "1,234.5,6", "1.234,5", "1.2.3", "12 34",
+        "1\xE3\x80\x80" "2", "1,234e3", "１，２３", "1\t234",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        tx_decimal(bad[i], NULL);
+}
+
+/* A mapping's decimal_comma: true swaps the marks. */
+Test(transform, decimal_comma_declared)
+{
+    tx_decimal_mode(1, "1.234,5", "1234.5");
+    tx_decimal_mode(1, "12,34", "12.34");
+    tx_decimal_mode(1, "1.234.567,89", "1234567.89");
+    tx_decimal_mode(1, "1 234,5", "1234.5");
+    tx_decimal_mode(1, "１．２３４，５", "1234.5");
+    tx_decimal_mode(1, "-0,5", "-0.5");
+    tx_decimal_mode(1, "1.234", "1234");
+    tx_decimal_mode(1, "1,234.5", NULL);
+    tx_decimal_mode(1, "12.34", NULL);
+    tx_decimal_mode(1, "1,2,3", NULL);
 }
 
 Test(transform, decimal_full_width_digits_point_minus)
@@ -310,6 +418,7 @@ Test(transform, decimal_full_width_digits_point_minus)
     tx_decimal("１２．５", "12.5");
     tx_decimal("－３", "-3");
     tx_decimal("－１，２３４．５０", "-1234.50");
+    tx_decimal("＋３．５", "3.5"); /* full-width plus U+FF0B */
 }
 
 Test(transform, decimal_leading_plus)
@@ -317,12 +426,12 @@ Test(transform, decimal_leading_plus)
     tx_decimal("+5", "5");
     tx_decimal("+0.5", "0.5");
     tx_decimal("+５", "5");
-    /* Only one leading plus before a digit goes; any other stays and fails
-     * validation: "++5" and "+-5" are not numbers. */
-    tx_decimal("5+", "5+");
-    tx_decimal("++5", "++5");
-    tx_decimal("+-5", "+-5");
-    tx_decimal("+", "+");
+    /* Only one leading sign, right before a digit: "++5" and "+-5" are not numbers. */
+    tx_decimal("5+", NULL);
+    tx_decimal("++5", NULL);
+    tx_decimal("+-5", NULL);
+    tx_decimal("+", NULL);
+    tx_decimal("1-2", NULL);
 }
 
 Test(transform, decimal_through_transform_validates)
@@ -347,6 +456,14 @@ Test(transform, decimal_through_transform_validates)
     cr_expect_eq(tx_run(&s, "++5", out, sizeof out), DF_TX_BAD_DECIMAL);
     cr_expect_eq(tx_run(&s, "+-5", out, sizeof out), DF_TX_BAD_DECIMAL);
     cr_expect_eq(tx_run(&s, "+", out, sizeof out), DF_TX_BAD_DECIMAL);
+    /* The examples: never 1234, 12 or 55 reported to the regulator. */
+    cr_expect_eq(tx_run(&s, "12,34", out, sizeof out), DF_TX_BAD_DECIMAL);
+    cr_expect_eq(tx_run(&s, "1,,2", out, sizeof out), DF_TX_BAD_DECIMAL);
+    cr_expect_eq(tx_run(&s, "5 5", out, sizeof out), DF_TX_BAD_DECIMAL);
+    cr_expect_eq(tx_run(&s, "1,234.", out, sizeof out), DF_TX_BAD_DECIMAL);
+    s.decimal_comma = 1;
+    cr_expect_eq(tx_run(&s, "1.234,5", out, sizeof out), DF_TX_OK);
+    cr_expect_str_eq(out, "1234.5");
 }
 
 /* ---- value maps ------------------------------------------------------- */
