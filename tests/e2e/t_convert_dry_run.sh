@@ -60,6 +60,17 @@ assert_eq "$(xml_count "$(chunks "$T/lim")" /DataFile/Records/Record)" "$(json_n
 assert_eq "$(rejects_body "$T/lim/rejects.csv" | wc -l)" "$(json_num "$T/lim.json" rejected)" "rejects"
 assert_contains "$T/lim.json" '"limited":true'
 
+# Across inputs, with several workers: the limit falls in the second input;
+# a limit as large as the input leaves nothing: not "limited".
+n=$(rejects_body "$IN" | wc -l)
+convert "$T/lim2" "$M" --catalogs "$SAMPLES/catalogs" --threads 4 --limit $((n + 3)) "$IN" "$IN"
+[ "$rc" -le 1 ] || fail "limited convert of two inputs exit $rc: $(cat "$T/lim2.err")"
+assert_eq "$(json_num "$T/lim2.json" rows_read)" $((n + 3)) "rows read over two inputs"
+assert_contains "$T/lim2.json" '"limited":true'
+convert "$T/lim3" "$M" --catalogs "$SAMPLES/catalogs" --threads 4 --limit $((2 * n)) "$IN" "$IN"
+assert_eq "$(json_num "$T/lim3.json" rows_read)" $((2 * n)) "rows read up to the limit"
+assert_contains "$T/lim3.json" '"limited":false'
+
 # Bad input: clear errors, nothing written.
 expect_status 2 "$DF" convert -m "$M" --dry-run --limit 0 "$IN"
 expect_status 2 "$DF" convert -m "$M" -p 2026-10 "$IN" 2>"$T/noout.err"
