@@ -239,9 +239,6 @@ static int assign_chunks(sequencer *sq, int input, df_block *b, long base, df_er
 
 /* ---- sequencing -------------------------------------------------------- */
 
-/* A preview (--dry-run): rows go to o->preview, nothing is written. */
-static int p_preview(const sequencer *sq) { return sq->p->o->preview != NULL; }
-
 /* rejects.csv's header row comes from the first input that has one. */
 static int header_event(sequencer *sq, const df_input *in, df_error *err)
 {
@@ -251,6 +248,9 @@ static int header_event(sequencer *sq, const df_input *in, df_error *err)
         return df_rejects_header(&sq->rejects, (const char *const *)in->hdr_names, in->hdr_lens, in->hdr_n, err);
     return df_rejects_header(&sq->rejects, NULL, NULL, in->hdr_n, err);
 }
+
+/* A preview (--dry-run): rows go to o->preview, nothing is written. */
+static int p_preview(const sequencer *sq) { return sq->p->o->preview != NULL; }
 
 /* The block's rejected rows into rejects.csv, each with the near misses
  * of its unmatched keys, which are counted here, in input order. */
@@ -274,8 +274,8 @@ static int write_rejects(sequencer *sq, const df_input *in, const df_block *b, l
                 return -1;
             o += sizeof kh + kh.len + kh.cols_len;
         }
-        if (df_rejects_put(&sq->rejects, in->path, base + (long)h.line - 1, text, h.split, h.len, suggestion,
-                           err) != 0)
+        if (!p_preview(sq) && df_rejects_put(&sq->rejects, in->path, base + (long)h.line - 1, text, h.split, h.len,
+                                             suggestion, err) != 0)
             return -1;
     }
     s->stats.rejects_bytes += b->rej.len;
@@ -294,7 +294,7 @@ static int sequence_block(sequencer *sq, df_input *in, df_block *b, df_error *er
         s->input_error |= b->input_error;
         return -1;
     }
-    if (!p_preview(sq) && (header_event(sq, in, err) != 0 || write_rejects(sq, in, b, base, err) != 0))
+    if ((!p_preview(sq) && header_event(sq, in, err) != 0) || write_rejects(sq, in, b, base, err) != 0)
         return -1;
     s->rows_read += b->rows;
     s->accepted += b->accepted;

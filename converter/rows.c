@@ -155,21 +155,23 @@ static int reject(df_rows *r, const df_input *in, const df_csv_row *row, uint32_
     size_t at = b->rej.len;
     df_rej_head h = {.line = line};
     df_check_message(res, dt, r->message, sizeof r->message);
-    size_t split;
+    /* A preview prints the row here, in input order (it streams alone);
+     * its unmatched keys still go to the sequencer, for the summary. */
+    size_t split = 0;
     if (r->o->preview) {
         df_row_outcome out = {in->path, b->abs_base + (long)line - 1, 0, vals, lens, res, r->message};
         if (r->o->preview(r->o->preview_ctx, &out, err) != 0)
             return -1;
-    } else if (df_buf_append(&b->rej, &h, sizeof h) != 0 ||
-               df_rejects_format(&b->rej, &split, row, &r->dec, res, r->message,
-                                 (df_csv_format)r->o->rejects_format, &r->scratch, &r->scratch_cap) != 0) {
-        goto oom;
-    } else {
-        h.len = (uint32_t)(b->rej.len - at - sizeof h);
-        h.split = (uint32_t)split;
     }
+    if (df_buf_append(&b->rej, &h, sizeof h) != 0 ||
+        (!r->o->preview && df_rejects_format(&b->rej, &split, row, &r->dec, res, r->message,
+                                             (df_csv_format)r->o->rejects_format, &r->scratch,
+                                             &r->scratch_cap) != 0))
+        goto oom;
+    h.len = (uint32_t)(b->rej.len - at - sizeof h);
+    h.split = (uint32_t)split;
     /* The unmatched catalog keys the user must add. */
-    for (int c = 0; vals && !r->o->preview && c < pf->ncatalogs; c++) {
+    for (int c = 0; vals && c < pf->ncatalogs; c++) {
         const df_catalog_def *def = &pf->catalogs[c];
         if (!(res->reasons & (1u << def->reason)) || !dt->catalog_applies[c])
             continue;
@@ -188,8 +190,7 @@ static int reject(df_rows *r, const df_input *in, const df_csv_row *row, uint32_
             goto oom;
         h.nkeys++;
     }
-    if (!r->o->preview)
-        memcpy(b->rej.data + at, &h, sizeof h);
+    memcpy(b->rej.data + at, &h, sizeof h);
     b->rows++;
     b->rejected++;
     for (int k = 0; k < DF_R_COUNT; k++)

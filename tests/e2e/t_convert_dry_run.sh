@@ -23,6 +23,14 @@ assert_eq "$rc" 1 "dry run exit (rows rejected): $(cat "$T/dry.err")"
 assert_eq "$(grep -c ' ACCEPTED$' "$T/dry.out")" "$real_acc" "accepted rows previewed"
 assert_eq "$(grep -c ' REJECTED ' "$T/dry.out")" "$real_rej" "rejected rows previewed"
 assert_contains "$T/dry.err" "dry run: nothing was written"
+# the summary lists the entries the catalogs lack, as the real conversion's does
+"$DF" convert -c "$SAMPLES/drugflow.yaml" -m "$M" --catalogs "$SAMPLES/catalogs" -p 2026-10 -o "$T/real2" \
+    --created-at 2026-11-01T02:00:00+08:00 "$IN" >/dev/null 2>"$T/real2.err" || true
+assert_contains "$T/real2.err" "not in the partner catalog"
+unlog() { sed -n '/not in the/,$p' "$1" | sed 's/^[^ ]* drugflow\[[0-9]*\] [a-z]*: //'; }
+assert_eq "$(unlog "$T/dry.err" | grep -v 'dry run')" \
+    "$(unlog "$T/real2.err" | grep -v 'missing from the catalog\|rejects.csv\|written')" \
+    "the unmatched entries of the dry run"
 # each accepted record is printed exactly as the data file holds it
 first_chunk=$(chunks "$T/real" | sed -n 1p)
 first_rec=$(xmllint --xpath '(/DataFile/Records/Record)[1]' "$first_chunk")
