@@ -213,6 +213,15 @@ static int load_filter(df_mapping *m, df_yaml *y, df_ynode *fn, df_error *err)
             return df_yaml_fail(y, cn, err, "'column' of a skip_if filter names a header column (or, without a "
                                 "header, gives its number from 1)");
         snprintf(f->column_name, sizeof f->column_name, "%s", c);
+        if (!m->header) {
+            /* Without a header row, a number from 1, as a field's column is (csv: header is read before). */
+            char *end;
+            long v = strtol(c, &end, 10);
+            if (*end || v < 1 || v > 4096)
+                return df_yaml_fail(y, cn, err, "without a header row, 'column' is a column number from 1, "
+                                    "not '%s'", c);
+            f->column = (int)v - 1;
+        }
     }
     if (mn && en)
         return df_yaml_fail(y, en, err, "a skip_if filter has 'matches' or 'empty', not both: make it two filters");
@@ -252,23 +261,6 @@ static int load_filters(df_mapping *m, df_yaml *y, df_ynode *n, df_error *err)
     for (size_t i = 0; i < df_yaml_seq_len(n); i++)
         if (load_filter(m, y, df_yaml_seq_at(y, n, i), err) != 0)
             return -1;
-    return 0;
-}
-
-/* Without a header row, a filter's column is a number from 1, as a field's is. */
-static int bind_filter_numbers(df_mapping *m, df_error *err)
-{
-    for (int i = 0; i < m->nfilters && !m->header; i++) {
-        df_row_filter *f = &m->filters[i];
-        if (f->kind == DF_RF_EMPTY_ROW)
-            continue;
-        char *end;
-        long c = strtol(f->column_name, &end, 10);
-        if (*end || c < 1 || c > 4096)
-            return df_errorf(err, "%s:%d:%d: skip_if: without a header row, 'column' is a column number from 1, "
-                             "not '%s'", m->path, f->line, f->col, f->column_name);
-        f->column = (int)c - 1;
-    }
     return 0;
 }
 
@@ -380,8 +372,6 @@ int df_mapping_load(df_mapping *m, const df_profile *p, const char *path, df_err
             s->column = (int)c - 1;
         }
     }
-    if (bind_filter_numbers(m, err) != 0)
-        goto out;
     rc = df_yaml_check_unique_keys(&y, err);
 out:
     df_yaml_free(&y);
