@@ -206,7 +206,8 @@ static int load_filter(df_mapping *m, df_yaml *y, df_ynode *fn, df_error *err)
     f->column = -1;
     f->line = df_yaml_line(fn);
     f->col = df_yaml_col(fn);
-    df_ynode *cn = df_yaml_get(y, fn, "column"), *mn = df_yaml_get(y, fn, "matches"), *en = df_yaml_get(y, fn, "empty");
+    df_ynode *cn = df_yaml_get(y, fn, "column"), *mn = df_yaml_get(y, fn, "matches");
+    df_ynode *en = df_yaml_get(y, fn, "empty");
     if (cn) {
         const char *c = df_yaml_str(cn);
         if (!c || !*c || strlen(c) >= sizeof f->column_name)
