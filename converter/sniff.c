@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,32 +11,11 @@
 
 #include "converter/csv_reader.h"
 #include "converter/decode.h"
+#include "mapping/encoding.h"
 
 #define SNIFF_BYTES (1u << 20)
 #define DELIM_LINES 30
 #define CELL_MAX 1024
-
-/* 1 if buf is valid in the iconv encoding (an incomplete last character allowed). */
-static int valid_in(const char *enc, const char *buf, size_t len, size_t *bad)
-{
-    iconv_t cd = iconv_open("UTF-8", enc);
-    if (cd == (iconv_t)-1)
-        return 0;
-    char out[8192], *ip = (char *)buf;
-    size_t il = len;
-    int ok = 1;
-    while (il > 0) {
-        char *op = out;
-        size_t ol = sizeof out;
-        if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1 && errno != E2BIG) {
-            ok = errno == EINVAL; /* cut in the middle of the last character */
-            break;
-        }
-    }
-    *bad = (size_t)(ip - buf);
-    iconv_close(cd);
-    return ok;
-}
 
 static int guess_encoding(const char *path, const char *b, size_t n, int full, df_sample *s, df_error *err)
 {
@@ -58,11 +36,11 @@ static int guess_encoding(const char *path, const char *b, size_t n, int full, d
             ascii = (unsigned char)b[i] < 0x80;
         snprintf(s->encoding_why, sizeof s->encoding_why, "%s", ascii ? "only ASCII in the first bytes: UTF-8 "
                  "and GBK read them alike" : "every byte read is valid UTF-8");
-    } else if (valid_in("GBK", b, n, &bad)) {
+    } else if (df_text_valid(DF_ENC_GBK, b, n, 1, &bad)) {
         s->encoding = DF_ENC_GBK;
         snprintf(s->encoding_why, sizeof s->encoding_why, "not UTF-8 (byte %zu), but valid GBK",
                  df_utf8_valid_prefix(b, n) + 1);
-    } else if (valid_in("GB18030", b, n, &bad)) {
+    } else if (df_text_valid(DF_ENC_GB18030, b, n, 1, &bad)) {
         s->encoding = DF_ENC_GB18030;
         snprintf(s->encoding_why, sizeof s->encoding_why, "neither UTF-8 nor GBK, but valid GB18030");
     } else {

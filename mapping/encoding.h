@@ -25,4 +25,18 @@ int df_refuse_unicode_bom(const char *path, const void *buf, size_t n, df_error 
  * file (a pipe is left to its reader). */
 int df_refuse_unicode_bom_file(const char *path, df_error *err);
 
+/* 1 if buf[0..len) is valid text in encoding e (UTF-8 strictly, GBK and
+ * GB18030 as iconv reads them); with cut_ok, a last character cut short
+ * (the end of a read buffer) still counts as valid. *bad (may be NULL)
+ * is the offset of the first byte that is not. The one validity check of
+ * the export sniffer, the header diagnosis and the YAML loaders. */
+int df_text_valid(df_encoding e, const void *buf, size_t len, int cut_ok, size_t *bad);
+
+/* For the YAML loaders, after a file failed to load: -1 with err ("PATH:
+ * line L: the mapping is not UTF-8 (it looks saved as GBK): save the
+ * mapping as UTF-8") when the file at path is not UTF-8, what being "the
+ * mapping", "the profile", ...; 0 when it is (or cannot be read: the
+ * loader's own error stands). */
+int df_refuse_non_utf8_yaml(const char *path, const char *what, df_error *err);
+
 #endif

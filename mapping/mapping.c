@@ -8,6 +8,7 @@
 
 #include "base/yaml_doc.h"
 #include "mapping/encoding.h"
+#include "mapping/row_filter.h"
 
 const char *df_encoding_name(df_encoding e)
 {
@@ -188,6 +189,82 @@ static int load_source(df_mapping *m, df_yaml *y, df_ynode *kn, df_ynode *vn, df
     return 0;
 }
 
+/* One skip_if filter: {column: NAME, matches: REGEX}, {column: NAME, empty: true} or {empty: true}. */
+static int load_filter(df_mapping *m, df_yaml *y, df_ynode *fn, df_error *err)
+{
+    static const char *const keys[] = {"column", "matches", "empty", NULL};
+    static const char *const forms = "{column: NAME, matches: REGEX}, {column: NAME, empty: true} or {empty: true}";
+    if (!df_yaml_is_map(fn))
+        return df_yaml_fail(y, fn, err, "a skip_if filter is %s", forms);
+    if (df_yaml_check_keys(y, fn, keys, "a skip_if filter", err) != 0)
+        return -1;
+    if (m->nfilters >= DF_MAX_ROW_FILTERS)
+        return df_yaml_fail(y, fn, err, "more than %d skip_if filters; join some with | in one 'matches'",
+                            DF_MAX_ROW_FILTERS);
+    df_row_filter *f = &m->filters[m->nfilters];
+    memset(f, 0, sizeof *f);
+    f->column = -1;
+    f->line = df_yaml_line(fn);
+    f->col = df_yaml_col(fn);
+    df_ynode *cn = df_yaml_get(y, fn, "column"), *mn = df_yaml_get(y, fn, "matches");
+    df_ynode *en = df_yaml_get(y, fn, "empty");
+    if (cn) {
+        const char *c = df_yaml_str(cn);
+        if (!c || !*c || strlen(c) >= sizeof f->column_name)
+            return df_yaml_fail(y, cn, err, "'column' of a skip_if filter names a header column (or, without a "
+                                "header, gives its number from 1)");
+        snprintf(f->column_name, sizeof f->column_name, "%s", c);
+        if (!m->header) {
+            /* Without a header row, a number from 1, as a field's column is (csv: header is read before). */
+            char *end;
+            long v = strtol(c, &end, 10);
+            if (*end || v < 1 || v > 4096)
+                return df_yaml_fail(y, cn, err, "without a header row, 'column' is a column number from 1, "
+                                    "not '%s'", c);
+            f->column = (int)v - 1;
+        }
+    }
+    if (mn && en)
+        return df_yaml_fail(y, en, err, "a skip_if filter has 'matches' or 'empty', not both: make it two filters");
+    if (!mn && !en)
+        return df_yaml_fail(y, fn, err, "a skip_if filter needs 'matches' or 'empty': %s", forms);
+    if (en) {
+        int e;
+        if (df_yaml_bool(y, en, &e, err) != 0)
+            return -1;
+        if (!e)
+            return df_yaml_fail(y, en, err, "'empty' is only ever true (skip the rows where it is empty); "
+                                "remove the filter to keep such rows");
+        f->kind = cn ? DF_RF_EMPTY_COLUMN : DF_RF_EMPTY_ROW;
+    } else {
+        const char *re = df_yaml_str(mn);
+        if (!cn)
+            return df_yaml_fail(y, mn, err, "'matches' tests one column: add 'column: NAME' to the filter");
+        if (!re || !*re || strlen(re) >= sizeof f->pattern)
+            return df_yaml_fail(y, mn, err, "'matches' is a regular expression (POSIX extended, up to %zu bytes), "
+                                "e.g. \"^(合计|小计)\"", sizeof f->pattern - 1);
+        char why[256];
+        if (df_row_filter_compile(f, re, why, sizeof why) != 0)
+            return df_yaml_fail(y, mn, err, "'matches' is not a valid regular expression (POSIX extended): %s; "
+                                "quote it in single quotes if it holds a backslash", why);
+        f->kind = DF_RF_MATCHES;
+    }
+    m->nfilters++;
+    return 0;
+}
+
+static int load_filters(df_mapping *m, df_yaml *y, df_ynode *n, df_error *err)
+{
+    if (!df_yaml_is_seq(n))
+        return load_filter(m, y, n, err);
+    if (df_yaml_seq_len(n) == 0)
+        return df_yaml_fail(y, n, err, "'skip_if' lists no filter; remove it or add one");
+    for (size_t i = 0; i < df_yaml_seq_len(n); i++)
+        if (load_filter(m, y, df_yaml_seq_at(y, n, i), err) != 0)
+            return -1;
+    return 0;
+}
+
 /* The key node of `key` in map (for complaints about the whole value). */
 static df_ynode *key_node(df_yaml *y, const df_ynode *map, const char *key)
 {
@@ -202,15 +279,18 @@ static df_ynode *key_node(df_yaml *y, const df_ynode *map, const char *key)
 int df_mapping_load(df_mapping *m, const df_profile *p, const char *path, df_error *err)
 {
     static const char *const top[] = {"doc_type", "encoding", "csv", "fields", "description", NULL};
-    static const char *const csv_keys[] = {"delimiter", "quote", "header", "skip_rows", NULL};
+    static const char *const csv_keys[] = {"delimiter", "quote", "header", "skip_rows", "skip_footer", "skip_if",
+                                            NULL};
     memset(m, 0, sizeof *m);
     snprintf(m->path, sizeof m->path, "%s", path);
     m->delimiter = ',';
     m->quote = '"';
     m->header = 1;
     df_yaml y;
-    if (df_yaml_load(&y, path, err) != 0)
+    if (df_yaml_load(&y, path, err) != 0) {
+        df_refuse_non_utf8_yaml(path, "the mapping", err); /* says it instead of libyaml's "invalid octet" */
         return df_error_prefix(err, "mapping");
+    }
     int rc = -1;
     df_ynode *root = df_yaml_root(&y), *n;
     if (df_yaml_check_keys(&y, root, top, "the mapping", err) != 0)
@@ -250,6 +330,13 @@ int df_mapping_load(df_mapping *m, const df_profile *p, const char *path, df_err
                 goto out;
             m->skip_rows = (int)l;
         }
+        if ((c = df_yaml_get(&y, n, "skip_footer"))) {
+            if (df_yaml_long(&y, c, 0, DF_MAX_SKIP_FOOTER, &l, err) != 0)
+                goto out;
+            m->skip_footer = (int)l;
+        }
+        if ((c = df_yaml_get(&y, n, "skip_if")) && load_filters(m, &y, c, err) != 0)
+            goto out;
         if (m->delimiter == m->quote) {
             df_yaml_fail(&y, n, err, "delimiter and quote must differ");
             goto out;
@@ -296,6 +383,9 @@ out:
 
 void df_mapping_free(df_mapping *m)
 {
+    for (int i = 0; i < m->nfilters; i++)
+        df_row_filter_free(&m->filters[i]);
+    m->nfilters = 0;
     for (int i = 0; i < DF_MAX_FIELDS; i++) {
         df_field_source *s = &m->src[i];
         free(s->constant);
@@ -324,6 +414,33 @@ static int header_is(const char *h, size_t hl, const char *name, size_t want)
     return hl == want && memcmp(h, name, want) == 0;
 }
 
+/* The columns of the skip_if filters, by header name, as the fields' are. */
+static int bind_filter_names(df_mapping *m, const char *input_path, long line, const char *const *names,
+                             const size_t *lens, int n, df_error *err)
+{
+    for (int i = 0; i < m->nfilters; i++) {
+        df_row_filter *f = &m->filters[i];
+        if (f->kind == DF_RF_EMPTY_ROW)
+            continue;
+        size_t want = strlen(f->column_name);
+        f->column = -1;
+        for (int c = 0; c < n; c++) {
+            if (!header_is(names[c], lens[c], f->column_name, want))
+                continue;
+            if (f->column >= 0)
+                return df_errorf(err, "%s:%ld: the header has the column '%s' twice (columns %d and %d), which the "
+                                 "skip_if filter at %s:%d:%d tests: rename one of the two in the export",
+                                 input_path, line, f->column_name, f->column + 1, c + 1, m->path, f->line, f->col);
+            f->column = c;
+        }
+        if (f->column < 0)
+            return df_errorf(err, "%s:%ld: the header has no column '%s', which the skip_if filter at %s:%d:%d "
+                             "tests; fix the column name in the mapping or the export", input_path, line,
+                             f->column_name, m->path, f->line, f->col);
+    }
+    return 0;
+}
+
 int df_mapping_bind_header(df_mapping *m, const char *input_path, long line, const char *const *names,
                            const size_t *lens, int n, df_error *err)
 {
@@ -350,7 +467,7 @@ int df_mapping_bind_header(df_mapping *m, const char *input_path, long line, con
                              "fix the column name in the mapping or the export", input_path, line,
                              s->column_name, m->path, s->line, m->dt->fields[i]->name);
     }
-    return 0;
+    return bind_filter_names(m, input_path, line, names, lens, n, err);
 }
 
 int df_mapping_columns_needed(const df_mapping *m)

@@ -8,6 +8,7 @@
 #ifndef DF_MAPPING_MAPPING_H
 #define DF_MAPPING_MAPPING_H
 
+#include <regex.h>
 #include <stddef.h>
 #include "base/error.h"
 #include "base/path.h"
@@ -48,6 +49,29 @@ typedef struct df_field_source {
     int line, col;           /* where the mapping file declares it */
 } df_field_source;
 
+/* csv: skip_if: rows that are not data (合计, 小计, blank rows): see row_filter.h. */
+#define DF_MAX_ROW_FILTERS 16
+#define DF_MAX_SKIP_FOOTER 1000
+/* Copies of each regex: glibc's regexec locks its regex_t, so that parse
+ * threads would queue on one lock; each thread takes its own copy. */
+#define DF_ROW_FILTER_COPIES 8
+
+typedef enum {
+    DF_RF_MATCHES,           /* {column: NAME, matches: REGEX}: the trimmed field matches */
+    DF_RF_EMPTY_COLUMN,      /* {column: NAME, empty: true}: the field is empty or blank */
+    DF_RF_EMPTY_ROW          /* {empty: true}: every field of the row is */
+} df_row_filter_kind;
+
+typedef struct df_row_filter {
+    df_row_filter_kind kind;
+    int column;              /* resolved 0-based input column; -1 for DF_RF_EMPTY_ROW */
+    char column_name[256];   /* as the mapping names it (a header name, or a number without header) */
+    char pattern[256];       /* the regex as written, for messages */
+    int compiled;            /* re[] hold compiled copies (regfree them) */
+    regex_t re[DF_ROW_FILTER_COPIES];
+    int line, col;           /* where the mapping file declares the filter */
+} df_row_filter;
+
 typedef struct df_mapping {
     char path[DF_PATH_MAX];
     const df_doctype *dt;
@@ -56,6 +80,9 @@ typedef struct df_mapping {
     char quote;
     int header;              /* 1: first row names the columns */
     int skip_rows;           /* rows skipped before the header or data */
+    int skip_footer;         /* last rows of the file that are not data (0..DF_MAX_SKIP_FOOTER) */
+    int nfilters;            /* skip_if */
+    df_row_filter filters[DF_MAX_ROW_FILTERS];
     df_field_source src[DF_MAX_FIELDS]; /* one per field of dt, in profile order */
 } df_mapping;
 
@@ -63,9 +90,10 @@ typedef struct df_mapping {
 int df_mapping_load(df_mapping *m, const df_profile *p, const char *path, df_error *err);
 void df_mapping_free(df_mapping *m);
 
-/* Resolves columns named in the mapping against an export's header row,
- * which is on line `line` of input_path (after any skip_rows). Fails naming
- * the input file and line, the mapping line and the missing column. */
+/* Resolves columns named in the mapping (its fields' and its skip_if
+ * filters') against an export's header row, which is on line `line` of
+ * input_path (after any skip_rows). Fails naming the input file and line,
+ * the mapping line and the missing column. */
 int df_mapping_bind_header(df_mapping *m, const char *input_path, long line, const char *const *names,
                            const size_t *lens, int n, df_error *err);
 

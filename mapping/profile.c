@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mapping/encoding.h"
 #include "mapping/rules.h"
 #include "base/yaml_doc.h"
 #include "config/values.h"
@@ -286,8 +287,10 @@ int df_profile_load(df_profile *p, const char *path, df_error *err)
     memset(p, 0, sizeof *p);
     snprintf(p->path, sizeof p->path, "%s", path);
     df_yaml y;
-    if (df_yaml_load(&y, path, err) != 0)
+    if (df_yaml_load(&y, path, err) != 0) {
+        df_refuse_non_utf8_yaml(path, "the profile", err); /* says it instead of libyaml's "invalid octet" */
         return df_error_prefix(err, "profile");
+    }
     df_ynode *root = df_yaml_root(&y);
     int rc = -1;
     if (df_yaml_check_keys(&y, root, top_keys, "the profile", err) != 0)

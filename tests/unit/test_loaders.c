@@ -743,3 +743,86 @@ Test(loaders, shipped_protocol_tables)
     cr_expect_eq(sm2.signature.digest, DF_DIGEST_SM3);
     cr_expect_str_eq(sm2.signature.sm2_id, "1234567812345678");
 }
+
+/* ---- rows that are not data: skip_footer, skip_if ---------------------- */
+
+typedef struct ld_at_case {
+    const char *name, *csv, *at, *what; /* at: where the complaint points, found in the text */
+} ld_at_case;
+
+Test(loaders, mapping_skip_footer_and_skip_if_mistakes)
+{
+    static const ld_at_case cases[] = {
+        {"footer_range", "  skip_footer: 1001\n", "1001", "out of range (0 to 1000)"},
+        {"footer_text", "  skip_footer: two\n", "two", "whole number"},
+        {"footer_negative", "  skip_footer: -1\n", "-1", "out of range"},
+        {"bad_regex", "  skip_if: {column: 单据编号, matches: \"(合计\"}\n", "\"(合计", "not a valid regular expression"},
+        {"bad_regex_list", "  skip_if:\n    - {column: a, matches: ok}\n    - {column: b, matches: \"x{2,1}\"}\n",
+         "\"x{2", "not a valid regular expression"},
+        {"matches_no_column", "  skip_if: {matches: 合计}\n", "合计", "add 'column: NAME'"},
+        {"both", "  skip_if: {column: a, matches: 合计, empty: true}\n", "true", "not both"},
+        {"neither", "  skip_if: {column: a}\n", "{column", "needs 'matches' or 'empty'"},
+        {"empty_false", "  skip_if: {empty: false}\n", "false", "only ever true"},
+        {"empty_not_bool", "  skip_if: {empty: maybe}\n", "maybe", "true or false"},
+        {"unknown_key", "  skip_if: {column: a, match: 合计}\n", "match:", "unknown key 'match'"},
+        {"not_a_map", "  skip_if: [合计]\n", "合计", "a skip_if filter is"},
+        {"empty_list", "  skip_if: []\n", "[]", "lists no filter"},
+        {"empty_column", "  skip_if: {column: \"\", empty: true}\n", "\"\"", "names a header column"},
+        {"regex_empty", "  skip_if: {column: a, matches: \"\"}\n", "\"\"", "regular expression"},
+        {"no_header_name", "  header: false\n  skip_if: {column: 单据编号, empty: true}\n", "单据编号",
+         "column number from 1"},
+        {"no_header_zero", "  skip_if: [{empty: true}, {column: \"0\", matches: x}]\n  header: false\n",
+         "\"0\"", "not '0'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[1024];
+        snprintf(text, sizeof text, "doc_type: SALE\ncsv:\n%sfields:\n  BillNo: \"1\"\n", cases[i].csv);
+        int line, col;
+        ld_position(text, cases[i].at, &line, &col);
+        ld_mapping_case(cases[i].name, text, line, col, cases[i].what);
+    }
+}
+
+Test(loaders, mapping_too_many_filters)
+{
+    char text[4096] = "doc_type: SALE\ncsv:\n  skip_if:\n";
+    for (int i = 0; i < DF_MAX_ROW_FILTERS + 1; i++)
+        snprintf(text + strlen(text), sizeof text - strlen(text), "    - {column: c%d, empty: true}\n", i);
+    strcat(text, "fields:\n  BillNo: a\n");
+    char at[32];
+    snprintf(at, sizeof at, "{column: c%d,", DF_MAX_ROW_FILTERS);
+    int line, col;
+    ld_position(text, at, &line, &col);
+    ld_mapping_case("many", text, line, col, "more than 16 skip_if filters");
+}
+
+/* A mapping or profile saved in GBK (Notepad's ANSI on a Chinese Windows). */
+Test(loaders, yaml_saved_as_gbk_is_named)
+{
+    static const struct {
+        const char *name, *text, *want;
+    } cases[] = {
+        {"gbk_comment", "doc_type: SALE\n# \xcb\xb5\xc3\xf7\nfields:\n  BillNo: a\n",
+         ": line 2: the mapping is not UTF-8 (it looks saved as GBK): save the mapping as UTF-8"},
+        {"gbk_column", "doc_type: SALE\nfields:\n  BillNo: \xb5\xa5\xbe\xdd\xb1\xe0\xba\xc5\n",
+         ": line 3: the mapping is not UTF-8 (it looks saved as GBK)"},
+        {"latin1", "doc_type: SALE\nfields:\n  BillNo: caf\xe9\xff\n", ": line 3: the mapping is not UTF-8 (byte "},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char path[128];
+        df_error err = {{0}};
+        cr_expect_neq(ld_load_mapping_text(cases[i].name, cases[i].text, &err, path, sizeof path), 0);
+        char want[256];
+        snprintf(want, sizeof want, "%s%s", path, cases[i].want);
+        cr_expect(strstr(err.msg, want) != NULL, "%s: expected '%s' in: %s", cases[i].name, want, err.msg);
+    }
+    /* The profile goes through the same reader: the shipped one, saved as GBK. */
+    char path[128], cmd[512];
+    snprintf(path, sizeof path, "%s/gbk-profile.yaml", ld_dir);
+    snprintf(cmd, sizeof cmd, "iconv -f UTF-8 -t GBK %s > %s", LD_SAMPLE_PROFILE, path);
+    cr_assert_eq(system(cmd), 0);
+    df_error err = {{0}};
+    cr_expect_neq(df_profile_load(&ld_broken, path, &err), 0);
+    cr_expect(strstr(err.msg, "the profile is not UTF-8 (it looks saved as GBK): save the profile as UTF-8") != NULL,
+              "%s", err.msg);
+}
