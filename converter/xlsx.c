@@ -612,19 +612,18 @@ static int read_cell(df_xlsx *x, df_csv_row *row, df_error *err)
     int depth = xmlTextReaderDepth(x->sheet.r), in_v = 0, rc;
     while ((rc = df_xlsx_part_read(&x->sheet, err)) == 1) {
         xmlTextReaderPtr rd = x->sheet.r;
-        int type = xmlTextReaderNodeType(rd);
+        int type;
+        const char *ln = df_xlsx_node(rd, &type);
         if (type == XML_READER_TYPE_END_ELEMENT && xmlTextReaderDepth(rd) == depth)
             return put_value(x, row, col, a[1], a[2], err);
-        if (df_xlsx_is(rd, XML_READER_TYPE_ELEMENT, "v"))
-            in_v = !xmlTextReaderIsEmptyElement(rd);
-        else if (df_xlsx_is(rd, XML_READER_TYPE_END_ELEMENT, "v"))
-            in_v = 0;
-        else if (df_xlsx_is(rd, XML_READER_TYPE_ELEMENT, "is")) {
-            if (read_string_item(&x->sheet, x, "is", err) != 0)
-                return -1;
-        } else if (in_v && is_text_node(type)) {
+        if (in_v && is_text_node(type)) {
             const char *v = (const char *)xmlTextReaderConstValue(rd);
             if (v && vbuf_add(x, v, strlen(v), err) != 0)
+                return -1;
+        } else if (!strcmp(ln, "v")) {
+            in_v = type == XML_READER_TYPE_ELEMENT && !xmlTextReaderIsEmptyElement(rd);
+        } else if (type == XML_READER_TYPE_ELEMENT && !strcmp(ln, "is")) {
+            if (read_string_item(&x->sheet, x, "is", err) != 0)
                 return -1;
         }
     }
@@ -678,21 +677,21 @@ int df_xlsx_next(df_xlsx *x, df_csv_row *row, df_error *err)
     int rc, in_row = 0;
     while ((rc = df_xlsx_part_read(&x->sheet, err)) == 1) {
         xmlTextReaderPtr rd = x->sheet.r;
-        if (df_xlsx_is(rd, XML_READER_TYPE_ELEMENT, "row")) {
-            if (start_row(x, row, err) != 0)
-                return cell_error(x, err);
-            if (xmlTextReaderIsEmptyElement(rd))
-                continue;
-            in_row = 1;
-        } else if (in_row && df_xlsx_is(rd, XML_READER_TYPE_ELEMENT, "c")) {
+        int type;
+        const char *ln = df_xlsx_node(rd, &type);
+        if (type == XML_READER_TYPE_ELEMENT && in_row && !strcmp(ln, "c")) {
             if (read_cell(x, row, err) != 0)
                 return cell_error(x, err);
-        } else if (in_row && df_xlsx_is(rd, XML_READER_TYPE_END_ELEMENT, "row")) {
+        } else if (type == XML_READER_TYPE_ELEMENT && !strcmp(ln, "row")) {
+            if (start_row(x, row, err) != 0)
+                return cell_error(x, err);
+            in_row = !xmlTextReaderIsEmptyElement(rd);
+        } else if (type == XML_READER_TYPE_END_ELEMENT && in_row && !strcmp(ln, "row")) {
             in_row = 0;
             x->col = 0;
             if (end_row(x, row))
                 return 1;
-        } else if (df_xlsx_is(rd, XML_READER_TYPE_END_ELEMENT, "sheetData")) {
+        } else if (type == XML_READER_TYPE_END_ELEMENT && !strcmp(ln, "sheetData")) {
             break;
         }
     }

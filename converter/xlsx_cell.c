@@ -116,8 +116,48 @@ static int plain_text(int neg, const char *d, int e10, char *out, size_t cap)
     return (int)(o - out);
 }
 
+/* The common case, a plain decimal of at most 15 significant digits (as
+ * ERPs write quantities and prices): it reads back exactly, so its text,
+ * tidied (no leading zeros, no trailing fraction zeros), is the answer. */
+static int plain_decimal(const char *v, char *out, size_t cap)
+{
+    const char *p = v;
+    int neg = *p == '-';
+    p += neg;
+    size_t ni = strspn(p, "0123456789");
+    const char *frac = p[ni] == '.' ? p + ni + 1 : NULL;
+    size_t nf = frac ? strspn(frac, "0123456789") : 0;
+    if (ni == 0 || (frac ? frac[nf] : p[ni]) != '\0' || ni + nf > 20 || ni + nf + 3 > cap)
+        return -1;
+    while (ni > 1 && *p == '0')
+        p++, ni--;
+    while (nf > 0 && frac[nf - 1] == '0')
+        nf--;
+    size_t sig = ni + nf, lead = 0;
+    for (const char *q = p; *q == '0' || *q == '.'; q++)
+        lead += *q == '0';
+    if (sig - (lead < sig ? lead : sig) > 15)
+        return -1;
+    char *o = out;
+    int zero = ni == 1 && *p == '0' && nf == 0;
+    if (neg && !zero)
+        *o++ = '-';
+    memcpy(o, p, ni);
+    o += ni;
+    if (nf) {
+        *o++ = '.';
+        memcpy(o, frac, nf);
+        o += nf;
+    }
+    *o = '\0';
+    return (int)(o - out);
+}
+
 int df_xlsx_number_text(const char *v, char *out, size_t cap)
 {
+    int n = plain_decimal(v, out, cap);
+    if (n > 0)
+        return n;
     double x;
     if (parse_number(v, &x) != 0)
         return -1;
@@ -125,14 +165,12 @@ int df_xlsx_number_text(const char *v, char *out, size_t cap)
         return snprintf(out, cap, "0");
     if (x == floor(x) && fabs(x) < 1e15)
         return snprintf(out, cap, "%.0f", x);
+    /* 15 significant digits, trailing zeros dropped: the shortest text
+     * that reads back as x when one of at most 15 digits exists (a shorter
+     * one is this one's prefix: 15-digit decimals are farther apart than
+     * doubles), else Excel's 15-digit rounding. */
     char e[40];
-    int p = 1;
-    for (; p < 15; p++) {
-        snprintf(e, sizeof e, "%.*e", p - 1, x);
-        if (strtod(e, NULL) == x)
-            break;
-    }
-    snprintf(e, sizeof e, "%.*e", p - 1, x);
+    snprintf(e, sizeof e, "%.14e", x);
     /* e: [-]D[.DDD]e[+-]XX */
     int neg = e[0] == '-';
     char digits[24];

@@ -150,12 +150,24 @@ unsigned df_xlsx_attrs(xmlTextReaderPtr r, const char *const *names, char **bufs
         for (int i = 0; i < n; i++)
             if (!(mask & (1u << i)) && ln && !strcmp(ln, names[i])) {
                 const char *v = (const char *)xmlTextReaderConstValue(r);
-                snprintf(bufs[i], cap, "%s", v ? v : "");
+                size_t l = v ? strlen(v) : 0;
+                l = l < cap ? l : cap - 1;
+                memcpy(bufs[i], v ? v : "", l);
+                bufs[i][l] = '\0';
                 mask |= 1u << i;
             }
     } while (xmlTextReaderMoveToNextAttribute(r) == 1);
     xmlTextReaderMoveToElement(r);
     return mask;
+}
+
+const char *df_xlsx_node(xmlTextReaderPtr r, int *type)
+{
+    *type = xmlTextReaderNodeType(r);
+    if (*type != XML_READER_TYPE_ELEMENT && *type != XML_READER_TYPE_END_ELEMENT)
+        return "";
+    const char *ln = (const char *)xmlTextReaderConstLocalName(r);
+    return ln ? ln : "";
 }
 
 int df_xlsx_is(xmlTextReaderPtr r, int type, const char *local)

@@ -38,7 +38,10 @@ void df_xlsx_part_close(df_xlsx_part *p);
  * element into bufs[i] (cap bytes each, cut short beyond; "" when absent).
  * Returns the mask of those present (bit i for names[i]). */
 unsigned df_xlsx_attrs(xmlTextReaderPtr r, const char *const *names, char **bufs, size_t cap, int n);
-/* Is the current node the start (or end, when end) of element local? */
+/* The current node's type, and its local name when it is an element's
+ * start or end ("" otherwise): one look per node on the hot path. */
+const char *df_xlsx_node(xmlTextReaderPtr r, int *type);
+/* Is the current node of type (start or end element) and named local? */
 int df_xlsx_is(xmlTextReaderPtr r, int type, const char *local);
 
 #endif
