@@ -408,7 +408,7 @@ static int not_a_zip(const char *path, int zerr, df_error *err)
     zip_error_t ze;
     zip_error_init_with_code(&ze, zerr);
     if (n == 8 && !memcmp(head, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8))
-        df_errorf(err, "%s: an Excel 97-2003 .xls file or a password-protected workbook, not an .xlsx; "
+        df_errorf(err, "%s: an old Excel .xls (BIFF) file or a password-protected workbook, not an .xlsx; "
                        "save it from Excel as .xlsx (Excel Workbook) without a password", path);
     else
         df_errorf(err, "%s: not an .xlsx file (%s)", path, zip_error_strerror(&ze));

@@ -443,7 +443,7 @@ Test(xlsx, not_an_xlsx)
     cr_assert_not_null(f);
     fwrite("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" "0000000000000000", 1, 24, f);
     fclose(f);
-    const char *xls[] = {"old.xls: an Excel 97-2003 .xls file or a password-protected workbook", "save it from Excel as .xlsx"};
+    const char *xls[] = {"old.xls: an old Excel .xls (BIFF) file or a password-protected workbook", "save it from Excel as .xlsx"};
     xl_expect_error(xl_read(path, NULL), xls, 2);
     const char *csv[] = {"sale.csv: not an .xlsx file ("};
     xl_expect_error(xl_read("../../samples/exports/sale.csv", NULL), csv, 1);
