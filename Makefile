@@ -17,11 +17,12 @@ CC       ?= gcc
 PREFIX   ?= /usr/local
 BUILD    ?= build
 SAN      ?=
-PKGS     := libxml-2.0 xmlsec1-openssl libcurl libmicrohttpd sqlite3 yaml-0.1 openssl gnutls p11-kit-1
+PKGS     := libxml-2.0 libzip xmlsec1-openssl libcurl libmicrohttpd sqlite3 yaml-0.1 openssl gnutls p11-kit-1
 
 DEB_PACKAGES := build-essential pkg-config libcsv-dev libxml2-dev libxmlsec1-dev libssl-dev openssl \
 	libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libsqlite3-dev libyaml-dev \
-	libp11-kit-dev libengine-pkcs11-openssl
+	libp11-kit-dev libengine-pkcs11-openssl libzip-dev
+# Excel .xlsx exports (converter/xlsx.c): libzip-dev to build, libzip4 to run.
 # Keys on USB tokens: libp11-kit-dev (the token check, writer/token.c) to build,
 # libengine-pkcs11-openssl (the OpenSSL PKCS#11 engine) to run.
 # make test: Criterion, the stock tools the e2e tests drive, scdoc (man pages), clang for fuzz-ci,
@@ -65,10 +66,10 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 LIBA     := $(BUILD)/libdrugflow.a
 
 PROGRAMS := $(BUILD)/drugflow $(BUILD)/drugflow-sim
-BINS     := $(PROGRAMS) $(BUILD)/gen $(BUILD)/csvparse $(BUILD)/tokensign $(BUILD)/nearmiss
+BINS     := $(PROGRAMS) $(BUILD)/gen $(BUILD)/csvparse $(BUILD)/tokensign $(BUILD)/nearmiss $(BUILD)/xlsxread
 .PHONY: all programs deps deps-test deps-fuzz deps-valgrind deps-bench deps-man deps-deb test test-unit test-e2e \
 	test-asan test-deb bench bench-quick demo man man-pages install install-only uninstall deb clean fuzz fuzz-ci \
-	valgrind soak FORCE
+	valgrind soak sample-xlsx FORCE
 
 all: $(BINS)
 programs: $(PROGRAMS)
@@ -132,6 +133,9 @@ $(BUILD)/csvparse: $(BUILD)/benchmarks/csvparse.o
 $(BUILD)/nearmiss: $(BUILD)/benchmarks/nearmiss.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/xlsxread: $(BUILD)/benchmarks/xlsxread.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tokensign: $(BUILD)/benchmarks/tokensign.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -141,10 +145,15 @@ $(BUILD)/connect-proxy: $(BUILD)/tests/e2e/connect-proxy.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 
 # Test tools (tests/tools/*.c): small clients the end-to-end tests need.
-TEST_TOOLS := $(BUILD)/idle-conns
+TEST_TOOLS := $(BUILD)/idle-conns $(BUILD)/csv2xlsx
 $(BUILD)/idle-conns: tests/tools/idle_conns.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o $@ $<
+
+# csv2xlsx: a CSV as a minimal .xlsx (the xlsx reader's tests, samples/exports/sale.xlsx, benchmarks).
+$(BUILD)/csv2xlsx: tests/tools/csv2xlsx.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 $(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
@@ -264,6 +273,13 @@ deb: deps-deb
 
 test-deb: deb
 	tests/pkg/t_deb_install.sh "$$(cat $(BUILD)/deb/deb-file)"
+
+# samples/exports/sale.xlsx: sale.csv as an Excel workbook, its three date
+# columns as real Excel dates and numbers as number cells (make sample-xlsx
+# writes it again; csv2xlsx's output is the same bytes for the same CSV).
+sample-xlsx: $(BUILD)/csv2xlsx
+	$(BUILD)/csv2xlsx --numbers --date-col 2 --date-col 12 --date-col 13 --sheet 销售出库明细 \
+	    samples/exports/sale.csv samples/exports/sale.xlsx
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -60,7 +60,7 @@ expect_only "samples/mappings/sale.yaml samples/mappings/sale_gb18030.yaml sampl
     drugflow run --mapping samples/mappings/sal
 expect_only "samples/mappings/sale.yaml samples/mappings/sale_gb18030.yaml samples/mappings/sale_return.yaml" \
     drugflow convert -p 2026-10 -m samples/mappings/sal
-expect_only "samples/exports/sale.csv samples/exports/sale_gb18030.csv samples/exports/sale_return.csv" \
+expect_only "samples/exports/sale.csv samples/exports/sale.xlsx samples/exports/sale_gb18030.csv samples/exports/sale_return.csv" \
     drugflow run -m samples/mappings/sale.yaml --period 2026-10 samples/exports/sal
 mkdir -p "$T/outdir"; : >"$T/outfile"
 expect_only "$T/outdir" drugflow convert --out "$T/out"
