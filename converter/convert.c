@@ -15,6 +15,7 @@
 #include "converter/pipeline.h"
 #include "converter/provenance.h"
 #include "converter/unmatched.h"
+#include "converter/xlsx.h"
 #include "mapping/encoding.h"
 
 /* Ranges in flight: two per worker and four more, so that a worker always
@@ -297,6 +298,7 @@ static int sequence_block(sequencer *sq, df_input *in, df_block *b, df_error *er
     if ((!p_preview(sq) && header_event(sq, in, err) != 0) || write_rejects(sq, in, b, base, err) != 0)
         return -1;
     s->rows_read += b->rows;
+    s->skipped += b->skipped;
     s->accepted += b->accepted;
     s->rejected += b->rejected;
     for (int r = 0; r < DF_R_COUNT; r++)
@@ -392,6 +394,7 @@ static int process_ready(sequencer *sq, df_error *err)
             sq->h_entered = 1;
             sq->next_start = in->data_start;
             sq->next_line = in->data_line;
+            sq->s->skipped += in->not_data;
             if (in->splittable && !p_preview(sq) && header_event(sq, in, err) != 0)
                 return -1;
         }
@@ -556,6 +559,10 @@ static int setup_inputs(df_pipeline *p, sequencer *sq, df_error *err)
         /* A preview or --limit streams: its rows go out in order, and it stops where the limit falls. */
         in->splittable = !o->preview && !o->limit &&
                          df_input_splittable(&in->mapping, stat(in->path, &st) == 0 && S_ISREG(st.st_mode));
+        if ((in->xlsx = df_xlsx_is_workbook(in->path))) { /* a zip: read through, its cells UTF-8 */
+            in->splittable = 0;
+            in->mapping.encoding = DF_ENC_UTF8;
+        }
         if (in->splittable) {
             int input_error = 0;
             if (df_input_prescan(in, &rows, &input_error, err) != 0) {
@@ -563,9 +570,20 @@ static int setup_inputs(df_pipeline *p, sequencer *sq, df_error *err)
                 rc = -1;
                 break;
             }
-            uint64_t data = in->size - in->data_start;
+            if (in->footer_ring) { /* the footer is not known before the end: streamed */
+                df_input_free(in);
+                in->mapping = *o->mapping;
+                in->splittable = 0;
+                in->not_data = 0;
+                in->ncols = in->hdr_event = in->hdr_n = 0;
+            }
+        }
+        if (in->splittable) {
+            uint64_t data = in->data_end - in->data_start;
             in->nranges = (uint32_t)((data + p->range_bytes - 1) / p->range_bytes);
         } else {
+            /* a stream holds its last skip_footer rows back (footer.h) */
+            in->footer_ring = in->mapping.skip_footer > 0;
             in->nranges = 1;
             in->data_line = 1;
         }

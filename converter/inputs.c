@@ -4,6 +4,8 @@
  * the input's own copy of the mapping), and the ranges; see pipeline.h. */
 #include "converter/pipeline.h"
 
+#include "converter/footer.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -74,7 +76,15 @@ static int prescan_row(void *ctx, const df_csv_row *row, df_error *err)
         }
         return 0;
     }
-    /* No header: the first data row fixes the column count. */
+    /* No header: the first data row fixes the column count; rows before
+     * it that skip_if says are not data are counted and passed. */
+    int nd = df_rows_not_data(ps->rows, ps->in, row, err);
+    if (nd < 0)
+        return -1;
+    if (nd) {
+        ps->in->not_data++;
+        return 0;
+    }
     ps->in->ncols = row->nfields;
     ps->in->hdr_event = 2;
     ps->in->hdr_n = row->nfields < DF_CSV_MAX_FIELDS ? row->nfields : DF_CSV_MAX_FIELDS;
@@ -151,6 +161,51 @@ static int prescan_feed(df_input *in, df_csv_cursor *c, prescan *ps, char *buf, 
     }
 }
 
+/* Rows (non-blank lines) in [from, to) of a tail that holds no quote. */
+static int count_rows(int fd, uint64_t from, uint64_t to, uint64_t *rows, df_error *err)
+{
+    char buf[DF_FOOTER_BLOCK];
+    int in_row = 0;
+    *rows = 0;
+    for (uint64_t off = from; off < to;) {
+        size_t want = to - off < sizeof buf ? (size_t)(to - off) : sizeof buf;
+        ssize_t n = pread(fd, buf, want, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return df_error_errno(err, "read error");
+        for (ssize_t i = 0; i < n; i++) {
+            int eol = buf[i] == '\n' || buf[i] == '\r';
+            *rows += eol && in_row;
+            in_row = !eol;
+        }
+        off += (uint64_t)n;
+    }
+    *rows += in_row;
+    return 0;
+}
+
+/* skip_footer on a regular file: where the data ends, when the tail tells
+ * it exactly; else the input is streamed with the last rows held back. */
+static int find_footer(df_input *in, df_error *err)
+{
+    int exact;
+    uint64_t end;
+    if (df_footer_find(in->fd, in->data_start, in->size, in->mapping.skip_footer, in->mapping.quote, &end, &exact,
+                       err) != 0)
+        return df_error_prefix(err, "%s", in->path);
+    if (!exact) {
+        in->footer_ring = 1;
+        return 0;
+    }
+    uint64_t rows;
+    if (count_rows(in->fd, end, in->size, &rows, err) != 0)
+        return df_error_prefix(err, "%s", in->path);
+    in->data_end = end;
+    in->not_data += rows;
+    return 0;
+}
+
 int df_input_prescan(df_input *in, df_rows *rows, int *input_error, df_error *err)
 {
     in->fd = open(in->path, O_RDONLY | O_CLOEXEC);
@@ -177,13 +232,14 @@ int df_input_prescan(df_input *in, df_rows *rows, int *input_error, df_error *er
     }
     if (in->data_start > in->size)
         in->data_start = in->size;
-    return 0;
+    in->data_end = in->size;
+    return in->mapping.skip_footer ? find_footer(in, err) : 0;
 }
 
 void df_input_range(const df_input *in, size_t range_bytes, uint32_t r, uint64_t *first, uint64_t *end)
 {
     *first = in->data_start + (uint64_t)r * range_bytes;
-    *end = r + 1 >= in->nranges ? in->size : *first + range_bytes;
+    *end = r + 1 >= in->nranges ? in->data_end : *first + range_bytes;
 }
 
 void df_input_free(df_input *in)

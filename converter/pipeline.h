@@ -36,6 +36,10 @@ typedef struct df_input {
     int fd;                /* splittable: open, read with pread */
     uint64_t size;
     uint64_t data_start;   /* byte where data rows begin (after BOM, skipped rows, header) */
+    uint64_t data_end;     /* byte where they end: size, or where an exact skip_footer begins */
+    uint64_t not_data;     /* rows the prescan and the footer finder took as not data */
+    int footer_ring;       /* streamed: its last skip_footer rows are held back (footer.h) */
+    int xlsx;              /* a workbook (xlsx.h): streamed, its cells UTF-8 */
     long data_line;        /* physical line there */
     uint32_t nranges;
     df_mapping mapping;    /* the options' mapping, bound to this input's header */
@@ -78,6 +82,7 @@ typedef struct df_block {
     df_error err;
     /* counts */
     uint64_t rows, accepted, rejected, by_reason[DF_R_COUNT];
+    uint64_t skipped;      /* rows that are not data (skip_if, the footer) */
     /* accepted records, rendered back to back */
     char *xml;
     size_t xml_len;
@@ -107,7 +112,8 @@ void df_block_reset(df_block *b);
 typedef struct df_rows {
     const df_convert_options *o;
     const df_doctype *dt;
-    df_decoder dec;
+    df_decoder dec;          /* the mapping's encoding */
+    df_decoder utf8;         /* workbooks' cells */
     char *arena;             /* decoded and transformed values of one row */
     size_t arena_cap;
     char *scratch;           /* rejects: one field decoded for reading */
@@ -132,6 +138,9 @@ enum { DF_ROW_OK = 0, DF_ROW_FULL = 1 };
  * block must end before this row), or -1 with err. */
 int df_rows_process(df_rows *r, const df_input *in, const df_csv_row *row, uint32_t line, df_block *b,
                     df_error *err);
+/* 1 when the mapping's skip_if says the row is not data, 0 when it is
+ * data, -1 with err (memory). The row's fields are decoded for the test. */
+int df_rows_not_data(df_rows *r, const df_input *in, const df_csv_row *row, df_error *err);
 /* Text as df_valid_utf8_text (rules.h) judges it, in one pass that also
  * counts the characters and says whether a byte needs escaping in XML
  * (& < > CR). 1 valid, 0 not. */

@@ -10,6 +10,10 @@
 
 #include "converter/bytes.h"
 #include "converter/unmatched.h"
+#include "converter/header_diag.h"
+#include "mapping/row_filter.h"
+
+#include <sys/stat.h>
 #include "mapping/transform.h"
 
 /* The fixed parts of a record between its values: "<Record><F1>",
@@ -61,8 +65,8 @@ int df_rows_init(df_rows *r, const df_convert_options *o, df_error *err)
                 r->cat_last[c] = r->dt->catalog_fields[c][k];
         r->ncat = c + 1;
     }
-    r->dec.cd = (iconv_t)-1;
-    if (df_decoder_open(&r->dec, o->mapping->encoding, err) != 0)
+    r->dec.cd = r->utf8.cd = (iconv_t)-1;
+    if (df_decoder_open(&r->utf8, DF_ENC_UTF8, err) != 0 || df_decoder_open(&r->dec, o->mapping->encoding, err) != 0)
         return -1;
     if (build_tags(r, o->profile, err) != 0) {
         df_decoder_close(&r->dec);
@@ -74,10 +78,18 @@ int df_rows_init(df_rows *r, const df_convert_options *o, df_error *err)
 void df_rows_free(df_rows *r)
 {
     df_decoder_close(&r->dec);
+    df_decoder_close(&r->utf8);
     free(r->arena);
     free(r->scratch);
     free(r->tags);
     r->arena = r->scratch = r->tags = NULL;
+}
+
+/* The decoder of an input's bytes: the mapping's encoding, or UTF-8 for a
+ * workbook (its cells are UTF-8 whatever the mapping says). */
+static df_decoder *dec_of(df_rows *r, const df_input *in)
+{
+    return in->mapping.encoding == r->dec.enc ? &r->dec : &r->utf8;
 }
 
 static int ensure_arena(df_rows *r, size_t need, df_error *err)
@@ -93,6 +105,34 @@ static int ensure_arena(df_rows *r, size_t need, df_error *err)
     r->arena = n;
     r->arena_cap = ncap;
     return 0;
+}
+
+/* Columns missing from the header: the header row read, and why it may
+ * differ (a BOM, the encoding, the header further down), appended to err.
+ * A pipe cannot be read again: its message stays as it is. */
+static void diagnose_header(const df_input *in, const char *const *names, const size_t *lens, int n, df_error *err)
+{
+    const char *wanted[DF_MAX_FIELDS];
+    int nw = df_mapping_missing_columns(&in->mapping, names, lens, n, wanted, DF_MAX_FIELDS);
+    struct stat st;
+    if (nw == 0 || in->xlsx || stat(in->path, &st) != 0 || !S_ISREG(st.st_mode))
+        return;
+    unsigned char *head = malloc(DF_HEADER_DIAG_HEAD);
+    char *why = malloc(sizeof err->msg);
+    FILE *f = head && why ? fopen(in->path, "rb") : NULL;
+    if (f) {
+        size_t len = fread(head, 1, DF_HEADER_DIAG_HEAD, f);
+        fclose(f);
+        df_header_diagnose(head, len, df_encoding_name(in->mapping.encoding), in->mapping.skip_rows,
+                           in->mapping.delimiter, wanted, nw, why, sizeof err->msg);
+        size_t used = strlen(err->msg);
+        snprintf(err->msg + used, sizeof err->msg - used, "\n%s", why);
+        used = strlen(err->msg);
+        while (used && err->msg[used - 1] == '\n')
+            err->msg[--used] = 0;
+    }
+    free(head);
+    free(why);
 }
 
 int df_rows_header(df_rows *r, df_input *in, const df_csv_row *row, long line, df_error *err)
@@ -113,11 +153,12 @@ int df_rows_header(df_rows *r, df_input *in, const df_csv_row *row, long line, d
     }
     size_t off = 0;
     for (int i = 0; i < row->kept; i++) {
-        lens[i] = df_decode_lossy(&r->dec, row->field[i], row->len[i], r->arena + off, r->arena_cap - off);
+        lens[i] = df_decode_lossy(dec_of(r, in), row->field[i], row->len[i], r->arena + off, r->arena_cap - off);
         names[i] = r->arena + off;
         off += lens[i] + 1;
     }
     if (df_mapping_bind_header(&in->mapping, in->path, line, (const char *const *)names, lens, row->kept, err) != 0) {
+        diagnose_header(in, (const char *const *)names, lens, row->kept, err);
         free(names);
         free(lens);
         return -1;
@@ -164,7 +205,7 @@ static int reject(df_rows *r, const df_input *in, const df_csv_row *row, uint32_
             return -1;
     }
     if (df_buf_append(&b->rej, &h, sizeof h) != 0 ||
-        (!r->o->preview && df_rejects_format(&b->rej, &split, row, &r->dec, res, r->message,
+        (!r->o->preview && df_rejects_format(&b->rej, &split, row, dec_of(r, in), res, r->message,
                                              (df_csv_format)r->o->rejects_format, &r->scratch,
                                              &r->scratch_cap) != 0))
         goto oom;
@@ -259,7 +300,7 @@ static int map_fields(df_rows *r, const df_input *in, const df_csv_row *row, con
                  * reports bad bytes as E_ENCODING with their offset. */
                 inp = row->field[src->column];
                 inlen = row->len[src->column];
-            } else if (df_decode(&r->dec, row->field[src->column], row->len[src->column], arena + off, cap, &inp,
+            } else if (df_decode(dec_of(r, in), row->field[src->column], row->len[src->column], arena + off, cap, &inp,
                                  &inlen, &bad) != 0) {
                 df_check_add(res, DF_R_ENCODING, i, "(column %d) has bytes that are not valid %s at byte %zu",
                              src->column + 1, df_encoding_name(m->encoding), bad + 1);
@@ -412,10 +453,37 @@ static void check(df_rows *r, const char *const *vals, const size_t *lens, df_ru
     *plain = pl;
 }
 
+int df_rows_not_data(df_rows *r, const df_input *in, const df_csv_row *row, df_error *err)
+{
+    const df_mapping *m = &in->mapping;
+    if (!m->nfilters)
+        return 0;
+    if (m->encoding == DF_ENC_UTF8)
+        return df_row_filter_skip(m, row->field, row->len, row->kept, NULL);
+    size_t need = 1;
+    for (int i = 0; i < row->kept; i++)
+        need += row->len[i] * 3 + 1;
+    if (ensure_arena(r, need, err) != 0)
+        return -1;
+    const char *f[DF_CSV_MAX_FIELDS];
+    size_t l[DF_CSV_MAX_FIELDS], off = 0;
+    for (int i = 0; i < row->kept; i++) {
+        l[i] = df_decode_lossy(dec_of(r, in), row->field[i], row->len[i], r->arena + off, r->arena_cap - off);
+        f[i] = r->arena + off;
+        off += l[i] + 1;
+    }
+    return df_row_filter_skip(m, f, l, row->kept, NULL);
+}
+
 static int process(df_rows *r, const df_input *in, const df_csv_row *row, uint32_t line, df_block *b,
                    df_error *err)
 {
     const df_mapping *m = &in->mapping;
+    int nd = df_rows_not_data(r, in, row, err);
+    if (nd != 0) {
+        b->skipped += nd > 0;
+        return nd > 0 ? DF_ROW_OK : -1;
+    }
     df_check_result res;
     df_check_reset(&res);
     if (row->nfields != in->ncols) {

@@ -126,6 +126,9 @@ void df_summary_print(const df_convert_summary *s, FILE *f, int top)
         fprintf(f, " in %.2f s (%.0f rows/s, %.1f MB/s)", s->seconds, s->rows_read / s->seconds,
                 s->input_bytes / 1e6 / s->seconds);
     fputc('\n', f);
+    if (s->skipped)
+        fprintf(f, "  %llu rows skipped (not data: the mapping's skip_footer and skip_if)\n",
+                (unsigned long long)s->skipped);
     for (int r = 0; r < DF_R_COUNT; r++)
         if (s->by_reason[r])
             fprintf(f, "  %-22s %llu rows\n", df_reason_code((df_reason)r), (unsigned long long)s->by_reason[r]);
@@ -244,8 +247,8 @@ void df_summary_json(const df_convert_summary *s, FILE *f, int top)
     size_t prov = 0;
     for (size_t i = 0; i < s->nchunks; i++)
         prov += s->chunks[i].lines_len;
-    fprintf(f, "},\"provenance_bytes\":%zu,\"limited\":%s,\"dry_run\":%s,\"rejects\":", prov,
-            s->limited ? "true" : "false", s->dry_run ? "true" : "false");
+    fprintf(f, "},\"skipped_not_data\":%llu,\"provenance_bytes\":%zu,\"limited\":%s,\"dry_run\":%s,\"rejects\":",
+            (unsigned long long)s->skipped, prov, s->limited ? "true" : "false", s->dry_run ? "true" : "false");
     df_json_string(f, s->rejects_path, strlen(s->rejects_path));
     fprintf(f, ",\"chunks\":[");
     for (size_t i = 0; i < s->nchunks; i++) {

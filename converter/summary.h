@@ -79,6 +79,7 @@ typedef struct df_convert_summary {
     char batch_id[128];
     uint64_t input_bytes;
     uint64_t rows_read, accepted, rejected;
+    uint64_t skipped;          /* rows that are not data (skip_footer, skip_if): not in rows_read */
     uint64_t by_reason[DF_R_COUNT];
     int ncatalogs;
     char catalog_names[DF_MAX_CATALOGS][DF_NAME_MAX];

@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "base/digest.h"
+#include "converter/footer.h"
 #include "converter/parse_stage.h"
+#include "converter/xlsx.h"
 
 double df_now(void)
 {
@@ -53,7 +55,7 @@ void df_block_reset(df_block *b)
     b->failed = b->input_error = b->err_has_line = 0;
     b->err_line = 0;
     b->err.msg[0] = 0;
-    b->rows = b->accepted = b->rejected = 0;
+    b->rows = b->accepted = b->rejected = b->skipped = 0;
     memset(b->by_reason, 0, sizeof b->by_reason);
     b->xml_len = b->nrec = 0;
     b->rej.len = 0;
@@ -437,30 +439,62 @@ static df_block *wait_grant(df_worker *wk)
     return got;
 }
 
+/* Where a stream's rows come from: the parser thread over a CSV file or
+ * pipe (parse_stage.h), or a workbook's sheet (xlsx.h). */
+typedef struct stream_source {
+    df_parse_stage *ps;
+    df_xlsx *x;
+} stream_source;
+
+static int source_open(stream_source *src, df_pipeline *p, const df_input *in, df_error *err)
+{
+    memset(src, 0, sizeof *src);
+    if (in->xlsx)
+        return df_xlsx_open(in->path, in->mapping.sheet[0] ? in->mapping.sheet : NULL, &src->x, err);
+    df_csv_dialect d = {in->mapping.delimiter, in->mapping.quote};
+    return df_parse_stage_start(&src->ps, &in->path, 1, &d, &p->bytes_done, err);
+}
+
+/* DF_PARSE_ROW, DF_PARSE_END or -1 with err. */
+static int source_next(stream_source *src, df_pipeline *p, df_csv_row *row, df_error *err)
+{
+    if (!src->x) {
+        int fi;
+        return df_parse_stage_next(src->ps, row, &fi, err);
+    }
+    int r = df_xlsx_next(src->x, row, err);
+    __atomic_store_n(&p->bytes_done, df_xlsx_bytes_done(src->x), __ATOMIC_RELAXED);
+    return r < 0 ? -1 : r ? DF_PARSE_ROW : DF_PARSE_END;
+}
+
+static void source_close(stream_source *src)
+{
+    df_parse_stage_free(src->ps);
+    df_xlsx_close(src->x);
+}
+
 typedef struct stream_state {
     df_worker *wk;
     df_input *in;
     df_block *b;
     int skip_left, need_header;
+    df_footer_ring *ring;       /* skip_footer: the last rows, held back */
+    const df_csv_row *pending;  /* the data row a full block refused */
 } stream_state;
 
-/* One row of the stream; 1 when the block was full and a new one is
- * needed, 0 on, -1 failed (the block says why). */
-static int stream_row(stream_state *ss, const df_csv_row *row)
+/* One data row into the block; 1 when the block was full (the row is
+ * ss->pending, for the next block), 2 at --limit, 0 on, -1 failed (the
+ * block says why). */
+static int stream_data(stream_state *ss, const df_csv_row *row)
 {
     df_block *b = ss->b;
     df_input *in = ss->in;
-    if (ss->skip_left > 0) {
-        ss->skip_left--;
-        return 0;
-    }
-    if (ss->need_header) {
-        ss->need_header = 0;
-        if (df_rows_header(&ss->wk->rows, in, row, row->line, &b->err) != 0)
-            return b->failed = b->input_error = 1, -1;
-        return 0;
-    }
     if (in->ncols == 0) { /* no header: the first data row fixes the column count */
+        int nd = df_rows_not_data(&ss->wk->rows, in, row, &b->err);
+        if (nd != 0) {
+            b->skipped += nd > 0;
+            return nd > 0 ? 0 : (b->failed = 1, -1);
+        }
         in->ncols = row->nfields;
         in->hdr_event = 2;
         in->hdr_n = row->nfields < DF_CSV_MAX_FIELDS ? row->nfields : DF_CSV_MAX_FIELDS;
@@ -477,29 +511,67 @@ static int stream_row(stream_state *ss, const df_csv_row *row)
         return b->failed = 1, -1;
     if (r == DF_ROW_FULL && o->limit)
         atomic_fetch_sub(&ss->wk->p->limit_rows, 1); /* offered again in the next block */
+    ss->pending = r == DF_ROW_FULL ? row : NULL;
     return r == DF_ROW_FULL;
+}
+
+/* One row of the stream: skipped rows, the header, then data, through the
+ * footer ring when skip_footer holds the last rows back. As stream_data. */
+static int stream_row(stream_state *ss, const df_csv_row *row)
+{
+    df_block *b = ss->b;
+    if (ss->skip_left > 0) {
+        ss->skip_left--;
+        return 0;
+    }
+    if (ss->need_header) {
+        ss->need_header = 0;
+        if (df_rows_header(&ss->wk->rows, ss->in, row, row->line, &b->err) != 0)
+            return b->failed = b->input_error = 1, -1;
+        return 0;
+    }
+    if (ss->ring) {
+        const df_csv_row *out;
+        if (df_footer_ring_push(ss->ring, row->line, row->nfields, row->kept, row->field, row->len, &out,
+                                &b->err) != 0)
+            return b->failed = 1, df_error_prefix(&b->err, "%s:%ld", ss->in->path, row->line);
+        if (!out)
+            return 0;
+        row = out;
+    }
+    return stream_data(ss, row);
+}
+
+/* Opens the stream's first block; 0, or -1 with the block failed. */
+static int stream_begin(stream_state *ss, const df_task *t, df_csv_row **row, stream_source *src)
+{
+    df_pipeline *p = ss->wk->p;
+    df_block *b = ss->b;
+    df_block_reset(b);
+    b->input = t->input, b->range = t->range, b->part = 0, b->gen = t->gen, b->stream = 1;
+    ss->skip_left = ss->in->mapping.skip_rows;
+    ss->need_header = ss->in->mapping.header;
+    if (!(*row = malloc(sizeof **row)))
+        return b->failed = 1, df_errorf(&b->err, "out of memory");
+    if (ss->in->footer_ring && !(ss->ring = df_footer_ring_new(ss->in->mapping.skip_footer, &b->err)))
+        return b->failed = 1, -1;
+    if (source_open(src, p, ss->in, &b->err) != 0)
+        return b->failed = 1, b->input_error = ss->in->xlsx, -1;
+    return 0;
 }
 
 static void run_stream(df_worker *wk, const df_task *t)
 {
     df_pipeline *p = wk->p;
     stream_state ss = {.wk = wk, .in = &p->inputs[t->input], .b = t->block};
-    ss.skip_left = ss.in->mapping.skip_rows;
-    ss.need_header = ss.in->mapping.header;
-    df_csv_dialect d = {ss.in->mapping.delimiter, ss.in->mapping.quote};
-    df_parse_stage *ps = NULL;
-    df_csv_row *row = malloc(sizeof *row);
+    df_csv_row *row = NULL;
+    stream_source src = {0};
     uint32_t part = 0;
     df_block *b = ss.b;
-    df_block_reset(b);
-    b->input = t->input, b->range = t->range, b->part = 0, b->gen = t->gen, b->stream = 1;
     const char *path = ss.in->path;
-    if (!row)
-        b->failed = 1, df_errorf(&b->err, "out of memory");
-    else if (df_parse_stage_start(&ps, &path, 1, &d, &p->bytes_done, &b->err) != 0)
-        b->failed = 1;
+    stream_begin(&ss, t, &row, &src);
     while (!b->failed && !atomic_load(&p->failed)) {
-        int fi, kind = df_parse_stage_next(ps, row, &fi, &b->err);
+        int kind = source_next(&src, p, row, &b->err);
         if (kind < 0) {
             b->failed = 1;
         } else if (kind == DF_PARSE_END) {
@@ -507,6 +579,8 @@ static void run_stream(df_worker *wk, const df_task *t)
                 b->failed = b->input_error = 1,
                 df_errorf(&b->err, "%s: no header row (the file holds only %d skipped rows)", path,
                           ss.in->mapping.skip_rows);
+            else if (ss.ring)
+                b->skipped += (uint64_t)df_footer_ring_count(ss.ring); /* the footer */
             b->eof = 1;
             break;
         } else if (kind == DF_PARSE_ROW) {
@@ -521,12 +595,13 @@ static void run_stream(df_worker *wk, const df_task *t)
                     break;
                 df_block_reset(b);
                 b->input = t->input, b->range = t->range, b->part = ++part, b->gen = t->gen, b->stream = 1;
-                if (stream_row(&ss, row) != 0 && !b->failed)
+                if (stream_data(&ss, ss.pending) != 0 && !b->failed)
                     b->failed = 1, df_errorf(&b->err, "internal error: a row does not fit an empty block");
             }
         }
     }
-    df_parse_stage_free(ps);
+    source_close(&src);
+    df_footer_ring_free(ss.ring);
     free(row);
     if (b) {
         b->eof = 1;

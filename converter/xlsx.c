@@ -740,3 +740,22 @@ void df_xlsx_close(df_xlsx *x)
     free(x->vbuf);
     free(x);
 }
+
+int df_xlsx_is_workbook(const char *path)
+{
+    size_t n = strlen(path);
+    if (n > 5 && (!strcasecmp(path + n - 5, ".xlsx") || !strcasecmp(path + n - 5, ".xlsm")))
+        return 1;
+    if (n > 4 && !strcasecmp(path + n - 4, ".xls"))
+        return 1; /* refused by df_xlsx_open, with what to do */
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0; /* a pipe is not peeked at: its first bytes are the data */
+    unsigned char head[8] = {0};
+    FILE *f = fopen(path, "rb");
+    size_t got = f ? fread(head, 1, sizeof head, f) : 0;
+    if (f)
+        fclose(f);
+    return (got >= 4 && !memcmp(head, "PK\x03\x04", 4)) ||
+           (got == 8 && !memcmp(head, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8));
+}

@@ -84,4 +84,9 @@ int df_xlsx_sst_spilled(const df_xlsx *x);
 
 void df_xlsx_close(df_xlsx *x);
 
+/* Whether path is to be read as a workbook: named .xlsx, .xlsm or .xls,
+ * or a regular file that starts as a zip (or an old .xls) does, whatever
+ * its name. A CSV never starts so. */
+int df_xlsx_is_workbook(const char *path);
+
 #endif

@@ -280,7 +280,7 @@ int df_mapping_load(df_mapping *m, const df_profile *p, const char *path, df_err
 {
     static const char *const top[] = {"doc_type", "encoding", "csv", "fields", "description", NULL};
     static const char *const csv_keys[] = {"delimiter", "quote", "header", "skip_rows", "skip_footer", "skip_if",
-                                            NULL};
+                                            "sheet", NULL};
     memset(m, 0, sizeof *m);
     snprintf(m->path, sizeof m->path, "%s", path);
     m->delimiter = ',';
@@ -337,6 +337,14 @@ int df_mapping_load(df_mapping *m, const df_profile *p, const char *path, df_err
         }
         if ((c = df_yaml_get(&y, n, "skip_if")) && load_filters(m, &y, c, err) != 0)
             goto out;
+        if ((c = df_yaml_get(&y, n, "sheet"))) {
+            const char *v = df_yaml_str(c);
+            if (!v || !v[0] || strlen(v) >= sizeof m->sheet) {
+                df_yaml_fail(&y, c, err, "sheet: the name of a sheet of the .xlsx exports, as Excel shows it");
+                goto out;
+            }
+            snprintf(m->sheet, sizeof m->sheet, "%s", v);
+        }
         if (m->delimiter == m->quote) {
             df_yaml_fail(&y, n, err, "delimiter and quote must differ");
             goto out;
@@ -468,6 +476,23 @@ int df_mapping_bind_header(df_mapping *m, const char *input_path, long line, con
                              s->column_name, m->path, s->line, m->dt->fields[i]->name);
     }
     return bind_filter_names(m, input_path, line, names, lens, n, err);
+}
+
+int df_mapping_missing_columns(const df_mapping *m, const char *const *names, const size_t *lens, int n,
+                               const char **out, int cap)
+{
+    int k = 0;
+    for (int i = 0; m->header && i < m->dt->nfields && k < cap; i++) {
+        const df_field_source *s = &m->src[i];
+        if (!s->mapped || s->has_constant)
+            continue;
+        int found = 0;
+        for (int c = 0; c < n && !found; c++)
+            found = header_is(names[c], lens[c], s->column_name, strlen(s->column_name));
+        if (!found)
+            out[k++] = s->column_name;
+    }
+    return k;
 }
 
 int df_mapping_columns_needed(const df_mapping *m)

@@ -81,6 +81,7 @@ typedef struct df_mapping {
     int header;              /* 1: first row names the columns */
     int skip_rows;           /* rows skipped before the header or data */
     int skip_footer;         /* last rows of the file that are not data (0..DF_MAX_SKIP_FOOTER) */
+    char sheet[256];         /* an .xlsx export's sheet, by its name; "" = the first */
     int nfilters;            /* skip_if */
     df_row_filter filters[DF_MAX_ROW_FILTERS];
     df_field_source src[DF_MAX_FIELDS]; /* one per field of dt, in profile order */
@@ -96,6 +97,11 @@ void df_mapping_free(df_mapping *m);
  * the mapping line and the missing column. */
 int df_mapping_bind_header(df_mapping *m, const char *input_path, long line, const char *const *names,
                            const size_t *lens, int n, df_error *err);
+
+/* The mapped column names a header row lacks, at most cap of them into
+ * out (pointers into m); returns how many. */
+int df_mapping_missing_columns(const df_mapping *m, const char *const *names, const size_t *lens, int n,
+                               const char **out, int cap);
 
 /* The highest input column the mapping reads, +1 (0 if none). */
 int df_mapping_columns_needed(const df_mapping *m);
