@@ -133,13 +133,7 @@ int df_catalog_add(df_catalog *c, const char *const *parts, const size_t *lens, 
 
 int df_catalog_contains(const df_catalog *c, const char *const *parts, const size_t *lens)
 {
-    if (!c->cap)
-        return 0;
-    char key[2048];
-    size_t kl = df_catalog_join_key(c->def, parts, lens, key, sizeof key);
-    if (kl >= sizeof key)
-        return 0;
-    return c->slots[find_slot(c, df_hash_bytes(key, kl), key, kl)].hash != 0;
+    return c->cap && df_catalog_contains_hashed(c, parts, lens, df_catalog_key_hash(c, parts, lens));
 }
 
 uint64_t df_catalog_key_hash(const df_catalog *c, const char *const *parts, const size_t *lens)
