@@ -2,13 +2,12 @@
  * shipped profile's tables, and each kind of broken profile (fields, the
  * protocol, the signature) failing with a message that names the file and
  * the line and column (in characters) of the offending node. And the
- * shipped profile and the interface
- * document (docs/INTERFACE.md) describe the same interface: every name the
- * profile holds (addresses, entries, elements, fields, document types,
- * catalog columns, reason codes, and the protocol's requests, answers,
- * codes and states and the signature's algorithms and URIs, of gd-v1 and
- * gd-v1-sm2) stands in the document as a whole word; and gd-v1-sm2 is
- * gd-v1 but for its name and signature. */
+ * shipped profile and the interface document (docs/INTERFACE.md) describe
+ * the same interface: every name the profile holds (addresses, entries,
+ * elements, fields, document types, catalog columns, reason codes, and the
+ * protocol's requests, answers, codes and states and the signature's
+ * algorithms and URIs, of gd-v1 and gd-v1-sm2) stands in the document as a
+ * whole word; and gd-v1-sm2 is gd-v1 but for its name and signature. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
