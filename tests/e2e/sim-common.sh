@@ -1,7 +1,9 @@
 # tests/e2e/sim-common.sh — helpers for the drugflow-sim end-to-end tests
-# (t_sim_*.sh), sourced after lib.sh: the test PKI (made once per build dir),
-# seeded enterprises, starting and stopping the server on a port it picks,
-# curl with enterprise certificates, and reading answers.
+# (t_sim_*.sh and every script that runs drugflow against it), sourced
+# after lib.sh: the test PKI (made once per build dir), seeded enterprises,
+# starting and stopping the server on a port it picks, a drugflow
+# configuration for it (sim_config), curl with enterprise certificates, and
+# reading answers.
 
 FIX=$ROOT/tests/e2e/sim-fixtures.sh
 A=91440101MA59TEST0A
@@ -17,11 +19,14 @@ PKI=$BUILD/e2e-pki
 ) 9>"$BUILD/e2e-pki.lock"
 PASS=$(cat "$PKI/passphrase")
 
-# seed DATA CODE — registers CODE with the fixture catalogs.
+# seed DATA CODE [CATDIR] — registers CODE with the catalogs of CATDIR
+# (commodities.csv, partners.csv; default $T/cat, the fixture catalogs
+# unless the script made its own there).
 seed() {
-    [ -d "$T/cat" ] || "$FIX" catalogs "$T/cat"
+    local cat=${3:-$T/cat}
+    [ -n "${3:-}" ] || [ -d "$T/cat" ] || "$FIX" catalogs "$T/cat"
     "$SIM" seed --data "$1" --enterprise "$2" --profile "$ROOT/samples/profile/gd-v1.yaml" \
-        --commodities "$T/cat/commodities.csv" --partners "$T/cat/partners.csv" >/dev/null
+        --commodities "$cat/commodities.csv" --partners "$cat/partners.csv" >/dev/null
 }
 
 # sim_start DATA [serve options...] — starts the server; sets PORT, SIM_PID.
@@ -43,6 +48,38 @@ sim_start() {
     [ -s "$T/port" ] || fail "drugflow-sim wrote no port file"
     PORT=$(cat "$T/port")
     URL=https://localhost:$PORT/data/clientAccept
+}
+
+# sim_config FILE ["key: value"...] — a drugflow configuration for
+# enterprise A against the running server ($URL, after sim_start) with the
+# test PKI; each "key: value" argument replaces the line of that top-level
+# key below, or is added (catalogs:, profile:, ...).
+sim_config() {
+    local file=$1 line key
+    shift
+    local -A given=()
+    for line in "$@"; do given[${line%%:*}]=$line; done
+    [ -n "${given[endpoint]+set}" ] || [ -n "${URL:-}" ] || fail "sim_config: no endpoint (sim_start first)"
+    local defaults=(
+        "enterprise: {code: $A, name: 广州样例医药连锁有限公司}"
+        "endpoint: ${URL:-}/"
+        "workspace: $T/ws"
+        "tls: {ca: $PKI/ca.pem, connect_timeout: 5, transfer_timeout: 20}"
+        "certificate: {key: $PKI/ent-a.p12, passphrase_file: $PKI/passphrase}"
+        "upload: {parallel: 4, attempts: 6, retry_base_ms: 20, status_timeout: 60}"
+    )
+    {
+        for line in "${defaults[@]}"; do
+            key=${line%%:*}
+            if [ -n "${given[$key]+set}" ]; then
+                printf '%s\n' "${given[$key]}"
+                unset "given[$key]"
+            else
+                printf '%s\n' "$line"
+            fi
+        done
+        for line in "$@"; do [ -z "${given[${line%%:*}]+set}" ] || printf '%s\n' "$line"; done
+    } >"$file"
 }
 
 # sim_stop — SIGTERM and wait; fails if the exit status is not 0.

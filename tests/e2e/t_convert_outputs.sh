@@ -95,14 +95,7 @@ expect_status 2 "$DF" convert -c "$T/cfg/df.yaml" -m "$T/in/map.yaml" -p 2026-10
 # status writes server-errors.csv in either format (its cells: tests/unit/test_status.c)
 seed "$T/data" "$A"
 sim_start "$T/data"
-cat >"$T/run.yaml" <<CONF
-enterprise: {code: $A, name: 广州样例医药连锁有限公司}
-endpoint: $URL/
-workspace: $T/ws
-tls: {ca: $PKI/ca.pem, connect_timeout: 5, transfer_timeout: 20}
-certificate: {key: $PKI/ent-a.p12, passphrase_file: $PKI/passphrase}
-upload: {parallel: 2, attempts: 3, retry_base_ms: 20, status_timeout: 30}
-CONF
+sim_config "$T/run.yaml" "upload: {parallel: 2, attempts: 3, retry_base_ms: 20, status_timeout: 30}"
 "$FIX" datafile "$T/u.xml" "$A" 2026-10 3 1
 mkdir -p "$T/se"
 "$FIX" sign "$T/u.xml" "$PKI/ent-a.p12" "$PKI/passphrase" "$T/se/2026-10-SALE-01_00001.xml"

@@ -11,17 +11,9 @@
 . "$(dirname "$0")/sim-common.sh"
 command -v chromium >/dev/null || fail "chromium is not installed (make deps-test installs it)"
 
-"$SIM" seed --data "$T/data" --enterprise "$A" --profile "$ROOT/samples/profile/gd-v1.yaml" \
-    --commodities "$ROOT/samples/catalogs/commodities.csv" --partners "$ROOT/samples/catalogs/partners.csv" >/dev/null
+seed "$T/data" "$A" "$ROOT/samples/catalogs"
 sim_start "$T/data" --defer-processing
-cat >"$T/df.yaml" <<CONF
-enterprise: {code: $A, name: 广州样例医药连锁有限公司}
-endpoint: $URL/
-workspace: $T/ws
-tls: {ca: $PKI/ca.pem, connect_timeout: 5, transfer_timeout: 20}
-certificate: {key: $PKI/ent-a.p12, passphrase_file: $PKI/passphrase}
-upload: {parallel: 2, attempts: 6, retry_base_ms: 20, status_timeout: 60}
-CONF
+sim_config "$T/df.yaml" "upload: {parallel: 2, attempts: 6, retry_base_ms: 20, status_timeout: 60}"
 export DRUGFLOW_CONFIG=$T/df.yaml
 "$DF" catalog pull >/dev/null
 # The sample export has rows drugflow rejects (a partner spelt with

@@ -31,17 +31,9 @@ grep -v '"' "$T/b0.csv" | awk -F, -v OFS=, -v victim="$victim" '
     NR == 1 { print; next }
     { $1 = "B" $1; if (NR % 10 == 0) $3 = victim; if (NR % 25 == 0) $6 = "\"" $6 "\n第二行\""; print }' >"$T/b.csv"
 
-"$SIM" seed --data "$T/data" --enterprise "$A" --profile "$ROOT/samples/profile/gd-v1.yaml" \
-    --commodities "$T/cat/commodities.csv" --partners "$T/cat/partners.csv" >/dev/null
+seed "$T/data" "$A"
 sim_start "$T/data" --defer-processing
-cat >"$T/df.yaml" <<CONF
-enterprise: {code: $A, name: 广州样例医药连锁有限公司}
-endpoint: $URL/
-workspace: $T/ws
-tls: {ca: $PKI/ca.pem, connect_timeout: 5, transfer_timeout: 20}
-certificate: {key: $PKI/ent-a.p12, passphrase_file: $PKI/passphrase}
-upload: {parallel: 4, attempts: 6, retry_base_ms: 20, status_timeout: 60}
-CONF
+sim_config "$T/df.yaml"
 export DRUGFLOW_CONFIG=$T/df.yaml
 "$DF" catalog pull >/dev/null
 

@@ -12,14 +12,8 @@ when=$(date -u -d "$(openssl x509 -in "$T/soon.pem" -noout -enddate | cut -d= -f
 seed "$T/data" "$A"
 sim_start "$T/data"
 conf() {
-    cat >"$T/$1.yaml" <<CONF
-enterprise: {code: $A, name: 广州样例医药连锁有限公司}
-endpoint: $URL/
-workspace: $T/ws-$1
-tls: {ca: $PKI/ca.pem, connect_timeout: 5, transfer_timeout: 20}
-certificate: {key: $T/$1.p12, passphrase_file: $PKI/passphrase}
-upload: {attempts: 2, retry_base_ms: 20, status_timeout: 30}
-CONF
+    sim_config "$T/$1.yaml" "workspace: $T/ws-$1" "certificate: {key: $T/$1.p12, passphrase_file: $PKI/passphrase}" \
+        "upload: {attempts: 2, retry_base_ms: 20, status_timeout: 30}"
 }
 conf soon
 conf later

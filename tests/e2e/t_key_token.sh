@@ -62,14 +62,8 @@ assert_contains "$T/ref.err" "--sign reference (libxmlsec1) cannot sign with a k
 # A whole run against drugflow-sim: TLS authenticated by the token's key.
 seed "$T/data" "$A"
 sim_start "$T/data"
-cat >"$T/df.yaml" <<CONF
-enterprise: {code: $A, name: 广州样例医药连锁有限公司}
-endpoint: $URL/
-workspace: $T/ws
-tls: {ca: $PKI/ca.pem, connect_timeout: 5, transfer_timeout: 20}
-certificate: {key: "$KEY", pkcs11_module: $MOD, passphrase_file: $T/pin}
-upload: {parallel: 4, attempts: 3, retry_base_ms: 20, status_timeout: 60}
-CONF
+sim_config "$T/df.yaml" "certificate: {key: \"$KEY\", pkcs11_module: $MOD, passphrase_file: $T/pin}" \
+    "upload: {parallel: 4, attempts: 3, retry_base_ms: 20, status_timeout: 60}"
 rc=0
 "$DF" run -c "$T/df.yaml" -q -m "$SAMPLES/mappings/sale.yaml" -p 2026-10 --chunk-records 500 --no-catalogs \
     --json "$T/sale.csv" >"$T/run.json" 2>"$T/run.err" || rc=$?

@@ -19,8 +19,7 @@ DRUGFLOW_PASSPHRASE=$PASS "$DF" convert -c "$T/cfg.yaml" -m "$ROOT/samples/mappi
 f=$T/out/2026-10-SALE-01_00001.xml
 size=$(stat -c %s "$f")
 [ "$size" -gt 10000000 ] || fail "the chunk is only $size bytes: not big enough to test"
-"$SIM" seed --data "$T/data" --enterprise "$A" --profile "$ROOT/samples/profile/gd-v1.yaml" \
-    --commodities "$T/cat/commodities.csv" --partners "$T/cat/partners.csv" >/dev/null
+seed "$T/data" "$A"
 sim_start "$T/data"
 id=$(upload a "$f")
 r=$(result a "$id")

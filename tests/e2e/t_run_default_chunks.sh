@@ -11,17 +11,9 @@
 "$GEN" --catalogs "$T/cat" --commodities 2000 --partners 500 >/dev/null 2>&1
 "$GEN" --type SALE --rows 25000 --catalogs "$T/cat" --commodities 2000 --partners 500 \
     --out "$T/sale.csv" >/dev/null 2>&1
-"$SIM" seed --data "$T/data" --enterprise "$A" --profile "$ROOT/samples/profile/gd-v1.yaml" \
-    --commodities "$T/cat/commodities.csv" --partners "$T/cat/partners.csv" >/dev/null
+seed "$T/data" "$A"
 sim_start "$T/data"
-cat >"$T/df.yaml" <<CONF
-enterprise: {code: $A, name: 广州样例医药连锁有限公司}
-endpoint: $URL/
-workspace: $T/ws
-tls: {ca: $PKI/ca.pem}
-certificate: {key: $PKI/ent-a.p12, passphrase_file: $PKI/passphrase}
-upload: {retry_base_ms: 20, status_timeout: 120}
-CONF
+sim_config "$T/df.yaml" "tls: {ca: $PKI/ca.pem}" "upload: {retry_base_ms: 20, status_timeout: 120}"
 export DRUGFLOW_CONFIG=$T/df.yaml
 "$DF" catalog pull -q >/dev/null 2>&1 || "$DF" catalog pull >/dev/null
 rc=0

@@ -12,18 +12,10 @@
 
 "$GEN" --type SALE --rows 90 --catalogs "$T/cat" --commodities 200 --partners 50 --out "$T/sale.csv"
 sed '2d' "$T/sale.csv" >"$T/other.csv" # other data: one row less, every chunk shifts
-"$SIM" seed --data "$T/data" --enterprise "$A" --profile "$ROOT/samples/profile/gd-v1.yaml" \
-    --commodities "$T/cat/commodities.csv" --partners "$T/cat/partners.csv" >/dev/null
+seed "$T/data" "$A"
 sim_start "$T/data"
-cat >"$T/df.yaml" <<CONF
-enterprise: {code: $A, name: 广州样例医药连锁有限公司}
-endpoint: $URL/
-workspace: $T/ws
-catalogs: $T/cat
-tls: {ca: $PKI/ca.pem, connect_timeout: 5, transfer_timeout: 20}
-certificate: {key: $PKI/ent-a.p12, passphrase_file: $PKI/passphrase}
-upload: {parallel: 3, attempts: 4, retry_base_ms: 20, status_timeout: 60}
-CONF
+sim_config "$T/df.yaml" "catalogs: $T/cat" \
+    "upload: {parallel: 3, attempts: 4, retry_base_ms: 20, status_timeout: 60}"
 export DRUGFLOW_CONFIG=$T/df.yaml
 J=$T/ws/journal.sqlite
 DB=$T/data/$A/state.db

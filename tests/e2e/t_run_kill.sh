@@ -7,17 +7,9 @@
 . "$(dirname "$0")/sim-common.sh"
 
 "$GEN" --type SALE --rows 6000 --catalogs "$T/cat" --commodities 500 --partners 100 --out "$T/sale.csv"
-"$SIM" seed --data "$T/data" --enterprise "$A" --profile "$ROOT/samples/profile/gd-v1.yaml" \
-    --commodities "$T/cat/commodities.csv" --partners "$T/cat/partners.csv" >/dev/null
+seed "$T/data" "$A"
 sim_start "$T/data" --latency-ms 40
-cat >"$T/df.yaml" <<CONF
-enterprise: {code: $A, name: 广州样例医药连锁有限公司}
-endpoint: $URL/
-workspace: $T/ws
-tls: {ca: $PKI/ca.pem, connect_timeout: 5, transfer_timeout: 20}
-certificate: {key: $PKI/ent-a.p12, passphrase_file: $PKI/passphrase}
-upload: {parallel: 3, attempts: 6, retry_base_ms: 20, status_timeout: 60}
-CONF
+sim_config "$T/df.yaml" "upload: {parallel: 3, attempts: 6, retry_base_ms: 20, status_timeout: 60}"
 export DRUGFLOW_CONFIG=$T/df.yaml
 "$DF" catalog pull >/dev/null 2>&1
 

@@ -8,19 +8,11 @@
 . "$(dirname "$0")/sim-common.sh"
 
 "$GEN" --type SALE --rows 30 --catalogs "$T/cat" --commodities 100 --partners 30 --out "$T/sale.csv" 2>/dev/null
-"$SIM" seed --data "$T/data" --enterprise "$A" --profile "$ROOT/samples/profile/gd-v1.yaml" \
-    --commodities "$T/cat/commodities.csv" --partners "$T/cat/partners.csv" >/dev/null
+seed "$T/data" "$A"
 for lie in counts negative total fileid; do
     sim_start "$T/data" --fault-results "$lie"
-    cat >"$T/df.yaml" <<CONF
-enterprise: {code: $A, name: 广州样例医药连锁有限公司}
-endpoint: $URL/
-workspace: $T/ws-$lie
-catalogs: $T/cat
-tls: {ca: $PKI/ca.pem, connect_timeout: 5, transfer_timeout: 20}
-certificate: {key: $PKI/ent-a.p12, passphrase_file: $PKI/passphrase}
-upload: {parallel: 2, attempts: 3, retry_base_ms: 20, status_timeout: 30}
-CONF
+    sim_config "$T/df.yaml" "workspace: $T/ws-$lie" "catalogs: $T/cat" \
+        "upload: {parallel: 2, attempts: 3, retry_base_ms: 20, status_timeout: 30}"
     export DRUGFLOW_CONFIG=$T/df.yaml
     rc=0
     "$DF" run -q -m "$ROOT/samples/mappings/sale.yaml" -p 2026-10 --chunk-records 10 --batch-id "LIE-$lie" \

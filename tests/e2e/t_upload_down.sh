@@ -5,20 +5,13 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sim-common.sh"
 
-"$SIM" seed --data "$T/data" --enterprise "$A" --profile "$ROOT/samples/profile/gd-v1.yaml" \
-    --commodities "$ROOT/samples/catalogs/commodities.csv" --partners "$ROOT/samples/catalogs/partners.csv" >/dev/null
+seed "$T/data" "$A" "$ROOT/samples/catalogs"
 sim_start "$T/data"
 p=$PORT
 dfconf() {
-    cat >"$T/df.yaml" <<CONF
-enterprise: {code: $A, name: 广州样例医药连锁有限公司}
-endpoint: https://localhost:$p/data/clientAccept/
-workspace: $T/ws
-catalogs: $ROOT/samples/catalogs
-tls: {ca: $1, connect_timeout: 2, transfer_timeout: 10}
-certificate: {key: $PKI/ent-a.p12, passphrase_file: $PKI/passphrase}
-upload: {parallel: 2, attempts: 3, retry_base_ms: 20, status_timeout: 60}
-CONF
+    sim_config "$T/df.yaml" "endpoint: https://localhost:$p/data/clientAccept/" "catalogs: $ROOT/samples/catalogs" \
+        "tls: {ca: $1, connect_timeout: 2, transfer_timeout: 10}" \
+        "upload: {parallel: 2, attempts: 3, retry_base_ms: 20, status_timeout: 60}"
 }
 export DRUGFLOW_CONFIG=$T/df.yaml
 run() { "$DF" run -q -m "$ROOT/samples/mappings/sale.yaml" -p 2026-10 --chunk-records 4 "$ROOT/samples/exports/sale.csv"; }

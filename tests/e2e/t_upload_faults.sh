@@ -6,17 +6,9 @@
 . "$(dirname "$0")/sim-common.sh"
 
 "$GEN" --type SALE --rows 4000 --catalogs "$T/cat" --commodities 500 --partners 100 --out "$T/sale.csv"
-"$SIM" seed --data "$T/data" --enterprise "$A" --profile "$ROOT/samples/profile/gd-v1.yaml" \
-    --commodities "$T/cat/commodities.csv" --partners "$T/cat/partners.csv" >/dev/null
+seed "$T/data" "$A"
 sim_start "$T/data" --fault-5xx 0.3 --fault-reset 0.1 --latency-ms 10 --fault-seed 7
-cat >"$T/df.yaml" <<CONF
-enterprise: {code: $A, name: 广州样例医药连锁有限公司}
-endpoint: $URL/
-workspace: $T/ws
-tls: {ca: $PKI/ca.pem, connect_timeout: 5, transfer_timeout: 20}
-certificate: {key: $PKI/ent-a.p12, passphrase_file: $PKI/passphrase}
-upload: {parallel: 4, attempts: 30, retry_base_ms: 10, status_timeout: 120}
-CONF
+sim_config "$T/df.yaml" "upload: {parallel: 4, attempts: 30, retry_base_ms: 10, status_timeout: 120}"
 export DRUGFLOW_CONFIG=$T/df.yaml
 "$DF" catalog pull >"$T/pull.out" 2>&1 || { cat "$T/pull.out"; fail "catalog pull through faults"; }
 rc=0

@@ -8,17 +8,9 @@
 
 # dfconf FILE URL [CA] — a drugflow.yaml for enterprise A against URL.
 dfconf() {
-    cat >"$1" <<CONF
-enterprise: {code: $A, name: 广州样例医药连锁有限公司}
-endpoint: $2
-workspace: $T/ws
-tls: {ca: ${3:-$PKI/ca.pem}, connect_timeout: 5, transfer_timeout: 20}
-certificate: {key: $PKI/ent-a.p12, passphrase_file: $PKI/passphrase}
-upload: {parallel: 4, attempts: 6, retry_base_ms: 20, status_timeout: 60}
-CONF
+    sim_config "$1" "endpoint: $2" "tls: {ca: ${3:-$PKI/ca.pem}, connect_timeout: 5, transfer_timeout: 20}"
 }
-"$SIM" seed --data "$T/data" --enterprise "$A" --profile "$ROOT/samples/profile/gd-v1.yaml" \
-    --commodities "$ROOT/samples/catalogs/commodities.csv" --partners "$ROOT/samples/catalogs/partners.csv" >/dev/null
+seed "$T/data" "$A" "$ROOT/samples/catalogs"
 sim_start "$T/data"
 dfconf "$T/df.yaml" "$URL/"
 export DRUGFLOW_CONFIG=$T/df.yaml

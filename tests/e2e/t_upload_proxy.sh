@@ -31,14 +31,8 @@ proxy_start auth --auth "$(printf 'ent:s3cret' | base64)"
 seed "$T/data" "$A"
 sim_start "$T/data"
 dfconf() { # FILE [proxy setting]
-    cat >"$1" <<CONF
-enterprise: {code: $A, name: 广州样例医药连锁有限公司}
-endpoint: $URL/
-workspace: $T/ws
-tls: {ca: $PKI/ca.pem, connect_timeout: 5, transfer_timeout: 20${2:+, proxy: "$2"}}
-certificate: {key: $PKI/ent-a.p12, passphrase_file: $PKI/passphrase}
-upload: {parallel: 2, attempts: 2, retry_base_ms: 20, status_timeout: 60}
-CONF
+    sim_config "$1" "tls: {ca: $PKI/ca.pem, connect_timeout: 5, transfer_timeout: 20${2:+, proxy: $2}}" \
+        "upload: {parallel: 2, attempts: 2, retry_base_ms: 20, status_timeout: 60}"
 }
 tunnels() { grep -c "^CONNECT localhost:$PORT 200$" "$T/$1.log" || true; }
 pull() { rc=0; "$DF" catalog pull -c "$@" >"$T/pull.out" 2>"$T/pull.err" || rc=$?; }

@@ -10,14 +10,7 @@
 seed "$T/data" "$A"
 sim_start "$T/data"
 dfconf() {
-    cat >"$T/df.yaml" <<CONF
-enterprise: {code: $A, name: 广州样例医药连锁有限公司}
-endpoint: $URL/
-workspace: $T/ws
-tls: {ca: $PKI/ca.pem, connect_timeout: 5, transfer_timeout: 20}
-certificate: {key: $PKI/ent-a.p12, passphrase_file: $PKI/passphrase}
-upload: {parallel: 2, attempts: 2, retry_base_ms: 20, status_timeout: 30}
-CONF
+    sim_config "$T/df.yaml" "upload: {parallel: 2, attempts: 2, retry_base_ms: 20, status_timeout: 30}"
 }
 dfconf
 export DRUGFLOW_CONFIG=$T/df.yaml

@@ -222,42 +222,41 @@ Test(catalog, load_with_bom_before_a_quoted_header)
     cr_expect(ca_has1(ca_par, "广州医药股份有限公司"));
 }
 
-Test(catalog, missing_key_column_is_an_error)
+/* Exports that must not load: each fails, its message names the file
+ * (names_path) and holds each of `wants`. */
+Test(catalog, broken_exports_are_errors)
 {
-    df_error err = {{0}};
-    const char *path = ca_file("p.csv", "Nam,CreditCode\n广州医药股份有限公司,9144\n");
-    cr_expect_neq(df_catalog_load_csv(ca_par, path, &err), 0);
-    cr_expect(strstr(err.msg, path) != NULL, "%s", err.msg);
-    cr_expect(strstr(err.msg, ":1:") != NULL, "%s", err.msg);
-    cr_expect(strstr(err.msg, "'Name'") != NULL, "%s", err.msg);
-}
-
-Test(catalog, second_key_column_missing_is_an_error)
-{
-    df_error err = {{0}};
-    const char *path = ca_file("c2.csv", "DrugCode,DrugName\n86900000000011,阿莫西林胶囊\n");
-    cr_expect_neq(df_catalog_load_csv(ca_com, path, &err), 0);
-    cr_expect(strstr(err.msg, "'PackSpec'") != NULL, "%s", err.msg);
-}
-
-Test(catalog, short_row_is_an_error)
-{
-    df_error err = {{0}};
-    const char *path = ca_file("c3.csv", "DrugName,DrugCode,PackSpec\n"
-                                         "a,86900000000011,p\n"
-                                         "b,86900000000028\n");
-    cr_expect_neq(df_catalog_load_csv(ca_com, path, &err), 0);
-    cr_expect(strstr(err.msg, "c3.csv:3:") != NULL, "%s", err.msg);
-}
-
-Test(catalog, empty_and_missing_files_are_errors)
-{
-    df_error err = {{0}};
-    const char *path = ca_file("e.csv", "");
-    cr_expect_neq(df_catalog_load_csv(ca_par, path, &err), 0);
-    cr_expect(strstr(err.msg, "empty") != NULL, "%s", err.msg);
-    cr_expect_neq(df_catalog_load_csv(ca_par, "/nonexistent/partners.csv", &err), 0);
-    cr_expect(strstr(err.msg, "/nonexistent/partners.csv") != NULL, "%s", err.msg);
+    static const struct {
+        const char *name;
+        int partners;     /* 1: the partner catalog, 0: the commodity one */
+        const char *file; /* written under the test's directory */
+        const char *text; /* NULL: `file` is a path that does not exist */
+        int names_path;
+        const char *wants[2];
+    } cases[] = {
+        {"missing key column", 1, "p.csv", "Nam,CreditCode\n广州医药股份有限公司,9144\n", 1, {":1:", "'Name'"}},
+        {"second key column missing", 0, "c2.csv", "DrugCode,DrugName\n86900000000011,阿莫西林胶囊\n", 0,
+         {"'PackSpec'"}},
+        {"short row", 0, "c3.csv",
+         "DrugName,DrugCode,PackSpec\n"
+         "a,86900000000011,p\n"
+         "b,86900000000028\n",
+         0, {"c3.csv:3:"}},
+        {"empty file", 1, "e.csv", "", 0, {"empty"}},
+        {"missing file", 1, "/nonexistent/partners.csv", NULL, 1, {NULL}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *path = cases[i].text ? ca_file(cases[i].file, cases[i].text) : cases[i].file;
+        df_error err = {{0}};
+        cr_expect_neq(df_catalog_load_csv(cases[i].partners ? ca_par : ca_com, path, &err), 0, "%s: loaded",
+                      cases[i].name);
+        if (cases[i].names_path)
+            cr_expect(strstr(err.msg, path) != NULL, "%s: the message does not name %s: %s", cases[i].name, path,
+                      err.msg);
+        for (size_t w = 0; w < sizeof cases[i].wants / sizeof *cases[i].wants && cases[i].wants[w]; w++)
+            cr_expect(strstr(err.msg, cases[i].wants[w]) != NULL, "%s: want '%s' in: %s", cases[i].name,
+                      cases[i].wants[w], err.msg);
+    }
 }
 
 Test(catalog, header_only_is_an_empty_loaded_catalog)

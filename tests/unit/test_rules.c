@@ -102,6 +102,29 @@ static void ru_expect_only(uint32_t want, const char *name, const char *what)
     }
 }
 
+/* One field of the base record set to a value: exactly `reasons`, and a
+ * violation naming field `named` for the first. Each case starts from the
+ * base record: the field gets its base value back afterwards. */
+typedef struct {
+    const char *field, *value;
+    uint32_t reasons;
+    const char *named, *what;
+} ru_case;
+
+static void ru_expect_cases(const ru_case *c, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        int i = ru_field(c[k].field);
+        const char *base = ru_vals[i];
+        size_t base_len = ru_lens[i];
+        ru_vals[i] = c[k].value;
+        ru_lens[i] = strlen(c[k].value);
+        ru_expect_only(c[k].reasons, c[k].named, c[k].what);
+        ru_vals[i] = base;
+        ru_lens[i] = base_len;
+    }
+}
+
 TestSuite(rules, .init = ru_setup, .fini = ru_teardown);
 
 Test(rules, the_base_record_passes)
@@ -133,12 +156,12 @@ Test(rules, negative_quantity)
 
 Test(rules, negative_zero_is_not_negative)
 {
-    ru_set("Quantity", "-0.00");
-    ru_expect_only(0, NULL, "-0.00");
-    ru_set("Quantity", "-0");
-    ru_expect_only(0, NULL, "-0");
-    ru_set("Quantity", "0");
-    ru_expect_only(0, NULL, "0");
+    const ru_case cases[] = {
+        {"Quantity", "-0.00", 0, NULL, "-0.00"},
+        {"Quantity", "-0", 0, NULL, "-0"},
+        {"Quantity", "0", 0, NULL, "0"},
+    };
+    ru_expect_cases(cases, sizeof cases / sizeof *cases);
 }
 
 Test(rules, negative_price_is_allowed)
@@ -159,14 +182,13 @@ Test(rules, partner_unmatched)
 
 Test(rules, partner_match_is_character_for_character)
 {
-    ru_set("PartnerName", "深圳市海王星辰医药有限公司 ");
-    ru_expect_only(RU_BIT(DF_R_PARTNER_UNMATCHED), "PartnerName", "trailing space");
-    ru_set("PartnerName", " 深圳市海王星辰医药有限公司");
-    ru_expect_only(RU_BIT(DF_R_PARTNER_UNMATCHED), "PartnerName", "leading space");
-    ru_set("PartnerName", "深圳市海王星辰医药有限公");
-    ru_expect_only(RU_BIT(DF_R_PARTNER_UNMATCHED), "PartnerName", "prefix");
-    ru_set("PartnerName", "深圳市海王星辰医药有限公司（总部）");
-    ru_expect_only(RU_BIT(DF_R_PARTNER_UNMATCHED), "PartnerName", "longer name");
+    const ru_case cases[] = {
+        {"PartnerName", "深圳市海王星辰医药有限公司 ", RU_BIT(DF_R_PARTNER_UNMATCHED), "PartnerName", "trailing space"},
+        {"PartnerName", " 深圳市海王星辰医药有限公司", RU_BIT(DF_R_PARTNER_UNMATCHED), "PartnerName", "leading space"},
+        {"PartnerName", "深圳市海王星辰医药有限公", RU_BIT(DF_R_PARTNER_UNMATCHED), "PartnerName", "prefix"},
+        {"PartnerName", "深圳市海王星辰医药有限公司（总部）", RU_BIT(DF_R_PARTNER_UNMATCHED), "PartnerName", "longer name"},
+    };
+    ru_expect_cases(cases, sizeof cases / sizeof *cases);
 }
 
 Test(rules, empty_partner_is_required_not_unmatched)
@@ -192,16 +214,14 @@ Test(rules, commodity_key_is_the_pair)
 
 Test(rules, commodity_match_is_character_for_character)
 {
-    ru_set("PackSpec", "10mg*30片/盒 ");
-    ru_expect_only(RU_BIT(DF_R_COMMODITY_UNMATCHED), NULL, "trailing space");
-    ru_set("PackSpec", "10mg＊30片／盒"); /* full-width * and / */
-    ru_expect_only(RU_BIT(DF_R_COMMODITY_UNMATCHED), NULL, "full-width vs half-width");
-    ru_set("PackSpec", "１０mg*30片/盒"); /* full-width digits */
-    ru_expect_only(RU_BIT(DF_R_COMMODITY_UNMATCHED), NULL, "full-width digits");
-    ru_set("PackSpec", "10MG*30片/盒");
-    ru_expect_only(RU_BIT(DF_R_COMMODITY_UNMATCHED), NULL, "case differs");
-    ru_set("PackSpec", "10mg*30片/盒");
-    ru_expect_only(0, NULL, "exact");
+    const ru_case cases[] = {
+        {"PackSpec", "10mg*30片/盒 ", RU_BIT(DF_R_COMMODITY_UNMATCHED), NULL, "trailing space"},
+        {"PackSpec", "10mg＊30片／盒", RU_BIT(DF_R_COMMODITY_UNMATCHED), NULL, "full-width * and /"},
+        {"PackSpec", "１０mg*30片/盒", RU_BIT(DF_R_COMMODITY_UNMATCHED), NULL, "full-width digits"},
+        {"PackSpec", "10MG*30片/盒", RU_BIT(DF_R_COMMODITY_UNMATCHED), NULL, "case differs"},
+        {"PackSpec", "10mg*30片/盒", 0, NULL, "exact"},
+    };
+    ru_expect_cases(cases, sizeof cases / sizeof *cases);
 }
 
 /* A key field already found malformed is not also "unmatched": the user
@@ -209,15 +229,15 @@ Test(rules, commodity_match_is_character_for_character)
  * list of unmatched keys to add would otherwise hold garbage). */
 Test(rules, malformed_key_fields_are_not_looked_up)
 {
-    ru_set("PartnerName", "深圳市海王星辰医药\x01有限公司");
-    ru_expect_only(RU_BIT(DF_R_ENCODING), "PartnerName", "control character in a partner");
     static char long_partner[202];
     memset(long_partner, 'P', 201);
-    ru_set("PartnerName", long_partner);
-    ru_expect_only(RU_BIT(DF_R_TOO_LONG), "PartnerName", "201-character partner");
-    ru_reset();
-    ru_set("PackSpec", "10mg*30片/盒\x7f");
-    ru_expect_only(RU_BIT(DF_R_ENCODING), "PackSpec", "control character in a pack spec");
+    const ru_case cases[] = {
+        {"PartnerName", "深圳市海王星辰医药\x01有限公司", RU_BIT(DF_R_ENCODING), "PartnerName",
+         "control character in a partner"},
+        {"PartnerName", long_partner, RU_BIT(DF_R_TOO_LONG), "PartnerName", "201-character partner"},
+        {"PackSpec", "10mg*30片/盒\x7f", RU_BIT(DF_R_ENCODING), "PackSpec", "control character in a pack spec"},
+    };
+    ru_expect_cases(cases, sizeof cases / sizeof *cases);
 }
 
 Test(rules, catalogs_not_loaded_are_not_checked)
@@ -336,23 +356,19 @@ Test(rules, length_is_counted_in_characters)
         four201[201 * 4 + 1];
     ru_repeat(name200, "长", 200); /* 600 bytes, 200 characters */
     ru_repeat(name201, "长", 201);
-    ru_set("DrugName", name200);
-    ru_expect_only(0, NULL, "200 Chinese characters");
-    ru_set("DrugName", name201);
-    ru_expect_only(RU_BIT(DF_R_TOO_LONG), "DrugName", "201 Chinese characters");
     ru_repeat(ascii201, "a", 201);
-    ru_set("DrugName", ascii201);
-    ru_expect_only(RU_BIT(DF_R_TOO_LONG), "DrugName", "201 ASCII characters");
-    ascii201[200] = 0;
-    ru_set("DrugName", ascii201);
-    ru_expect_only(0, NULL, "200 ASCII characters");
     /* Four-byte characters (U+20000) count once each too. */
     ru_repeat(four200, "\xF0\xA0\x80\x80", 200);
     ru_repeat(four201, "\xF0\xA0\x80\x80", 201);
-    ru_set("DrugName", four200);
-    ru_expect_only(0, NULL, "200 four-byte characters");
-    ru_set("DrugName", four201);
-    ru_expect_only(RU_BIT(DF_R_TOO_LONG), "DrugName", "201 four-byte characters");
+    const ru_case cases[] = {
+        {"DrugName", name200, 0, NULL, "200 Chinese characters"},
+        {"DrugName", name201, RU_BIT(DF_R_TOO_LONG), "DrugName", "201 Chinese characters"},
+        {"DrugName", ascii201, RU_BIT(DF_R_TOO_LONG), "DrugName", "201 ASCII characters"},
+        {"DrugName", ascii201 + 1, 0, NULL, "200 ASCII characters"},
+        {"DrugName", four200, 0, NULL, "200 four-byte characters"},
+        {"DrugName", four201, RU_BIT(DF_R_TOO_LONG), "DrugName", "201 four-byte characters"},
+    };
+    ru_expect_cases(cases, sizeof cases / sizeof *cases);
 }
 
 Test(rules, each_field_has_its_own_limit)
@@ -362,15 +378,13 @@ Test(rules, each_field_has_its_own_limit)
     ru_repeat(s65, "B", 65);
     ru_repeat(s32, "盒", 32);
     ru_repeat(s33, "x", 33);
-    ru_set("BatchNo", s64);
-    ru_expect_only(0, NULL, "BatchNo 64");
-    ru_set("BatchNo", s65);
-    ru_expect_only(RU_BIT(DF_R_TOO_LONG), "BatchNo", "BatchNo 65");
-    ru_set("BatchNo", "B1");
-    ru_set("Unit", s32);
-    ru_expect_only(0, NULL, "Unit 32 characters");
-    ru_set("Unit", s33);
-    ru_expect_only(RU_BIT(DF_R_TOO_LONG), "Unit", "Unit 33");
+    const ru_case cases[] = {
+        {"BatchNo", s64, 0, NULL, "BatchNo 64"},
+        {"BatchNo", s65, RU_BIT(DF_R_TOO_LONG), "BatchNo", "BatchNo 65"},
+        {"Unit", s32, 0, NULL, "Unit 32 characters"},
+        {"Unit", s33, RU_BIT(DF_R_TOO_LONG), "Unit", "Unit 33"},
+    };
+    ru_expect_cases(cases, sizeof cases / sizeof *cases);
 }
 
 /* ---- E_ENCODING ------------------------------------------------------- */

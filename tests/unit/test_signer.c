@@ -357,9 +357,11 @@ Test(signer, pem_key_and_certificate_sign_the_same)
     sg_assert_verifies(f);
     df_signer_free(s);
     /* Unencrypted key; key and certificate in one PEM file; legacy PKCS#12. */
-    df_signer_free(sg_signer("ent-a-plain.key", "ent-a.pem"));
-    df_signer_free(sg_signer("ent-a-combined.pem", NULL));
-    df_signer_free(sg_signer("legacy.p12", NULL));
+    static const struct {
+        const char *key, *cert;
+    } loads[] = {{"ent-a-plain.key", "ent-a.pem"}, {"ent-a-combined.pem", NULL}, {"legacy.p12", NULL}};
+    for (size_t i = 0; i < sizeof loads / sizeof *loads; i++)
+        df_signer_free(sg_signer(loads[i].key, loads[i].cert));
 }
 
 /* ---- tampering breaks verification ----------------------------------- */
@@ -580,10 +582,10 @@ static void sg_load_fails(df_key_options *o, const char *want)
 {
     df_signer *s = NULL;
     df_error err = {{0}};
-    cr_assert(df_signer_load(&s, o, gd_v1_sig(), &err) != 0, "loading %s should fail with \"%s\"", o->key_path,
-              want);
+    const char *key = o->key_path ? o->key_path : "(no key)";
+    cr_assert(df_signer_load(&s, o, gd_v1_sig(), &err) != 0, "loading %s should fail with \"%s\"", key, want);
     cr_assert(s == NULL);
-    cr_assert(strstr(err.msg, want), "message \"%s\" lacks \"%s\"", err.msg, want);
+    cr_assert(strstr(err.msg, want), "%s: message \"%s\" lacks \"%s\"", key, err.msg, want);
     cr_assert(!strstr(err.msg, SG_PASS), "the passphrase leaks: %s", err.msg);
     cr_assert(!strstr(err.msg, "wrong-secret-4711"), "the passphrase leaks: %s", err.msg);
 }
@@ -601,37 +603,54 @@ static void sg_opts(df_key_options *o, char *kp, char *cp, size_t cap, const cha
     *o = (df_key_options){.key_path = kp, .cert_path = cert ? cp : NULL, .pass_env = "DF_SG_PASS"};
 }
 
+/* A key (and certificate) of the test PKI that must not load: the
+ * passphrase from environment variable pass_env (NULL: none given); each
+ * of `wants` in the message. key NULL: no key file at all. */
+typedef struct {
+    const char *key, *cert, *pass_env;
+    const char *wants[2];
+} sg_key_case;
+
+static void sg_key_cases(const sg_key_case *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char kp[1200], cp[1200];
+        df_key_options o = {0};
+        if (c[i].key) {
+            sg_opts(&o, kp, cp, sizeof kp, c[i].key, c[i].cert);
+            o.pass_env = c[i].pass_env;
+        }
+        for (size_t w = 0; w < sizeof c[i].wants / sizeof *c[i].wants && c[i].wants[w]; w++)
+            sg_load_fails(&o, c[i].wants[w]);
+    }
+}
+
+#define SG_N(a) (sizeof(a) / sizeof *(a))
+
 Test(signer_keys, wrong_passphrase_pkcs12_and_pem)
 {
-    char kp[1200], cp[1200];
-    df_key_options o;
-    sg_opts(&o, kp, cp, sizeof kp, "ent-a.p12", NULL);
-    o.pass_env = "DF_SG_WRONG";
-    sg_load_fails(&o, "wrong passphrase for");
-    sg_load_fails(&o, "ent-a.p12");
-    sg_opts(&o, kp, cp, sizeof kp, "ent-a.key", "ent-a.pem");
-    o.pass_env = "DF_SG_WRONG";
-    sg_load_fails(&o, "wrong passphrase for");
-    sg_load_fails(&o, "ent-a.key");
+    static const sg_key_case cases[] = {
+        {"ent-a.p12", NULL, "DF_SG_WRONG", {"wrong passphrase for", "ent-a.p12"}},
+        {"ent-a.key", "ent-a.pem", "DF_SG_WRONG", {"wrong passphrase for", "ent-a.key"}},
+    };
+    sg_key_cases(cases, SG_N(cases));
 }
 
 Test(signer_keys, key_not_matching_certificate)
 {
-    char kp[1200], cp[1200];
-    df_key_options o;
-    sg_opts(&o, kp, cp, sizeof kp, "ent-a.key", "ent-b.pem");
-    sg_load_fails(&o, "does not match the certificate in");
-    sg_load_fails(&o, "ent-b.pem");
+    static const sg_key_case cases[] = {
+        {"ent-a.key", "ent-b.pem", "DF_SG_PASS", {"does not match the certificate in", "ent-b.pem"}},
+    };
+    sg_key_cases(cases, SG_N(cases));
 }
 
 Test(signer_keys, expired_and_not_yet_valid_certificates)
 {
-    char kp[1200], cp[1200];
-    df_key_options o;
-    sg_opts(&o, kp, cp, sizeof kp, "expired.p12", NULL);
-    sg_load_fails(&o, "expired on 2021-01-01 00:00:00 UTC");
-    sg_opts(&o, kp, cp, sizeof kp, "future.p12", NULL);
-    sg_load_fails(&o, "is not valid yet: it becomes valid on 2099-01-01 00:00:00 UTC");
+    static const sg_key_case cases[] = {
+        {"expired.p12", NULL, "DF_SG_PASS", {"expired on 2021-01-01 00:00:00 UTC"}},
+        {"future.p12", NULL, "DF_SG_PASS", {"is not valid yet: it becomes valid on 2099-01-01 00:00:00 UTC"}},
+    };
+    sg_key_cases(cases, SG_N(cases));
 }
 
 Test(signer_keys, open_permissions_refused_unless_allowed)
@@ -701,35 +720,26 @@ Test(signer_keys, passphrase_from_env_or_file)
     cr_assert(df_signer_load(&s, &o, gd_v1_sig(), &err) == 0, "%s", err.msg);
     df_signer_free(s);
     /* An unset variable, or no source at all, is said so. */
-    sg_opts(&o, kp, cp, sizeof kp, "ent-a.p12", NULL);
-    o.pass_env = "DF_SG_UNSET";
-    sg_load_fails(&o, "environment variable DF_SG_UNSET");
-    sg_load_fails(&o, "is not set");
-    o.pass_env = NULL;
-    sg_load_fails(&o, "protected by a passphrase and none was given");
-    sg_opts(&o, kp, cp, sizeof kp, "ent-a.key", "ent-a.pem");
-    o.pass_env = NULL;
-    sg_load_fails(&o, "protected by a passphrase and none was given");
+    static const sg_key_case cases[] = {
+        {"ent-a.p12", NULL, "DF_SG_UNSET", {"environment variable DF_SG_UNSET", "is not set"}},
+        {"ent-a.p12", NULL, NULL, {"protected by a passphrase and none was given"}},
+        {"ent-a.key", "ent-a.pem", NULL, {"protected by a passphrase and none was given"}},
+    };
+    sg_key_cases(cases, SG_N(cases));
 }
 
 Test(signer_keys, unreadable_corrupt_and_non_rsa)
 {
-    char kp[1200], cp[1200];
-    df_key_options o;
-    sg_opts(&o, kp, cp, sizeof kp, "no-such.p12", NULL);
-    sg_load_fails(&o, "cannot open key file");
-    sg_opts(&o, kp, cp, sizeof kp, "corrupt.p12", NULL);
-    sg_load_fails(&o, "is not a readable PKCS#12");
-    sg_opts(&o, kp, cp, sizeof kp, "ec.p12", NULL);
-    sg_load_fails(&o, "RSA");
-    sg_opts(&o, kp, cp, sizeof kp, "ent-a-plain.key", "no-such.pem");
-    sg_load_fails(&o, "cannot open certificate file");
-    sg_opts(&o, kp, cp, sizeof kp, "ent-a-plain.key", "ent-a-plain.key");
-    sg_load_fails(&o, "holds no readable PEM certificate");
-    sg_opts(&o, kp, cp, sizeof kp, "ent-a-plain.key", NULL);
-    sg_load_fails(&o, "no certificate for the PEM key");
-    o = (df_key_options){0};
-    sg_load_fails(&o, "no key file given");
+    static const sg_key_case cases[] = {
+        {"no-such.p12", NULL, "DF_SG_PASS", {"cannot open key file"}},
+        {"corrupt.p12", NULL, "DF_SG_PASS", {"is not a readable PKCS#12"}},
+        {"ec.p12", NULL, "DF_SG_PASS", {"RSA"}},
+        {"ent-a-plain.key", "no-such.pem", "DF_SG_PASS", {"cannot open certificate file"}},
+        {"ent-a-plain.key", "ent-a-plain.key", "DF_SG_PASS", {"holds no readable PEM certificate"}},
+        {"ent-a-plain.key", NULL, "DF_SG_PASS", {"no certificate for the PEM key"}},
+        {NULL, NULL, NULL, {"no key file given"}},
+    };
+    sg_key_cases(cases, SG_N(cases));
 }
 
 /* Runs df_signer_load with the terminal prompt in a child on a
@@ -879,14 +889,20 @@ Test(signer, reference_signer_refusals)
     df_chunk_result r;
     sg_make_chunk(st, 3, 0, df_signer_sign_digest, s, &r);
     sg_make_chunk(un, 3, 0, NULL, NULL, &r);
-    sg_ref_fails(s, st, out, "is signed already");
     sg_write(bad, "<DataFile><Records>", 19);
-    sg_ref_fails(s, bad, out, "cannot parse the unsigned data file");
     static const char with_dtd[] =
         "<?xml version=\"1.0\"?>\n<!DOCTYPE DataFile [<!ENTITY x \"y\">]>\n<DataFile>&x;</DataFile>\n";
     sg_write(dtd, with_dtd, sizeof with_dtd - 1);
-    sg_ref_fails(s, dtd, out, "must not carry a DTD");
-    sg_ref_fails(s, un, nodir, "cannot create");
+    const struct {
+        const char *in, *out, *want;
+    } cases[] = {
+        {st, out, "is signed already"},
+        {bad, out, "cannot parse the unsigned data file"},
+        {dtd, out, "must not carry a DTD"},
+        {un, nodir, "cannot create"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        sg_ref_fails(s, cases[i].in, cases[i].out, cases[i].want);
     df_signer_free(s);
 }
 

@@ -76,26 +76,89 @@ static void tx_decimal(const char *in, const char *want)
     tx_decimal_mode(0, in, want);
 }
 
+#define TX_N(a) (sizeof(a) / sizeof *(a))
+
+/* Tables of cases, one loop each; every failure names its case's input. */
+typedef struct {
+    const char *in, *want;
+} tx_trim_case;
+
+static void tx_trims(const tx_trim_case *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        tx_trim_str(c[i].in, c[i].want);
+}
+
+typedef struct {
+    const char *fmt, *in, *want; /* want NULL: does not parse */
+} tx_date_case;
+
+static void tx_dates(const tx_date_case *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (c[i].want)
+            tx_date_ok(c[i].fmt, c[i].in, c[i].want);
+        else
+            tx_date_bad(c[i].fmt, c[i].in);
+    }
+}
+
+typedef struct {
+    const char *in, *want; /* want NULL: malformed */
+} tx_decimal_case;
+
+static void tx_decimals(int comma, const tx_decimal_case *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        tx_decimal_mode(comma, c[i].in, c[i].want);
+}
+
+/* df_transform on `in` gives status `st` and, unless want is NULL, the value
+ * `want`; `why` (optional) says what the case shows. */
+typedef struct {
+    const char *in;
+    df_tx_status st;
+    const char *want, *why;
+} tx_case;
+
+static void tx_runs(const df_field_source *s, const tx_case *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char out[64];
+        const char *why = c[i].why ? c[i].why : "";
+        df_tx_status st = tx_run(s, c[i].in, out, sizeof out);
+        cr_expect_eq(st, c[i].st, "transform('%s'): status %d, want %d %s", c[i].in, (int)st, (int)c[i].st, why);
+        if (c[i].want)
+            cr_expect_str_eq(out, c[i].want, "transform('%s') %s", c[i].in, why);
+    }
+}
+
 /* ---- trim ------------------------------------------------------------- */
 
 Test(transform, trim_ascii_spaces_and_tabs)
 {
-    tx_trim_str("  abc  ", "abc");
-    tx_trim_str("\tabc\t", "abc");
-    tx_trim_str("abc", "abc");
-    tx_trim_str("a b  c", "a b  c"); /* inner spaces stay */
-    tx_trim_str("    ", "");
-    tx_trim_str("", "");
+    static const tx_trim_case cases[] = {
+        {"  abc  ", "abc"},
+        {"\tabc\t", "abc"},
+        {"abc", "abc"},
+        {"a b  c", "a b  c"}, /* inner spaces stay */
+        {"    ", ""},
+        {"", ""},
+    };
+    tx_trims(cases, TX_N(cases));
 }
 
 Test(transform, trim_ideographic_space)
 {
     /* U+3000 is E3 80 80. */
-    tx_trim_str("\xE3\x80\x80\xE9\x98\xBF\xE3\x80\x80", "\xE9\x98\xBF");
-    tx_trim_str(" \xE3\x80\x80 x \xE3\x80\x80\xE3\x80\x80", "x");
-    tx_trim_str("\xE3\x80\x80", "");
-    /* Inner ideographic space stays. */
-    tx_trim_str("a\xE3\x80\x80" "b", "a\xE3\x80\x80" "b");
+    static const tx_trim_case cases[] = {
+        {"\xE3\x80\x80\xE9\x98\xBF\xE3\x80\x80", "\xE9\x98\xBF"},
+        {" \xE3\x80\x80 x \xE3\x80\x80\xE3\x80\x80", "x"},
+        {"\xE3\x80\x80", ""},
+        /* Inner ideographic space stays. */
+        {"a\xE3\x80\x80" "b", "a\xE3\x80\x80" "b"},
+    };
+    tx_trims(cases, TX_N(cases));
 }
 
 Test(transform, trim_does_not_eat_partial_multibyte)
@@ -137,17 +200,16 @@ Test(transform, constant_replaces_the_input)
 Test(transform, default_only_when_empty_after_trim)
 {
     df_field_source s;
-    char out[64];
     tx_source(&s);
     s.has_default = 1;
     s.def = "盒";
     s.def_len = strlen(s.def);
-    cr_expect_eq(tx_run(&s, "", out, sizeof out), DF_TX_OK);
-    cr_expect_str_eq(out, "盒");
-    cr_expect_eq(tx_run(&s, "  \xE3\x80\x80", out, sizeof out), DF_TX_OK);
-    cr_expect_str_eq(out, "盒", "a value of spaces is empty once trimmed");
-    cr_expect_eq(tx_run(&s, "瓶", out, sizeof out), DF_TX_OK);
-    cr_expect_str_eq(out, "瓶");
+    static const tx_case cases[] = {
+        {"", DF_TX_OK, "盒", NULL},
+        {"  \xE3\x80\x80", DF_TX_OK, "盒", "a value of spaces is empty once trimmed"},
+        {"瓶", DF_TX_OK, "瓶", NULL},
+    };
+    tx_runs(&s, cases, TX_N(cases));
 }
 
 Test(transform, empty_without_default_stays_empty)
@@ -229,69 +291,84 @@ Test(transform, long_default_decimal_is_not_truncated)
 
 Test(transform, date_formats_to_iso)
 {
-    tx_date_ok("%Y-%m-%d", "2026-10-02", "2026-10-02");
-    tx_date_ok("%Y/%m/%d", "2026/10/02", "2026-10-02");
-    tx_date_ok("%Y%m%d", "20261002", "2026-10-02");
-    tx_date_ok("%Y.%m.%d", "2026.10.02", "2026-10-02");
-    tx_date_ok("%d/%m/%Y", "02/10/2026", "2026-10-02");
-    tx_date_ok("%Y年%m月%d日", "2026年10月2日", "2026-10-02");
-    tx_date_ok("%%%Y%m%d", "%20261002", "2026-10-02"); /* %% is a literal '%' */
-    tx_date_bad("%%%Y%m%d", "20261002");
+    static const tx_date_case cases[] = {
+        {"%Y-%m-%d", "2026-10-02", "2026-10-02"},
+        {"%Y/%m/%d", "2026/10/02", "2026-10-02"},
+        {"%Y%m%d", "20261002", "2026-10-02"},
+        {"%Y.%m.%d", "2026.10.02", "2026-10-02"},
+        {"%d/%m/%Y", "02/10/2026", "2026-10-02"},
+        {"%Y年%m月%d日", "2026年10月2日", "2026-10-02"},
+        {"%%%Y%m%d", "%20261002", "2026-10-02"}, /* %% is a literal '%' */
+        {"%%%Y%m%d", "20261002", NULL},
+    };
+    tx_dates(cases, TX_N(cases));
 }
 
 Test(transform, date_one_or_two_digit_month_and_day)
 {
-    tx_date_ok("%Y/%m/%d", "2026/1/5", "2026-01-05");
-    tx_date_ok("%Y/%m/%d", "2026/01/5", "2026-01-05");
-    tx_date_ok("%Y/%m/%d", "2026/1/05", "2026-01-05");
-    tx_date_ok("%Y-%m-%d", "2026-12-31", "2026-12-31");
-    /* Three digits are not a month. */
-    tx_date_bad("%Y/%m/%d", "2026/010/05");
-    tx_date_bad("%Y/%m/%d", "2026/10/005");
+    static const tx_date_case cases[] = {
+        {"%Y/%m/%d", "2026/1/5", "2026-01-05"},
+        {"%Y/%m/%d", "2026/01/5", "2026-01-05"},
+        {"%Y/%m/%d", "2026/1/05", "2026-01-05"},
+        {"%Y-%m-%d", "2026-12-31", "2026-12-31"},
+        /* Three digits are not a month. */
+        {"%Y/%m/%d", "2026/010/05", NULL},
+        {"%Y/%m/%d", "2026/10/005", NULL},
+    };
+    tx_dates(cases, TX_N(cases));
 }
 
 Test(transform, date_with_time_parts)
 {
-    tx_date_ok("%Y-%m-%d %H:%M:%S", "2026-10-02 08:05:09", "2026-10-02");
-    tx_date_ok("%Y-%m-%d %H:%M:%S", "2026-10-02 8:5:9", "2026-10-02");
-    tx_date_ok("%Y/%m/%d %H:%M", "2026/10/2 23:59", "2026-10-02");
-    tx_date_ok("%Y-%m-%dT%H:%M:%S", "2026-10-02T00:00:00", "2026-10-02");
-    /* The time is part of the format: a date alone does not match it, and
-     * a date with a time does not match a date-only format. */
-    tx_date_bad("%Y-%m-%d %H:%M:%S", "2026-10-02");
-    /* The time part is checked, not just read. */
-    tx_date_bad("%Y-%m-%d %H:%M:%S", "2026-10-02 25:61:99");
-    tx_date_bad("%Y-%m-%d %H:%M:%S", "2026-10-02 24:00:00");
-    tx_date_bad("%Y-%m-%d %H:%M:%S", "2026-10-02 23:60:00");
-    tx_date_bad("%Y-%m-%d %H:%M:%S", "2026-10-02 23:59:60");
-    tx_date_bad("%Y/%m/%d %H:%M", "2026/10/2 99:00");
-    tx_date_ok("%Y-%m-%d %H:%M:%S", "2026-10-02 23:59:59", "2026-10-02");
-    tx_date_bad("%Y-%m-%d", "2026-10-02 08:05:09");
+    static const tx_date_case cases[] = {
+        {"%Y-%m-%d %H:%M:%S", "2026-10-02 08:05:09", "2026-10-02"},
+        {"%Y-%m-%d %H:%M:%S", "2026-10-02 8:5:9", "2026-10-02"},
+        {"%Y/%m/%d %H:%M", "2026/10/2 23:59", "2026-10-02"},
+        {"%Y-%m-%dT%H:%M:%S", "2026-10-02T00:00:00", "2026-10-02"},
+        /* The time is part of the format: a date alone does not match it, and
+         * a date with a time does not match a date-only format. */
+        {"%Y-%m-%d %H:%M:%S", "2026-10-02", NULL},
+        /* The time part is checked, not just read. */
+        {"%Y-%m-%d %H:%M:%S", "2026-10-02 25:61:99", NULL},
+        {"%Y-%m-%d %H:%M:%S", "2026-10-02 24:00:00", NULL},
+        {"%Y-%m-%d %H:%M:%S", "2026-10-02 23:60:00", NULL},
+        {"%Y-%m-%d %H:%M:%S", "2026-10-02 23:59:60", NULL},
+        {"%Y/%m/%d %H:%M", "2026/10/2 99:00", NULL},
+        {"%Y-%m-%d %H:%M:%S", "2026-10-02 23:59:59", "2026-10-02"},
+        {"%Y-%m-%d", "2026-10-02 08:05:09", NULL},
+    };
+    tx_dates(cases, TX_N(cases));
 }
 
 Test(transform, date_invalid_calendar_days_do_not_match)
 {
-    tx_date_bad("%Y-%m-%d", "2026-02-30");
-    tx_date_bad("%Y-%m-%d", "2026-02-29"); /* not a leap year */
-    tx_date_ok("%Y-%m-%d", "2024-02-29", "2024-02-29");
-    tx_date_ok("%Y-%m-%d", "2000-02-29", "2000-02-29");
-    tx_date_bad("%Y-%m-%d", "2100-02-29"); /* century, not leap */
-    tx_date_bad("%Y-%m-%d", "2026-04-31");
-    tx_date_bad("%Y-%m-%d", "2026-13-01");
-    tx_date_bad("%Y-%m-%d", "2026-00-10");
-    tx_date_bad("%Y-%m-%d", "2026-10-00");
-    tx_date_bad("%Y/%m/%d", "2028/13/45");
+    static const tx_date_case cases[] = {
+        {"%Y-%m-%d", "2026-02-30", NULL},
+        {"%Y-%m-%d", "2026-02-29", NULL}, /* not a leap year */
+        {"%Y-%m-%d", "2024-02-29", "2024-02-29"},
+        {"%Y-%m-%d", "2000-02-29", "2000-02-29"},
+        {"%Y-%m-%d", "2100-02-29", NULL}, /* century, not leap */
+        {"%Y-%m-%d", "2026-04-31", NULL},
+        {"%Y-%m-%d", "2026-13-01", NULL},
+        {"%Y-%m-%d", "2026-00-10", NULL},
+        {"%Y-%m-%d", "2026-10-00", NULL},
+        {"%Y/%m/%d", "2028/13/45", NULL},
+    };
+    tx_dates(cases, TX_N(cases));
 }
 
 Test(transform, date_malformed_inputs_do_not_match)
 {
-    tx_date_bad("%Y-%m-%d", "");
-    tx_date_bad("%Y-%m-%d", "26-10-02");    /* %Y is four digits */
-    tx_date_bad("%Y-%m-%d", "2026-10-02x"); /* trailing garbage */
-    tx_date_bad("%Y-%m-%d", "x2026-10-02");
-    tx_date_bad("%Y-%m-%d", "2026/10/02");  /* wrong separator */
-    tx_date_bad("%Y-%m-%d", "2026-10-");
-    tx_date_bad("%Y-%m-%d", "２０２６-10-02"); /* full-width digits are not read */
+    static const tx_date_case cases[] = {
+        {"%Y-%m-%d", "", NULL},
+        {"%Y-%m-%d", "26-10-02", NULL},    /* %Y is four digits */
+        {"%Y-%m-%d", "2026-10-02x", NULL}, /* trailing garbage */
+        {"%Y-%m-%d", "x2026-10-02", NULL},
+        {"%Y-%m-%d", "2026/10/02", NULL},  /* wrong separator */
+        {"%Y-%m-%d", "2026-10-", NULL},
+        {"%Y-%m-%d", "２０２６-10-02", NULL}, /* full-width digits are not read */
+    };
+    tx_dates(cases, TX_N(cases));
 }
 
 /* Month-only dates (有效期至 on labels: "2028.04", "2028年04月"): the last
@@ -356,32 +433,35 @@ Test(transform, month_day_through_transform)
 Test(transform, date_through_transform_tries_each_format)
 {
     df_field_source s;
-    char out[64];
     tx_source(&s);
     s.ndate_formats = 3;
     strcpy(s.date_formats[0], "%Y-%m-%d");
     strcpy(s.date_formats[1], "%Y/%m/%d");
     strcpy(s.date_formats[2], "%Y%m%d");
-    cr_expect_eq(tx_run(&s, " 2026/1/2 ", out, sizeof out), DF_TX_OK);
-    cr_expect_str_eq(out, "2026-01-02");
-    cr_expect_eq(tx_run(&s, "20261231", out, sizeof out), DF_TX_OK);
-    cr_expect_str_eq(out, "2026-12-31");
-    cr_expect_eq(tx_run(&s, "2026-02-30", out, sizeof out), DF_TX_BAD_DATE);
-    cr_expect_eq(tx_run(&s, "2026年10月2日", out, sizeof out), DF_TX_BAD_DATE);
+    static const tx_case cases[] = {
+        {" 2026/1/2 ", DF_TX_OK, "2026-01-02", NULL},
+        {"20261231", DF_TX_OK, "2026-12-31", NULL},
+        {"2026-02-30", DF_TX_BAD_DATE, NULL, NULL},
+        {"2026年10月2日", DF_TX_BAD_DATE, NULL, NULL},
+    };
+    tx_runs(&s, cases, TX_N(cases));
 }
 
 /* ---- decimals --------------------------------------------------------- */
 
 Test(transform, decimal_thousands_separators)
 {
-    tx_decimal("1,234.50", "1234.50");
-    tx_decimal("1,234,567", "1234567");
-    tx_decimal("1,234,567.89", "1234567.89");
-    tx_decimal("1，234", "1234"); /* full-width comma U+FF0C */
-    tx_decimal("１，２３４，５６７．８９", "1234567.89");
-    tx_decimal("1 234", "1234");
-    tx_decimal("1\xE3\x80\x80" "234", "1234"); /* ideographic space */
-    tx_decimal("999", "999");
+    static const tx_decimal_case cases[] = {
+        {"1,234.50", "1234.50"},
+        {"1,234,567", "1234567"},
+        {"1,234,567.89", "1234567.89"},
+        {"1，234", "1234"}, /* full-width comma U+FF0C */
+        {"１，２３４，５６７．８９", "1234567.89"},
+        {"1 234", "1234"},
+        {"1\xE3\x80\x80" "234", "1234"}, /* ideographic space */
+        {"999", "999"},
+    };
+    tx_decimals(0, cases, TX_N(cases));
 }
 
 /* Separators anywhere else would change the number: malformed (E_FORMAT). */
@@ -399,39 +479,48 @@ Test(transform, decimal_separators_outside_groups_of_three_are_malformed)
 /* A mapping's decimal_comma: true swaps the marks. */
 Test(transform, decimal_comma_declared)
 {
-    tx_decimal_mode(1, "1.234,5", "1234.5");
-    tx_decimal_mode(1, "12,34", "12.34");
-    tx_decimal_mode(1, "1.234.567,89", "1234567.89");
-    tx_decimal_mode(1, "1 234,5", "1234.5");
-    tx_decimal_mode(1, "１．２３４，５", "1234.5");
-    tx_decimal_mode(1, "-0,5", "-0.5");
-    tx_decimal_mode(1, "1.234", "1234");
-    tx_decimal_mode(1, "1,234.5", NULL);
-    tx_decimal_mode(1, "12.34", NULL);
-    tx_decimal_mode(1, "1,2,3", NULL);
+    static const tx_decimal_case cases[] = {
+        {"1.234,5", "1234.5"},
+        {"12,34", "12.34"},
+        {"1.234.567,89", "1234567.89"},
+        {"1 234,5", "1234.5"},
+        {"１．２３４，５", "1234.5"},
+        {"-0,5", "-0.5"},
+        {"1.234", "1234"},
+        {"1,234.5", NULL},
+        {"12.34", NULL},
+        {"1,2,3", NULL},
+    };
+    tx_decimals(1, cases, TX_N(cases));
 }
 
 Test(transform, decimal_full_width_digits_point_minus)
 {
-    tx_decimal("２４", "24");
-    tx_decimal("０１２３４５６７８９", "0123456789");
-    tx_decimal("１２．５", "12.5");
-    tx_decimal("－３", "-3");
-    tx_decimal("－１，２３４．５０", "-1234.50");
-    tx_decimal("＋３．５", "3.5"); /* full-width plus U+FF0B */
+    static const tx_decimal_case cases[] = {
+        {"２４", "24"},
+        {"０１２３４５６７８９", "0123456789"},
+        {"１２．５", "12.5"},
+        {"－３", "-3"},
+        {"－１，２３４．５０", "-1234.50"},
+        {"＋３．５", "3.5"}, /* full-width plus U+FF0B */
+    };
+    tx_decimals(0, cases, TX_N(cases));
 }
 
 Test(transform, decimal_leading_plus)
 {
-    tx_decimal("+5", "5");
-    tx_decimal("+0.5", "0.5");
-    tx_decimal("+５", "5");
-    /* Only one leading sign, right before a digit: "++5" and "+-5" are not numbers. */
-    tx_decimal("5+", NULL);
-    tx_decimal("++5", NULL);
-    tx_decimal("+-5", NULL);
-    tx_decimal("+", NULL);
-    tx_decimal("1-2", NULL);
+    static const tx_decimal_case cases[] = {
+        {"+5", "5"},
+        {"+0.5", "0.5"},
+        {"+５", "5"},
+        /* Only one leading sign, right before a digit: "++5" and "+-5" are not numbers. */
+        {"5+", NULL},
+        {"++5", NULL},
+        {"+-5", NULL},
+        {"+", NULL},
+        {"1-2", NULL},
+    };
+    tx_decimals(0, cases, TX_N(cases));
 }
 
 Test(transform, decimal_through_transform_validates)
@@ -440,27 +529,26 @@ Test(transform, decimal_through_transform_validates)
     char out[64];
     tx_source(&s);
     s.decimal = 1;
-    cr_expect_eq(tx_run(&s, " 1,234.50 ", out, sizeof out), DF_TX_OK);
-    cr_expect_str_eq(out, "1234.50");
-    cr_expect_eq(tx_run(&s, "２４", out, sizeof out), DF_TX_OK);
-    cr_expect_str_eq(out, "24");
-    cr_expect_eq(tx_run(&s, "+5", out, sizeof out), DF_TX_OK);
-    cr_expect_str_eq(out, "5");
-    cr_expect_eq(tx_run(&s, "－３", out, sizeof out), DF_TX_OK);
-    cr_expect_str_eq(out, "-3", "negative is for the rules (E_NEGATIVE_QTY), not a bad number");
-    cr_expect_eq(tx_run(&s, "1e5", out, sizeof out), DF_TX_BAD_DECIMAL);
-    cr_expect_eq(tx_run(&s, ".5", out, sizeof out), DF_TX_BAD_DECIMAL);
-    cr_expect_eq(tx_run(&s, "5.", out, sizeof out), DF_TX_BAD_DECIMAL);
-    cr_expect_eq(tx_run(&s, "1.2.3", out, sizeof out), DF_TX_BAD_DECIMAL);
-    cr_expect_eq(tx_run(&s, "abc", out, sizeof out), DF_TX_BAD_DECIMAL);
-    cr_expect_eq(tx_run(&s, "++5", out, sizeof out), DF_TX_BAD_DECIMAL);
-    cr_expect_eq(tx_run(&s, "+-5", out, sizeof out), DF_TX_BAD_DECIMAL);
-    cr_expect_eq(tx_run(&s, "+", out, sizeof out), DF_TX_BAD_DECIMAL);
-    /* The examples: never 1234, 12 or 55 reported to the regulator. */
-    cr_expect_eq(tx_run(&s, "12,34", out, sizeof out), DF_TX_BAD_DECIMAL);
-    cr_expect_eq(tx_run(&s, "1,,2", out, sizeof out), DF_TX_BAD_DECIMAL);
-    cr_expect_eq(tx_run(&s, "5 5", out, sizeof out), DF_TX_BAD_DECIMAL);
-    cr_expect_eq(tx_run(&s, "1,234.", out, sizeof out), DF_TX_BAD_DECIMAL);
+    static const tx_case cases[] = {
+        {" 1,234.50 ", DF_TX_OK, "1234.50", NULL},
+        {"２４", DF_TX_OK, "24", NULL},
+        {"+5", DF_TX_OK, "5", NULL},
+        {"－３", DF_TX_OK, "-3", "negative is for the rules (E_NEGATIVE_QTY), not a bad number"},
+        {"1e5", DF_TX_BAD_DECIMAL, NULL, NULL},
+        {".5", DF_TX_BAD_DECIMAL, NULL, NULL},
+        {"5.", DF_TX_BAD_DECIMAL, NULL, NULL},
+        {"1.2.3", DF_TX_BAD_DECIMAL, NULL, NULL},
+        {"abc", DF_TX_BAD_DECIMAL, NULL, NULL},
+        {"++5", DF_TX_BAD_DECIMAL, NULL, NULL},
+        {"+-5", DF_TX_BAD_DECIMAL, NULL, NULL},
+        {"+", DF_TX_BAD_DECIMAL, NULL, NULL},
+        /* The examples: never 1234, 12 or 55 reported to the regulator. */
+        {"12,34", DF_TX_BAD_DECIMAL, NULL, NULL},
+        {"1,,2", DF_TX_BAD_DECIMAL, NULL, NULL},
+        {"5 5", DF_TX_BAD_DECIMAL, NULL, NULL},
+        {"1,234.", DF_TX_BAD_DECIMAL, NULL, NULL},
+    };
+    tx_runs(&s, cases, TX_N(cases));
     s.decimal_comma = 1;
     cr_expect_eq(tx_run(&s, "1.234,5", out, sizeof out), DF_TX_OK);
     cr_expect_str_eq(out, "1234.5");
@@ -487,42 +575,39 @@ static void tx_map_source(df_field_source *s, int strict)
 Test(transform, map_hit)
 {
     df_field_source s;
-    char out[64];
     tx_map_source(&s, 0);
-    cr_expect_eq(tx_run(&s, "01", out, sizeof out), DF_TX_OK);
-    cr_expect_str_eq(out, "片剂");
-    cr_expect_eq(tx_run(&s, " 02 ", out, sizeof out), DF_TX_OK, "the map sees the trimmed value");
-    cr_expect_str_eq(out, "胶囊剂");
-    cr_expect_eq(tx_run(&s, "片", out, sizeof out), DF_TX_OK);
-    cr_expect_str_eq(out, "片剂");
+    static const tx_case cases[] = {
+        {"01", DF_TX_OK, "片剂", NULL},
+        {" 02 ", DF_TX_OK, "胶囊剂", "the map sees the trimmed value"},
+        {"片", DF_TX_OK, "片剂", NULL},
+    };
+    tx_runs(&s, cases, TX_N(cases));
 }
 
 Test(transform, map_miss_passes_through)
 {
     df_field_source s;
-    char out[64];
     tx_map_source(&s, 0);
-    cr_expect_eq(tx_run(&s, "注射剂", out, sizeof out), DF_TX_OK);
-    cr_expect_str_eq(out, "注射剂");
-    /* Exact keys only: no prefix match. */
-    cr_expect_eq(tx_run(&s, "011", out, sizeof out), DF_TX_OK);
-    cr_expect_str_eq(out, "011");
-    cr_expect_eq(tx_run(&s, "0", out, sizeof out), DF_TX_OK);
-    cr_expect_str_eq(out, "0");
+    static const tx_case cases[] = {
+        {"注射剂", DF_TX_OK, "注射剂", NULL},
+        /* Exact keys only: no prefix match. */
+        {"011", DF_TX_OK, "011", NULL},
+        {"0", DF_TX_OK, "0", NULL},
+    };
+    tx_runs(&s, cases, TX_N(cases));
 }
 
 Test(transform, map_strict_miss_is_unmapped)
 {
     df_field_source s;
-    char out[64];
     tx_map_source(&s, 1);
-    cr_expect_eq(tx_run(&s, "01", out, sizeof out), DF_TX_OK);
-    cr_expect_str_eq(out, "片剂");
-    cr_expect_eq(tx_run(&s, "99", out, sizeof out), DF_TX_UNMAPPED);
-    cr_expect_str_eq(out, "99", "the unmapped value is handed back for the message");
-    /* Empty is not a miss: it is E_REQUIRED's business. */
-    cr_expect_eq(tx_run(&s, "", out, sizeof out), DF_TX_OK);
-    cr_expect_str_eq(out, "");
+    static const tx_case cases[] = {
+        {"01", DF_TX_OK, "片剂", NULL},
+        {"99", DF_TX_UNMAPPED, "99", "the unmapped value is handed back for the message"},
+        /* Empty is not a miss: it is E_REQUIRED's business. */
+        {"", DF_TX_OK, "", NULL},
+    };
+    tx_runs(&s, cases, TX_N(cases));
 }
 
 Test(transform, map_applies_to_the_default)
