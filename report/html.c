@@ -25,6 +25,7 @@ int df_report_save_run(df_journal *j, const df_convert_summary *s, long long ski
     r.accepted = (long long)s->accepted;
     r.rejected = (long long)s->rejected;
     r.skipped = skipped_records;
+    r.not_data = (long long)s->skipped;
     r.input_bytes = (long long)s->input_bytes;
     for (int k = 0; k < DF_R_COUNT && r.nreasons < DF_RUN_MAX_REASONS; k++)
         if (s->by_reason[k]) {
@@ -182,8 +183,9 @@ static void section_rows(FILE *f, const page *pg)
     fprintf(f, "<div class=\"cards\"><div class=\"card\"><b>%lld</b><span>rows read</span></div>"
                "<div class=\"card\"><b>%lld</b><span>accepted</span></div>"
                "<div class=\"card\"><b>%lld</b><span>rejected</span></div>"
-               "<div class=\"card\"><b>%lld</b><span>skipped (already on the server)</span></div></div>",
-            r->rows_read, r->accepted, r->rejected, r->skipped);
+               "<div class=\"card\"><b>%lld</b><span>skipped (not data: footers, subtotals)</span></div>"
+               "<div class=\"card\"><b>%lld</b><span>records skipped (already on the server)</span></div></div>",
+            r->rows_read, r->accepted, r->rejected, r->not_data, r->skipped);
     double total = (double)(r->accepted + r->rejected);
     double wa = total > 0 ? (double)r->accepted / total * 720 : 0;
     fprintf(f, "<svg width=\"760\" height=\"34\" role=\"img\" aria-label=\"accepted and rejected rows\">"

@@ -18,7 +18,9 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS run_unmatched(batch TEXT NOT NULL, ord INTEGER NOT NULL, catalog TEXT NOT NULL,"
     " k TEXT NOT NULL, rows INTEGER NOT NULL, suggestion TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS run_timings(batch TEXT NOT NULL, stage TEXT NOT NULL, ord INTEGER NOT NULL,"
-    " seconds REAL NOT NULL, PRIMARY KEY(batch, stage));";
+    " seconds REAL NOT NULL, PRIMARY KEY(batch, stage));"
+    /* a table of its own, so that journals from before skip_footer need no migration */
+    "CREATE TABLE IF NOT EXISTS run_not_data(batch TEXT PRIMARY KEY, rows INTEGER NOT NULL);";
 
 static int fail(sqlite3 *db, df_error *err)
 {
@@ -69,6 +71,8 @@ static int put_rows(sqlite3 *db, const df_run_record *r)
                  r->distinct_unmatched[c]);
     if (run(db, "DELETE FROM run_records WHERE batch = ?1", b, "") || run(db, "DELETE FROM run_reasons WHERE batch = ?1", b, "") ||
         run(db, "DELETE FROM run_unmatched WHERE batch = ?1", b, "") || run(db, "DELETE FROM run_timings WHERE batch = ?1", b, "") ||
+        run(db, "DELETE FROM run_not_data WHERE batch = ?1", b, "") ||
+        run(db, "INSERT INTO run_not_data VALUES(?1,?2)", b, "i", r->not_data) ||
         run(db, "INSERT INTO run_records VALUES(?1,?2,?3,?4,?5,?6,?7,?8)", b, "siiiiis", r->at, r->rows_read, r->accepted,
             r->rejected, r->skipped, r->input_bytes, distinct))
         return -1;
@@ -152,6 +156,8 @@ static int read_part(sqlite3 *db, const char *sql, const char *batch, df_run_rec
             text(st, 1, r->unmatched[r->nunmatched].key, sizeof r->unmatched[0].key);
             r->unmatched[r->nunmatched].rows = sqlite3_column_int64(st, 2);
             text(st, 3, r->unmatched[r->nunmatched++].suggestion, sizeof r->unmatched[0].suggestion);
+        } else if (kind == 4) {
+            r->not_data = sqlite3_column_int64(st, 0);
         } else if (kind == 3 && r->ntimings < DF_RUN_MAX_TIMINGS) {
             text(st, 0, r->timings[r->ntimings].stage, sizeof r->timings[0].stage);
             r->timings[r->ntimings++].seconds = sqlite3_column_double(st, 1);
@@ -174,7 +180,8 @@ int df_run_record_get(df_journal *j, const char *batch, df_run_record *r, int *f
              read_part(db, "SELECT code, rows FROM run_reasons WHERE batch = ?1 ORDER BY ord", batch, r, 1) ||
              read_part(db, "SELECT catalog, k, rows, suggestion FROM run_unmatched WHERE batch = ?1 ORDER BY ord",
                        batch, r, 2) ||
-             read_part(db, "SELECT stage, seconds FROM run_timings WHERE batch = ?1 ORDER BY ord", batch, r, 3)
+             read_part(db, "SELECT stage, seconds FROM run_timings WHERE batch = ?1 ORDER BY ord", batch, r, 3) ||
+             read_part(db, "SELECT rows FROM run_not_data WHERE batch = ?1", batch, r, 4)
                  ? fail(db, err)
                  : 0;
     *found = r->at[0] != 0;

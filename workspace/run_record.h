@@ -21,6 +21,7 @@ typedef struct df_run_record {
     char at[32];                      /* when the run ended, UTC ISO-8601 */
     long long rows_read, accepted, rejected;
     long long skipped;                /* records of chunks the server already had: not sent again */
+    long long not_data;               /* rows the mapping says are not data (skip_footer, skip_if) */
     long long input_bytes;
     int nreasons;
     struct { char code[48]; long long rows; } reasons[DF_RUN_MAX_REASONS];

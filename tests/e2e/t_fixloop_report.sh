@@ -19,14 +19,18 @@ export DRUGFLOW_CONFIG=$T/df.yaml
 # The sample export has rows drugflow rejects (a partner spelt with
 # 有限责任公司 among them); the server then fails the rows of a
 # partner deleted from its catalog after the conversion.
+# Its last row is a 合计 footer, which the mapping skips (not data).
 sed 's/国药控股广州有限公司/国药控股广州有限责任公司/' "$ROOT/samples/exports/sale.csv" >"$T/sale.csv"
-"$DF" run -q -m "$ROOT/samples/mappings/sale.yaml" -p 2026-10 --chunk-records 4 --no-status "$T/sale.csv" \
+printf '合计,,,,,,,,,,,,,,,,,\r\n' >>"$T/sale.csv"
+sed 's/^  skip_rows: 0$/  skip_rows: 0\n  skip_footer: 1/' "$ROOT/samples/mappings/sale.yaml" >"$T/sale.yaml"
+grep -q '^  skip_footer: 1$' "$T/sale.yaml" || fail "no skip_footer in the test's mapping"
+"$DF" run -q -m "$T/sale.yaml" -p 2026-10 --chunk-records 4 --no-status "$T/sale.csv" \
     >"$T/run1.out" 2>&1 || true
 "$SIM" catalog-delete --data "$T/data" --enterprise "$A" --profile "$ROOT/samples/profile/gd-v1.yaml" \
     --catalog partner --key 东莞市第一人民医院 >/dev/null
 kill -USR1 "$SIM_PID"
 rc=0
-"$DF" run -q -m "$ROOT/samples/mappings/sale.yaml" -p 2026-10 --chunk-records 4 "$T/sale.csv" >"$T/run.out" 2>"$T/run.err" ||
+"$DF" run -q -m "$T/sale.yaml" -p 2026-10 --chunk-records 4 "$T/sale.csv" >"$T/run.out" 2>"$T/run.err" ||
     rc=$?
 assert_eq "$rc" 1 "run with rejects and PARTIAL chunks"
 B=$T/ws/2026-10-SALE-01
@@ -52,12 +56,14 @@ read_rows=$(sqlite3 "$T/ws/journal.sqlite" "select rows_read from run_records")
 acc=$(sqlite3 "$T/ws/journal.sqlite" "select accepted from run_records")
 rej=$(sqlite3 "$T/ws/journal.sqlite" "select rejected from run_records")
 skipped=$(sqlite3 "$T/ws/journal.sqlite" "select skipped from run_records")
+not_data=$(sqlite3 "$T/ws/journal.sqlite" "select rows from run_not_data")
+assert_eq "$not_data" 1 "the footer, skipped (not data)"
 [ "$skipped" -gt 0 ] || fail "the second run skipped no chunk"
 passed=$(sqlite3 "$T/ws/journal.sqlite" "select count(*) from chunks where state = 'PASSED'")
 partial=$(sqlite3 "$T/ws/journal.sqlite" "select count(*) from chunks where state = 'PARTIAL'")
 [ "$partial" -gt 0 ] || fail "no PARTIAL chunk"
 for want in "Batch 2026-10-SALE-01" "$read_rows rows read" "$acc accepted" "$rej rejected" \
-    "$skipped skipped (already on the server)" "Rejects per reason" "E_PARTNER_UNMATCHED" "E_NEGATIVE_QTY" \
+    "$skipped records skipped (already on the server)" "$not_data skipped (not data" "Rejects per reason" "E_PARTNER_UNMATCHED" "E_NEGATIVE_QTY" \
     'did you mean "国药控股广州有限公司" (differs: 有限责任公司 for 有限公司)' "passed $passed" "partial $partial" \
     "Time per stage" "convert" "waiting for results" "Fix list" "rejected by drugflow" "failed by the server" \
     "$T/sale.csv" "东莞市第一人民医院"; do
