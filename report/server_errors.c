@@ -217,7 +217,13 @@ static int reread_input(df_server_errors *se, int i, size_t first, size_t end, d
 {
     const df_input_source *in = &se->src.inputs[i];
     char why[DF_PATH_MAX + 128];
-    if (df_input_source_changed(in, why, sizeof why)) {
+    int changed = df_input_source_changed(in, why, sizeof why);
+    if (!changed && !in->workbook && df_xlsx_is_workbook(in->abs_path)) {
+        /* recorded before the journal kept workbooks: which sheet is not known */
+        snprintf(why, sizeof why, "is a workbook, and the batch was recorded without its sheet");
+        changed = 1;
+    }
+    if (changed) {
         char note[sizeof why + 64];
         snprintf(note, sizeof note, "the input %s: its fields are not shown", why);
         for (size_t k = first; k < end; k++)
