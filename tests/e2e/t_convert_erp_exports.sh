@@ -226,7 +226,7 @@ EOF
 
 # Bounded memory: a 20,000-row workbook (shared strings and all) converts
 # under 64 MiB of resident memory (the 1M-row case: benchmarks/run.sh).
-if [ -x /usr/bin/time ] && ! ldd "$DF" 2>/dev/null | grep -q libasan; then
+if [ -x /usr/bin/time ] && ! ldd "$DF" 2>/dev/null | grep libasan >/dev/null; then
     gen_sale 20000 50 "$T/big.csv"
     "$CSV2XLSX" --numbers --date-col 12 --date-col 13 "$T/big.csv" "$T/big.xlsx"
     /usr/bin/time -f %M -o "$T/rss" "$DF" convert -c "$SAMPLES/drugflow.yaml" -m "$SALE" -p 2026-10 -o "$T/bigx" \
