@@ -108,9 +108,6 @@ static int ensure_arena(df_rows *r, size_t need, df_error *err)
     return 0;
 }
 
-/* Columns missing from the header: the header row read, and why it may
- * differ (a BOM, the encoding, the header further down), appended to err.
- * A pipe cannot be read again: its message stays as it is. */
 /* A workbook's header lacks mapped columns: the cells read, and the row
  * of the sheet's first DF_HEADER_DIAG_ROWS that has them all, if any
  * (skip_rows counts the sheet's non-empty rows, as the reader gives them). */
@@ -142,6 +139,9 @@ static void diagnose_sheet(const df_input *in, const char *const *names, const s
     free(row);
 }
 
+/* Columns missing from the header: the header row read, and why it may
+ * differ (a BOM, the encoding, the header further down), appended to err.
+ * A pipe cannot be read again: its message stays as it is. */
 static void diagnose_header(const df_input *in, const char *const *names, const size_t *lens, int n, df_error *err)
 {
     const char *wanted[DF_MAX_FIELDS];

@@ -145,12 +145,16 @@ static int migrate(sqlite3 *db)
     int have[2] = {0, 0};
     if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('batch_inputs')", -1, &st, NULL) != SQLITE_OK)
         return -1;
-    while (sqlite3_step(st) == SQLITE_ROW)
-        for (int k = 0; k < 2; k++)
-            have[k] |= !strcmp((const char *)sqlite3_column_text(st, 0), names[k]);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        for (int k = 0; k < 2 && name; k++)
+            have[k] |= !strcmp(name, names[k]);
+    }
     sqlite3_finalize(st);
+    /* another drugflow process may have added it since the look */
     for (int k = 0; k < 2; k++)
-        if (!have[k] && sqlite3_exec(db, added_columns[k], NULL, NULL, NULL) != SQLITE_OK)
+        if (!have[k] && sqlite3_exec(db, added_columns[k], NULL, NULL, NULL) != SQLITE_OK &&
+            !strstr(sqlite3_errmsg(db), "duplicate column"))
             return -1;
     return 0;
 }
