@@ -186,13 +186,13 @@ test-asan:
 	@echo "sanitizers: no reports"
 
 bench: deps-bench
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/csv2xlsx
 	benchmarks/run.sh full
 	benchmarks/sim-upload-bench.sh | tee benchmarks/results/sim-upload-latest.txt
 	benchmarks/token-bench.sh
 
 bench-quick: deps-bench
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/csv2xlsx
 	benchmarks/run.sh quick
 
 demo: deps

@@ -13,7 +13,7 @@
 #include "mapping/wizard.h"
 
 typedef struct init_args {
-    const char *doc_type, *out, *dictionary, *profile, *config;
+    const char *doc_type, *out, *dictionary, *profile, *config, *sheet;
     long rows;
     int force, json;
 } init_args;
@@ -118,7 +118,7 @@ static int run_init(const init_args *a, const char *export_path)
     size_t len = 0;
     df_wizard_result r;
     FILE *mem = open_memstream(&text, &len);
-    if (!mem || df_sniff_file(export_path, (int)a->rows + 30, &s, &err) != 0) {
+    if (!mem || df_sniff_export(export_path, a->sheet, (int)a->rows + 30, &s, &err) != 0) {
         df_cli_fail(DF_EXIT_USAGE, mem ? &err : &(df_error){.msg = "out of memory"});
     } else if (df_wizard_draft(&s, &dict, dt, export_path, mem, &r, &err) != 0 || fflush(mem) != 0) {
         df_cli_fail(DF_EXIT_USAGE, &err);
@@ -158,6 +158,8 @@ int cmd_mapping(int argc, char **argv)
         {.name = "force", .type = DF_ARG_FLAG, .dest = &a.force, .help = "replace an existing --out file"},
         {.name = "rows", .type = DF_ARG_INT, .dest = &a.rows, .arg = "N", .min = 1, .max = DF_SAMPLE_MAX_ROWS - 30,
          .help = "sample rows read to guess date and decimal formats (default 200)"},
+        {.name = "sheet", .type = DF_ARG_STRING, .dest = &a.sheet, .arg = "NAME",
+         .help = "an .xlsx export: the sheet to read (default: the first)"},
         {.name = "dictionary", .type = DF_ARG_STRING, .dest = &a.dictionary, .arg = "FILE",
          .help = "header names per field (default: the shipped\nwizard/erp-headers.yaml)"},
         {.name = "profile", .type = DF_ARG_STRING, .dest = &a.profile, .arg = "FILE",
@@ -169,7 +171,7 @@ int cmd_mapping(int argc, char **argv)
     const df_command_spec spec = {
         .prog = "drugflow", .name = "mapping init", .opts = opts, .min_operands = 1, .max_operands = 1,
         .operands_missing = "give the ERP export to draft a mapping for",
-        .usage = "--doc-type TYPE [-o FILE] EXPORT.csv",
+        .usage = "--doc-type TYPE [-o FILE] [--sheet NAME] EXPORT.csv|EXPORT.xlsx",
         .epilog = "Exit status: 0 draft written, every required field has a column; 1 draft written, but\n"
                   "required fields have no column (listed at its top); 2 usage or input error; 3 the draft\n"
                   "could not be written.\n",

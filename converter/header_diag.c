@@ -237,6 +237,22 @@ static int names_under(const unsigned char *b, size_t len, df_encoding enc, int 
     return a.header_has_all || a.match_row >= 0;
 }
 
+/* UTF-16 without a byte order mark: most of the first characters are
+ * ASCII, so one byte of each pair is zero ("UTF-16 LE" when the second). */
+static const char *utf16_unmarked(const unsigned char *b, size_t len)
+{
+    size_t n = len < 4096 ? len & ~(size_t)1 : 4096, zero[2] = {0, 0};
+    for (size_t i = 0; i < n; i++)
+        zero[i & 1] += b[i] == 0;
+    if (n < 4)
+        return NULL;
+    if (zero[1] * 3 >= n && zero[0] * 10 < n)
+        return "UTF-16 LE";
+    if (zero[0] * 3 >= n && zero[1] * 10 < n)
+        return "UTF-16 BE";
+    return NULL;
+}
+
 void df_header_diagnose(const unsigned char *head, size_t len, const char *encoding_declared, int skip_rows,
                         char delimiter, const char *const *wanted, int nwanted, char *out, size_t cap)
 {
@@ -259,6 +275,12 @@ void df_header_diagnose(const unsigned char *head, size_t len, const char *encod
     if (bom) {
         say(out, cap, &at, "the file is %s (it starts with a byte order mark): save it as UTF-8 or GBK (in Excel: "
             "Save As, \"CSV UTF-8\")\n", bom);
+        return;
+    }
+    if ((bom = utf16_unmarked(head, len))) {
+        say(out, cap, &at, "the file looks like %s without a byte order mark (every other byte is zero): "
+            "drugflow reads UTF-8, GBK or GB18030: save it as UTF-8 or GBK (in Excel: Save As, \"CSV UTF-8\")\n",
+            bom);
         return;
     }
     int sugg = -1;

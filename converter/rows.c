@@ -11,6 +11,7 @@
 #include "converter/bytes.h"
 #include "converter/unmatched.h"
 #include "converter/header_diag.h"
+#include "converter/xlsx.h"
 #include "mapping/row_filter.h"
 
 #include <sys/stat.h>
@@ -107,6 +108,37 @@ static int ensure_arena(df_rows *r, size_t need, df_error *err)
     return 0;
 }
 
+/* A workbook's header lacks mapped columns: the cells read, and the row
+ * of the sheet's first DF_HEADER_DIAG_ROWS that has them all, if any
+ * (skip_rows counts the sheet's non-empty rows, as the reader gives them). */
+static void diagnose_sheet(const df_input *in, const char *const *names, const size_t *lens, int n, df_error *err)
+{
+    df_xlsx *x = NULL;
+    df_error e;
+    df_csv_row *row = malloc(sizeof *row);
+    if (!row || df_xlsx_open(in->path, in->mapping.sheet[0] ? in->mapping.sheet : NULL, &x, &e) != 0) {
+        free(row);
+        return;
+    }
+    size_t at = strlen(err->msg);
+    at += (size_t)snprintf(err->msg + at, sizeof err->msg - at, "\nthe header row read (sheet %s): ",
+                           df_xlsx_sheet_name(x));
+    for (int i = 0; i < n && at < sizeof err->msg; i++)
+        at += (size_t)snprintf(err->msg + at, sizeof err->msg - at, "%s«%.*s»", i ? ", " : "", (int)lens[i],
+                               names[i]);
+    const char *wanted[DF_MAX_FIELDS];
+    for (int k = 0; k < DF_HEADER_DIAG_ROWS && at < sizeof err->msg && df_xlsx_next(x, row, &e) == 1; k++)
+        if (k != in->mapping.skip_rows &&
+            df_mapping_missing_columns(&in->mapping, (const char *const *)row->field, row->len, row->kept, wanted,
+                                       DF_MAX_FIELDS) == 0) {
+            snprintf(err->msg + at, sizeof err->msg - at, "\nthe header looks like it is on row %ld of sheet %s: "
+                     "set skip_rows: %d", row->line, df_xlsx_sheet_name(x), k);
+            break;
+        }
+    df_xlsx_close(x);
+    free(row);
+}
+
 /* Columns missing from the header: the header row read, and why it may
  * differ (a BOM, the encoding, the header further down), appended to err.
  * A pipe cannot be read again: its message stays as it is. */
@@ -115,6 +147,8 @@ static void diagnose_header(const df_input *in, const char *const *names, const 
     const char *wanted[DF_MAX_FIELDS];
     int nw = df_mapping_missing_columns(&in->mapping, names, lens, n, wanted, DF_MAX_FIELDS);
     struct stat st;
+    if (nw > 0 && in->xlsx)
+        diagnose_sheet(in, names, lens, n, err);
     if (nw == 0 || in->xlsx || stat(in->path, &st) != 0 || !S_ISREG(st.st_mode))
         return;
     unsigned char *head = malloc(DF_HEADER_DIAG_HEAD);

@@ -11,6 +11,7 @@
 
 #include "converter/csv_reader.h"
 #include "converter/decode.h"
+#include "converter/xlsx.h"
 #include "mapping/encoding.h"
 
 #define SNIFF_BYTES (1u << 20)
@@ -165,4 +166,52 @@ int df_sniff_file(const char *path, int max_rows, df_sample *s, df_error *err)
     if (rc != 0)
         df_sample_free(s);
     return rc;
+}
+
+/* A workbook's first rows: its cells are already text, UTF-8. */
+static int sniff_workbook(const char *path, const char *sheet, int max_rows, df_sample *s, df_error *err)
+{
+    memset(s, 0, sizeof *s);
+    df_xlsx *x = NULL;
+    df_csv_row *row = malloc(sizeof *row);
+    reader r = {.s = s, .max = max_rows > 0 && max_rows < DF_SAMPLE_MAX_ROWS ? max_rows : DF_SAMPLE_MAX_ROWS};
+    int rc = row ? df_decoder_open(&r.dec, DF_ENC_UTF8, err) : df_errorf(err, "out of memory"), k = 0;
+    if (rc != 0) {
+        free(row);
+        return -1;
+    }
+    if ((rc = df_xlsx_open(path, sheet, &x, err)) == 0) {
+        snprintf(s->sheet, sizeof s->sheet, "%s", df_xlsx_sheet_name(x));
+        s->encoding = DF_ENC_UTF8;
+        snprintf(s->encoding_why, sizeof s->encoding_why, "an .xlsx workbook: its cells are read as UTF-8 "
+                 "whatever this says");
+        s->delimiter = ',';
+        snprintf(s->delimiter_why, sizeof s->delimiter_why, "an .xlsx workbook has no delimiter");
+        while ((k = df_xlsx_next(x, row, err)) == 1 && (rc = on_row(&r, row, err)) == 0)
+            ;
+        if (k < 0 || (rc != 0 && !s->more))
+            rc = -1;
+        else
+            rc = 0;
+    }
+    df_xlsx_close(x);
+    df_decoder_close(&r.dec);
+    free(row);
+    if (rc == 0 && s->nrows == 0)
+        rc = df_errorf(err, "%s: sheet %s holds no rows: export the data again, with its header row", path,
+                       s->sheet);
+    if (rc != 0)
+        df_sample_free(s);
+    return rc;
+}
+
+int df_sniff_export(const char *path, const char *sheet, int max_rows, df_sample *s, df_error *err)
+{
+    if (df_xlsx_is_workbook(path))
+        return sniff_workbook(path, sheet, max_rows, s, err);
+    if (sheet) {
+        memset(s, 0, sizeof *s);
+        return df_errorf(err, "%s: --sheet is for an .xlsx workbook, and this is no workbook", path);
+    }
+    return df_sniff_file(path, max_rows, s, err);
 }

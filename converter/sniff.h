@@ -15,4 +15,9 @@
  * GBK), or bytes valid in none of the encodings. */
 int df_sniff_file(const char *path, int max_rows, df_sample *s, df_error *err);
 
+/* The same, and an .xlsx workbook (converter/xlsx.h: by its name or its
+ * zip magic) read from sheet (NULL: the first), its name in s->sheet. An
+ * old .xls or a broken workbook fails as the conversion would. */
+int df_sniff_export(const char *path, const char *sheet, int max_rows, df_sample *s, df_error *err);
+
 #endif

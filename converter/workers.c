@@ -574,6 +574,7 @@ static void run_stream(df_worker *wk, const df_task *t)
         int kind = source_next(&src, p, row, &b->err);
         if (kind < 0) {
             b->failed = 1;
+            b->input_error = ss.in->xlsx; /* a broken workbook is the input's fault, as its opening is */
         } else if (kind == DF_PARSE_END) {
             if (ss.need_header)
                 b->failed = b->input_error = 1,

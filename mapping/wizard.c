@@ -304,9 +304,16 @@ static void write_head(FILE *out, const df_sample *s, const df_doctype *dt, cons
         fprintf(out, "tab      ");
     else
         fprintf(out, "\"%c\"      ", s->delimiter);
-    fprintf(out, " # guessed: %s\n  quote: '\"'\n  header: true\n  skip_rows: %-8d # guessed: row %d (line %ld) "
-            "names %d known column(s)%s\nfields:\n", s->delimiter_why, hdr, hdr + 1, s->rows[hdr].line, known,
-            hdr ? "; the rows above it name fewer: titles, notes" : "");
+    fprintf(out, " # guessed: %s\n  quote: '\"'\n  header: true\n  skip_rows: %-8d # guessed: row %d (%s %ld) "
+            "names %d known column(s)%s\n", s->delimiter_why, hdr, hdr + 1, s->sheet[0] ? "sheet row" : "line",
+            s->rows[hdr].line, known, hdr ? "; the rows above it name fewer: titles, notes" : "");
+    if (s->sheet[0]) { /* a YAML double-quoted scalar */
+        fputs("  sheet: \"", out);
+        for (const char *c = s->sheet; *c; c++)
+            fprintf(out, "%s%c", *c == '"' || *c == '\\' ? "\\" : "", *c);
+        fputs("\"        # the sheet read: the workbook's first unless --sheet said\n", out);
+    }
+    fputs("fields:\n", out);
 }
 
 int df_wizard_draft(const df_sample *s, const df_wizard_dict *d, const df_doctype *dt, const char *export_path,

@@ -36,6 +36,7 @@ typedef struct df_sample {
     int nrows;
     df_sample_row rows[DF_SAMPLE_MAX_ROWS];
     int more;           /* the file has rows beyond these */
+    char sheet[256];    /* an .xlsx export: the sheet read (its cells are UTF-8, no delimiter); "" for a CSV */
 } df_sample;
 
 void df_sample_free(df_sample *s);

@@ -10,6 +10,7 @@
 #include "converter/decode.h"
 #include "converter/provenance.h"
 #include "converter/summary.h"
+#include "converter/xlsx.h"
 
 /* ---- collecting the errors from the journal ---- */
 
@@ -195,12 +196,34 @@ static int on_row(void *ctx, const df_csv_row *row, df_error *err)
     return 0;
 }
 
+/* A workbook's sheet row by row into on_row, as df_csv_read does a CSV
+ * (the rows' lines are the sheet's row numbers); 0 at the end. */
+static int reread_sheet(const df_input_source *in, reread *r, df_error *err)
+{
+    df_xlsx *x = NULL;
+    df_csv_row *row = malloc(sizeof *row);
+    if (!row)
+        return df_errorf(err, "out of memory");
+    int rc = df_xlsx_open(in->abs_path, in->sheet[0] ? in->sheet : NULL, &x, err), k = 0;
+    while (rc == 0 && (k = df_xlsx_next(x, row, err)) == 1)
+        rc = on_row(r, row, err);
+    df_xlsx_close(x);
+    free(row);
+    return rc != 0 || k < 0 ? -1 : 0;
+}
+
 /* Reads input i again for the entries [first, end) of it. */
 static int reread_input(df_server_errors *se, int i, size_t first, size_t end, df_error *err)
 {
     const df_input_source *in = &se->src.inputs[i];
     char why[DF_PATH_MAX + 128];
-    if (df_input_source_changed(in, why, sizeof why)) {
+    int changed = df_input_source_changed(in, why, sizeof why);
+    if (!changed && !in->workbook && df_xlsx_is_workbook(in->abs_path)) {
+        /* recorded before the journal kept workbooks: which sheet is not known */
+        snprintf(why, sizeof why, "is a workbook, and the batch was recorded without its sheet");
+        changed = 1;
+    }
+    if (changed) {
         char note[sizeof why + 64];
         snprintf(note, sizeof note, "the input %s: its fields are not shown", why);
         for (size_t k = first; k < end; k++)
@@ -210,11 +233,12 @@ static int reread_input(df_server_errors *se, int i, size_t first, size_t end, d
     }
     reread r = {.se = se, .k = first, .end = end, .skip_left = se->src.skip_rows, .need_header = se->src.header,
                 .want_header = se->src.header && !se->header};
-    if (df_decoder_open(&r.dec, se->src.encoding, err) != 0)
+    /* a workbook's cells are UTF-8 whatever the mapping declares, as in the conversion */
+    if (df_decoder_open(&r.dec, in->workbook ? DF_ENC_UTF8 : se->src.encoding, err) != 0)
         return -1;
     df_csv_dialect d = {se->src.delimiter, se->src.quote};
     df_error e;
-    int rc = df_csv_read(in->abs_path, &d, on_row, &r, NULL, &e);
+    int rc = in->workbook ? reread_sheet(in, &r, &e) : df_csv_read(in->abs_path, &d, on_row, &r, NULL, &e);
     df_decoder_close(&r.dec);
     if (r.oom)
         return df_errorf(err, "out of memory");

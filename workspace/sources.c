@@ -10,6 +10,7 @@
 
 #include "base/atomic_file.h"
 #include "base/digest.h"
+#include "converter/xlsx.h"
 #include "workspace/journal_db.h"
 
 #define FP_EDGE (64 * 1024)
@@ -21,6 +22,13 @@ static const char schema[] =
     " skip_rows INTEGER NOT NULL, PRIMARY KEY(batch, idx));"
     "CREATE TABLE IF NOT EXISTS chunk_lines(batch TEXT NOT NULL, seq INTEGER NOT NULL, lines BLOB NOT NULL,"
     " PRIMARY KEY(batch, seq));";
+
+/* Columns added since the table's first form, for journals made before:
+ * the workbook flag and sheet ("" for a CSV input). */
+static const char *const added_columns[] = {
+    "ALTER TABLE batch_inputs ADD COLUMN workbook INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE batch_inputs ADD COLUMN sheet TEXT NOT NULL DEFAULT ''",
+};
 
 /* SHA-256 over the size and the first and last FP_EDGE bytes. */
 static int fingerprint(int fd, long long size, char out[65])
@@ -104,11 +112,15 @@ int df_sources_from(const df_mapping *m, const char *const *inputs, int n, df_ba
     s->quote = m->quote;
     s->header = m->header;
     s->skip_rows = m->skip_rows;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         if (df_input_source_read(inputs[i], &s->inputs[i], err) != 0) {
             df_sources_free(s);
             return -1;
         }
+        /* as the conversion decides it (converter/convert.c) */
+        if ((s->inputs[i].workbook = df_xlsx_is_workbook(inputs[i])))
+            snprintf(s->inputs[i].sheet, sizeof s->inputs[i].sheet, "%s", m->sheet);
+    }
     return 0;
 }
 
@@ -125,11 +137,33 @@ static int fail(sqlite3 *db, const char *what, df_error *err)
     return df_errorf(err, "journal: %s: %s", what, sqlite3_errmsg(db));
 }
 
+/* Adds the columns a journal made by an older drugflow lacks. */
+static int migrate(sqlite3 *db)
+{
+    static const char *const names[] = {"workbook", "sheet"};
+    sqlite3_stmt *st = NULL;
+    int have[2] = {0, 0};
+    if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('batch_inputs')", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        for (int k = 0; k < 2 && name; k++)
+            have[k] |= !strcmp(name, names[k]);
+    }
+    sqlite3_finalize(st);
+    /* another drugflow process may have added it since the look */
+    for (int k = 0; k < 2; k++)
+        if (!have[k] && sqlite3_exec(db, added_columns[k], NULL, NULL, NULL) != SQLITE_OK &&
+            !strstr(sqlite3_errmsg(db), "duplicate column"))
+            return -1;
+    return 0;
+}
+
 /* The connection, locked, with this file's tables in place; NULL on error (unlocked). */
 static sqlite3 *open_db(df_journal *j, df_error *err)
 {
     sqlite3 *db = df_journal_db_lock(j);
-    if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+    if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK || migrate(db) != 0) {
         fail(db, "creating the provenance tables", err);
         df_journal_db_unlock(j);
         return NULL;
@@ -145,7 +179,9 @@ static int put_inputs(sqlite3 *db, const char *batch, const df_batch_sources *s,
     sqlite3_bind_text(st, 1, batch, -1, SQLITE_STATIC);
     int ok = sqlite3_step(st) == SQLITE_DONE;
     sqlite3_finalize(st);
-    if (!ok || sqlite3_prepare_v2(db, "INSERT INTO batch_inputs VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL) !=
+    if (!ok || sqlite3_prepare_v2(db, "INSERT INTO batch_inputs(batch, idx, path, abs_path, size, mtime_ns,"
+                                   " fingerprint, encoding, delimiter, quote, header, skip_rows, workbook, sheet)"
+                                   " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL) !=
                    SQLITE_OK)
         return fail(db, "storing a batch's inputs", err);
     for (int i = 0; ok && i < s->n; i++) {
@@ -163,6 +199,8 @@ static int put_inputs(sqlite3 *db, const char *batch, const df_batch_sources *s,
         sqlite3_bind_int(st, 10, (unsigned char)s->quote);
         sqlite3_bind_int(st, 11, s->header);
         sqlite3_bind_int(st, 12, s->skip_rows);
+        sqlite3_bind_int(st, 13, in->workbook);
+        sqlite3_bind_text(st, 14, in->sheet, -1, SQLITE_STATIC);
         ok = sqlite3_step(st) == SQLITE_DONE;
     }
     sqlite3_finalize(st);
@@ -205,6 +243,8 @@ static void read_input(sqlite3_stmt *st, df_batch_sources *s, df_input_source *i
     s->quote = (char)sqlite3_column_int(st, 7);
     s->header = sqlite3_column_int(st, 8);
     s->skip_rows = sqlite3_column_int(st, 9);
+    in->workbook = sqlite3_column_int(st, 11);
+    col_text(st, 12, in->sheet, sizeof in->sheet);
 }
 
 int df_sources_get(df_journal *j, const char *batch, df_batch_sources *s, int *found, df_error *err)
@@ -217,7 +257,7 @@ int df_sources_get(df_journal *j, const char *batch, df_batch_sources *s, int *f
     sqlite3_stmt *st = NULL;
     int rc = -1, k;
     if (sqlite3_prepare_v2(db, "SELECT path, abs_path, size, mtime_ns, fingerprint, encoding, delimiter, quote,"
-                               " header, skip_rows, idx FROM batch_inputs WHERE batch = ? ORDER BY idx",
+                               " header, skip_rows, idx, workbook, sheet FROM batch_inputs WHERE batch = ? ORDER BY idx",
                            -1, &st, NULL) != SQLITE_OK) {
         fail(db, "reading a batch's inputs", err);
         goto out;
@@ -336,6 +376,10 @@ int df_sources_save(const char *path, const char *batch, const df_batch_sources 
         ok &= plain(in->path) && plain(in->abs_path);
         fprintf(f, "input\t%s\t%s\t%lld\t%lld\t%s\n", in->path, in->abs_path, in->size, in->mtime_ns,
                 in->fingerprint[0] ? in->fingerprint : "-");
+        if (in->workbook) { /* its own line: older readers skip it */
+            ok &= plain(in->sheet);
+            fprintf(f, "workbook\t%d%s%s\n", i, in->sheet[0] ? "\t" : "", in->sheet); /* no sheet: the first */
+        }
     }
     for (int c = 0; c < nchunks; c++) {
         fprintf(f, "chunk\t%d\t", c + 1);
@@ -345,7 +389,7 @@ int df_sources_save(const char *path, const char *batch, const df_batch_sources 
     }
     int rc = fclose(f) == 0 ? 0 : df_errorf(err, "out of memory");
     if (rc == 0 && !ok)
-        rc = df_errorf(err, "an input path holds a tab or a line break: no provenance file");
+        rc = df_errorf(err, "an input path or sheet name holds a tab or a line break: no provenance file");
     if (rc == 0)
         rc = df_atomic_write_file(path, buf, len, err);
     free(buf);
@@ -376,6 +420,10 @@ static int import_line(df_journal *j, const char *batch, char *line, df_batch_so
         in->size = atoll(f[3]);
         in->mtime_ns = atoll(f[4]);
         snprintf(in->fingerprint, sizeof in->fingerprint, "%s", strcmp(f[5], "-") ? f[5] : "");
+    } else if ((n == 2 || n == 3) && !strcmp(f[0], "workbook") && s->n > 0 && atoi(f[1]) == s->n - 1) {
+        df_input_source *in = &s->inputs[s->n - 1];
+        in->workbook = 1;
+        snprintf(in->sheet, sizeof in->sheet, "%s", n == 3 ? f[2] : "");
     } else if ((n == 3 || n == 2) && !strcmp(f[0], "chunk")) {
         size_t hl = n == 3 ? strlen(f[2]) : 0;
         unsigned char *blob = malloc(hl / 2 + 1);

@@ -8,7 +8,8 @@
  * last 64 KiB: cheap even for GBs, and it catches an edited export) so
  * that a changed or vanished input is said, never misread — and the
  * mapping's dialect to re-read rows by physical line (encoding,
- * delimiter, quote, header, skip_rows). Per chunk: the provenance blob of
+ * delimiter, quote, header, skip_rows), and for a workbook its sheet
+ * (the line is then the sheet's row number). Per chunk: the provenance blob of
  * converter/provenance.h. The tables live in journal.sqlite beside the
  * journal's own. */
 #ifndef DF_WORKSPACE_SOURCES_H
@@ -25,6 +26,8 @@ typedef struct df_input_source {
     char abs_path[DF_PATH_MAX];  /* to read it again from anywhere */
     long long size, mtime_ns;
     char fingerprint[65];
+    int workbook;                /* an .xlsx (converter/xlsx.h): rows are re-read from its sheet */
+    char sheet[256];             /* the workbook's sheet as the mapping names it; "" = the first */
 } df_input_source;
 
 typedef struct df_batch_sources {
@@ -59,8 +62,9 @@ int df_chunk_lines_get(df_journal *j, const char *batch, int seq, unsigned char 
 
 /* The same facts in a file of their own, for chunks converted by
  * `drugflow convert -o DIR` and sent later by `drugflow upload DIR`:
- * DIR/.BATCH.provenance (text: the dialect, one line per input, one per
- * chunk with its blob in hex), written atomically; df_sources_import
+ * DIR/.BATCH.provenance (text: the dialect, one line per input, a
+ * "workbook" line after a workbook's input line (older files have none,
+ * and older readers skip it), one per chunk with its blob in hex), written atomically; df_sources_import
  * stores a batch's file into the journal when its chunks are registered
  * (0 and nothing done when there is no such file). */
 void df_sources_file_path(const char *dir, const char *batch, char *out, size_t n);

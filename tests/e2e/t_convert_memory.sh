@@ -8,7 +8,7 @@
 
 [ -x /usr/bin/time ] || fail "GNU time (/usr/bin/time) is missing: install the Debian package 'time'"
 LIMIT_KB=$((64 * 1024))
-if ldd "$DF" 2>/dev/null | grep -q libasan; then
+if ldd "$DF" 2>/dev/null | grep libasan >/dev/null; then
     # AddressSanitizer's shadow memory and quarantine inflate the RSS; the
     # bound then only guards against growth with the input (46 MB of CSV).
     LIMIT_KB=$((128 * 1024))

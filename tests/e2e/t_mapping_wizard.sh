@@ -101,4 +101,33 @@ printf 'fields:\n  BillNo: [单号]\n  Bogus: [x]\ndate_formats: ["%%Y-%%m-%%d"]
 bad 2 "$T/dict.yaml:3:3: 'Bogus' is not a field of the profile" -d SALE --dictionary "$T/dict.yaml" "$T/purchase.csv"
 printf 'fields:\n  BillNo: [单号]\ndate_formats: ["%%d/%%m"]\n' >"$T/dict2.yaml"
 bad 2 "$T/dict2.yaml:3:16: date format '%d/%m': it needs %Y and %m" -d SALE --dictionary "$T/dict2.yaml" "$T/purchase.csv"
+# An .xlsx export (issue 11): the sheet's rows sampled through the workbook
+# reader; title rows above the header become skip_rows, the sheet read is
+# named in the draft (quotes escaped), and convert takes the draft: it
+# reads the sample workbook's rows as samples/mappings/sale.yaml does.
+"$DF" mapping init -d SALE -o "$T/x.yaml" "$ROOT/samples/exports/sale.xlsx" 2>"$T/x.err" ||
+    fail "mapping init sale.xlsx: $(cat "$T/x.err")"
+assert_contains "$T/x.yaml" '^  sheet: "销售出库明细" '
+assert_contains "$T/x.yaml" '^  skip_rows: 0 '
+for m in "$T/x.yaml" "$ROOT/samples/mappings/sale.yaml"; do
+    "$DF" convert -c "$ROOT/samples/drugflow.yaml" -m "$m" -p 2026-10 -o "$T/x-$(basename "$m")" --json -q \
+        "$ROOT/samples/exports/sale.xlsx" >"$T/x-$(basename "$m").json" 2>/dev/null || true
+done
+for k in rows_read; do
+    assert_eq "$(grep -o "\"$k\":[0-9]*" "$T/x-x.yaml.json")" "$(grep -o "\"$k\":[0-9]*" "$T/x-sale.yaml.json")" \
+        "the drafted workbook mapping: $k"
+done
+{ echo '销售出库明细表'; echo '2026年10月'; sed '1s/^\xEF\xBB\xBF//' "$ROOT/samples/exports/sale.csv"; } >"$T/title.csv"
+"$BUILD/csv2xlsx" --extra-sheet 封面 --sheet '销售"明细' "$T/title.csv" "$T/title.xlsx"
+"$DF" mapping init -d SALE --sheet '销售"明细' -o "$T/t.yaml" "$T/title.xlsx" 2>"$T/t.err" ||
+    fail "mapping init --sheet: $(cat "$T/t.err")"
+assert_contains "$T/t.yaml" '^  skip_rows: 2 .*sheet row 3'
+assert_contains "$T/t.yaml" '^  sheet: "销售\\"明细" '
+"$DF" convert -c "$ROOT/samples/drugflow.yaml" -m "$T/t.yaml" -p 2026-10 -o "$T/t-out" --json -q "$T/title.xlsx" \
+    >"$T/t.json" 2>/dev/null || true
+assert_eq "$(grep -o '"rows_read":[0-9]*' "$T/t.json")" '"rows_read":21' "the draft reads the named sheet"
+bad 2 "no sheet '明细'; the workbook has: 封面, 销售\"明细" -d SALE --sheet 明细 "$T/title.xlsx"
+bad 2 "--sheet is for an .xlsx workbook" -d SALE --sheet 明细 "$T/title.csv"
+printf '\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1%0500d' 0 >"$T/old.xls"
+bad 2 "old.xls: an old Excel .xls (BIFF) file" -d SALE "$T/old.xls"
 echo "the wizard drafts mappings convert takes, and says what it guessed"

@@ -28,6 +28,11 @@ static const hd_case hd_cases[] = {
     {"utf-16 le", "\xff\xfe\xd5\x53,\x00\n\x00", 8, "UTF-8", 0, {"the file is UTF-16 LE", "save it as UTF-8 or GBK"},
      NULL},
     {"utf-16 be", "\xfe\xff\x53\xd5", 4, "GBK", 0, {"UTF-16 BE"}, NULL},
+    /* 单据编号,Qty\n1,2\n without a byte order mark (iconv -t UTF-16BE / UTF-16LE) */
+    {"utf-16 be unmarked", "\x53\x55\x63\x6e\x7f\x16\x53\xf7\0,\0Q\0t\0y\0\n\0001\0,\0002\0\n", 26, "UTF-8", 0,
+     {"looks like UTF-16 BE without a byte order mark", "save it as UTF-8 or GBK"}, "set encoding"},
+    {"utf-16 le unmarked", "\x55\x53\x6e\x63\x16\x7f\xf7\x53,\0Q\0t\0y\0\n\0001\0,\0002\0\n\0", 26, "GBK", 0,
+     {"looks like UTF-16 LE without a byte order mark"}, "set encoding"},
     {"utf-8 bom read as GBK", "\xef\xbb\xbf单据编号,数量\n", 0, "GBK", 0,
      {"UTF-8 byte order mark", "encoding: GBK reads as part of the first column name", "set encoding: UTF-8"}, NULL},
     {"utf-8 bom is fine as UTF-8", "\xef\xbb\xbf单据号,数量\n", 0, "UTF-8", 0, {"«单据号»"}, "byte order"},
