@@ -7,14 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "converter/bytes.h"
-#include "converter/unmatched.h"
 #include "converter/header_diag.h"
+#include "converter/unmatched.h"
 #include "converter/xlsx.h"
 #include "mapping/row_filter.h"
-
-#include <sys/stat.h>
 #include "mapping/transform.h"
 
 /* The fixed parts of a record between its values: "<Record><F1>",
