@@ -28,13 +28,15 @@ static int pread_full(int fd, unsigned char *buf, size_t len, uint64_t at, df_er
 }
 
 int df_footer_find(int fd, uint64_t data_start, uint64_t size, int n, char quote, uint64_t *data_end, int *exact,
-                   df_error *err)
+                   int *footer_rows, df_error *err)
 {
     if (data_start > size)
         return df_errorf(err, "the data starts at byte %llu, after the end of the export (%llu bytes)",
                          (unsigned long long)data_start, (unsigned long long)size);
     *exact = 1;
     *data_end = size;
+    if (footer_rows)
+        *footer_rows = 0;
     if (n <= 0)
         return 0;
     unsigned char *buf = malloc(DF_FOOTER_BLOCK);
@@ -53,7 +55,7 @@ int df_footer_find(int fd, uint64_t data_start, uint64_t size, int n, char quote
                 /* A break after row bytes: a row begins just past it. */
                 if (in_row && ++rows == n) {
                     *data_end = at + i + 1;
-                    goto out;
+                    goto found;
                 }
                 in_row = 0;
             } else if (c == (unsigned char)quote) {
@@ -68,6 +70,10 @@ int df_footer_find(int fd, uint64_t data_start, uint64_t size, int n, char quote
         pos = at;
     }
     *data_end = data_start; /* the n-th last row begins at data_start, or there are fewer than n */
+    rows += in_row;
+found:
+    if (footer_rows)
+        *footer_rows = rows;
 out:
     free(buf);
     return rc;

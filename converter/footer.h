@@ -31,7 +31,7 @@
  * known: stream the rows through a df_footer_ring). -1 with err on a read
  * error or data_start > size. */
 int df_footer_find(int fd, uint64_t data_start, uint64_t size, int n, char quote, uint64_t *data_end, int *exact,
-                   df_error *err);
+                   int *footer_rows, df_error *err);
 
 /* The last n rows seen, each slot's field bytes copied into its own arena
  * (grown to the largest row it held, then reused: no allocation per row

@@ -161,48 +161,21 @@ static int prescan_feed(df_input *in, df_csv_cursor *c, prescan *ps, char *buf, 
     }
 }
 
-/* Rows (non-blank lines) in [from, to) of a tail that holds no quote. */
-static int count_rows(int fd, uint64_t from, uint64_t to, uint64_t *rows, df_error *err)
-{
-    char buf[DF_FOOTER_BLOCK];
-    int in_row = 0;
-    *rows = 0;
-    for (uint64_t off = from; off < to;) {
-        size_t want = to - off < sizeof buf ? (size_t)(to - off) : sizeof buf;
-        ssize_t n = pread(fd, buf, want, (off_t)off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return df_error_errno(err, "read error");
-        for (ssize_t i = 0; i < n; i++) {
-            int eol = buf[i] == '\n' || buf[i] == '\r';
-            *rows += eol && in_row;
-            in_row = !eol;
-        }
-        off += (uint64_t)n;
-    }
-    *rows += in_row;
-    return 0;
-}
-
 /* skip_footer on a regular file: where the data ends, when the tail tells
  * it exactly; else the input is streamed with the last rows held back. */
 static int find_footer(df_input *in, df_error *err)
 {
-    int exact;
+    int exact, rows;
     uint64_t end;
     if (df_footer_find(in->fd, in->data_start, in->size, in->mapping.skip_footer, in->mapping.quote, &end, &exact,
-                       err) != 0)
+                       &rows, err) != 0)
         return df_error_prefix(err, "%s", in->path);
     if (!exact) {
         in->footer_ring = 1;
         return 0;
     }
-    uint64_t rows;
-    if (count_rows(in->fd, end, in->size, &rows, err) != 0)
-        return df_error_prefix(err, "%s", in->path);
     in->data_end = end;
-    in->not_data += rows;
+    in->not_data += (uint64_t)rows;
     return 0;
 }
 

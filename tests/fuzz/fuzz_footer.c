@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         start = 3;
     else if (size - 1 >= 4 && !memcmp(data + 1, "\x84\x31\x95\x33", 4))
         start = 4;
-    if (df_footer_find(f.fd, start, size - 1, n, quote, &end, &exact, &err) != 0 || end > size - 1 ||
+    if (df_footer_find(f.fd, start, size - 1, n, quote, &end, &exact, NULL, &err) != 0 || end > size - 1 ||
         end < start || (!exact && end != size - 1)) {
         fprintf(stderr, "df_footer_find: %s (end %llu)\n", err.msg, (unsigned long long)end);
         abort();

@@ -53,7 +53,7 @@ Test(footer, find_table)
         uint64_t end = 12345;
         int exact = -1;
         df_error err = {{0}};
-        cr_assert_eq(df_footer_find(fd, (uint64_t)c->start, len, c->n, '"', &end, &exact, &err), 0, "%s: %s",
+        cr_assert_eq(df_footer_find(fd, (uint64_t)c->start, len, c->n, '"', &end, &exact, NULL, &err), 0, "%s: %s",
                      c->name, err.msg);
         close(fd);
         cr_expect_eq(exact, c->exact, "%s: exact %d", c->name, exact);
@@ -68,7 +68,7 @@ Test(footer, find_refuses_start_past_end)
     uint64_t end;
     int exact;
     df_error err = {{0}};
-    cr_expect_neq(df_footer_find(fd, 9, 4, 1, '"', &end, &exact, &err), 0);
+    cr_expect_neq(df_footer_find(fd, 9, 4, 1, '"', &end, &exact, NULL, &err), 0);
     cr_expect(strstr(err.msg, "after the end") != NULL, "%s", err.msg);
     close(fd);
 }
@@ -181,13 +181,14 @@ Test(footer, find_matches_a_forward_parse)
         int n = 1 + (int)ft_rand(8);
         int fd = ft_file(buf, len);
         uint64_t end;
-        int exact;
+        int exact, footer;
         df_error err = {{0}};
-        cr_assert_eq(df_footer_find(fd, data_start, len, n, '"', &end, &exact, &err), 0, "%s", err.msg);
+        cr_assert_eq(df_footer_find(fd, data_start, len, n, '"', &end, &exact, &footer, &err), 0, "%s", err.msg);
         close(fd);
         uint64_t want = rows >= n ? starts[rows - n] : data_start;
         if (exact) {
             exact_seen++;
+            cr_assert_eq(footer, rows < n ? rows : n, "case %d (n %d, %d rows): %d footer rows", t, n, rows, footer);
             cr_assert_eq(end, want, "case %d (n %d, %d rows): data_end %llu, the parse says %llu", t, n, rows,
                          (unsigned long long)end, (unsigned long long)want);
             cr_assert_null(memchr(buf + end, '"', len - end), "case %d: exact with a quote in the tail", t);
@@ -214,10 +215,10 @@ Test(footer, find_reads_tails_longer_than_a_block)
     uint64_t end;
     int exact;
     df_error err = {{0}};
-    cr_assert_eq(df_footer_find(fd, 1, len, 2, '"', &end, &exact, &err), 0, "%s", err.msg);
+    cr_assert_eq(df_footer_find(fd, 1, len, 2, '"', &end, &exact, NULL, &err), 0, "%s", err.msg);
     cr_expect_eq(end, 1);
     cr_expect_eq(exact, 1);
-    cr_assert_eq(df_footer_find(fd, 1, len, 1, '"', &end, &exact, &err), 0, "%s", err.msg);
+    cr_assert_eq(df_footer_find(fd, 1, len, 1, '"', &end, &exact, NULL, &err), 0, "%s", err.msg);
     cr_expect_eq(end, len - 2);
     close(fd);
     free(b);
