@@ -131,9 +131,18 @@ int df_catalog_add(df_catalog *c, const char *const *parts, const size_t *lens, 
     return 0;
 }
 
+/* Whether the joined key is in the catalog, its hash known. A key too long
+ * to join is in no catalog. */
+static int contains_key(const df_catalog *c, const char *key, size_t kl, size_t cap, uint64_t hash)
+{
+    return c->cap && kl < cap && c->slots[find_slot(c, hash, key, kl)].hash != 0;
+}
+
 int df_catalog_contains(const df_catalog *c, const char *const *parts, const size_t *lens)
 {
-    return c->cap && df_catalog_contains_hashed(c, parts, lens, df_catalog_key_hash(c, parts, lens));
+    char key[2048];
+    size_t kl = df_catalog_join_key(c->def, parts, lens, key, sizeof key);
+    return contains_key(c, key, kl, sizeof key, df_hash_bytes(key, kl < sizeof key ? kl : sizeof key));
 }
 
 uint64_t df_catalog_key_hash(const df_catalog *c, const char *const *parts, const size_t *lens)
@@ -145,13 +154,9 @@ uint64_t df_catalog_key_hash(const df_catalog *c, const char *const *parts, cons
 
 int df_catalog_contains_hashed(const df_catalog *c, const char *const *parts, const size_t *lens, uint64_t hash)
 {
-    if (!c->cap)
-        return 0;
     char key[2048];
     size_t kl = df_catalog_join_key(c->def, parts, lens, key, sizeof key);
-    if (kl >= sizeof key)
-        return 0;
-    return c->slots[find_slot(c, hash, key, kl)].hash != 0;
+    return contains_key(c, key, kl, sizeof key, hash);
 }
 
 void df_catalog_prefetch(const df_catalog *c, uint64_t hash, int stage)
