@@ -41,17 +41,8 @@ int df_rejects_header(df_rejects *r, const char *const *names, const size_t *len
 /* One encoded cell at the end of out, after a comma unless first. */
 static int append_cell(df_buf *out, int first, const char *s, size_t len, df_csv_format format)
 {
-    size_t need = out->len + DF_CSV_CELL_MAX(len) + 2;
-    if (need > out->cap) {
-        size_t ncap = out->cap ? out->cap : 4096;
-        while (ncap < need)
-            ncap *= 2;
-        char *nd = realloc(out->data, ncap);
-        if (!nd)
-            return -1;
-        out->data = nd;
-        out->cap = ncap;
-    }
+    if (df_buf_reserve(out, DF_CSV_CELL_MAX(len) + 1) != 0)
+        return -1;
     if (!first)
         out->data[out->len++] = ',';
     out->len += df_csv_cell(out->data + out->len, s, len, format);

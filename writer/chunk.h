@@ -26,6 +26,8 @@ typedef struct df_buf {
     size_t len, cap;
 } df_buf;
 int df_buf_append(df_buf *b, const void *p, size_t n);
+/* Room for n more bytes (and a NUL) after len. 0 or -1 (memory). */
+int df_buf_reserve(df_buf *b, size_t n);
 void df_buf_free(df_buf *b);
 
 #define DF_DIGEST_MAX 64 /* bytes of the longest reference digest (SHA-512) */

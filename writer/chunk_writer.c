@@ -11,7 +11,7 @@
 #define OUT_BUF_SIZE (256 * 1024)
 static const char XML_DECL[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
-int df_buf_append(df_buf *b, const void *p, size_t n)
+int df_buf_reserve(df_buf *b, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
         size_t ncap = b->cap ? b->cap * 2 : 4096;
@@ -23,6 +23,13 @@ int df_buf_append(df_buf *b, const void *p, size_t n)
         b->data = nd;
         b->cap = ncap;
     }
+    return 0;
+}
+
+int df_buf_append(df_buf *b, const void *p, size_t n)
+{
+    if (df_buf_reserve(b, n) != 0)
+        return -1;
     memcpy(b->data + b->len, p, n);
     b->len += n;
     b->data[b->len] = 0;
