@@ -49,7 +49,9 @@ static int dial(const char *target)
         return -1;
     *colon = 0;
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai, *p;
-    if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
+    /* localhost is the loopback address without the resolver (RFC 6761), as
+     * curl has it: a fresh Debian root or container has no /etc/hosts. */
+    if (getaddrinfo(strcasecmp(host, "localhost") ? host : NULL, colon + 1, &hints, &ai) != 0)
         return -1;
     int fd = -1;
     for (p = ai; p && fd < 0; p = p->ai_next) {
